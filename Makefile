@@ -1,0 +1,134 @@
+# PANIC! appliance: one GNU Makefile for every program, test and benchmark.
+#   make            build panicd and panicctl into build/
+#   make run        install missing packages, start panicd on a local state dir and follow a run
+#   make test       install missing packages, build with ASan/UBSan into build/test/, run every test
+#   make bench      build optimised and print the benchmark tables
+#   make install    DESTDIR=... PREFIX=/usr/local
+#   make deps       apt-get the missing -dev packages (idempotent)
+#   make format / format-check
+# WERROR=0 relaxes -Werror (newer compilers on image builds); V=1 shows full command lines.
+
+CC ?= cc
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+DESTDIR ?=
+WERROR ?= 1
+SAN ?= 0
+B ?= build
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+        -Wundef -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -MMD -MP $(WARN)
+ifeq ($(SAN),1)
+OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDSAN := -fsanitize=address,undefined
+else
+OPT ?= -O2 -g
+LDSAN :=
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto
+PKG_CTL := libcurl jansson
+PKG_TEST := libcurl jansson sqlite3
+pkgcflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+COMMON_SRC := $(wildcard src/common/*.c)
+COORD_SRC := $(filter-out src/coordinator/main.c,$(wildcard src/coordinator/*.c))
+# Pure modules: built without any library's cflags, so a stray library #include fails the build.
+COORD_PURE := catalog network runner config
+CTL_SRC := $(wildcard src/ctl/*.c)
+UNIT_TESTS := $(basename $(notdir $(wildcard tests/test_*.c)))
+IT_TESTS := $(basename $(notdir $(wildcard tests/it_*.c)))
+BENCHES := $(basename $(notdir $(wildcard bench/bench_*.c)))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
+COORD_OBJ := $(COORD_SRC:%.c=$(B)/%.o)
+CTL_OBJ := $(CTL_SRC:%.c=$(B)/%.o)
+
+.PHONY: all test test-build run bench install deps format format-check check clean
+.DEFAULT_GOAL := all
+
+all: $(B)/panicd $(B)/panicctl
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC $<")
+	$(Q)$(CC) $(CFLAGS_BASE) $(OPT) $(EXTRA_CFLAGS) -Isrc $(PKGCFLAGS) -c $< -o $@
+
+$(B)/src/coordinator/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_PANICD))
+$(addprefix $(B)/src/coordinator/,$(COORD_PURE:=.o)): PKGCFLAGS =
+$(B)/src/ctl/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_CTL))
+$(B)/tests/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
+$(B)/bench/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
+
+$(B)/libcommon.a: $(COMMON_OBJ)
+	$(Q)ar rcs $@ $^
+$(B)/libcoord.a: $(COORD_OBJ)
+	$(Q)ar rcs $@ $^
+
+$(B)/panicd: $(B)/src/coordinator/main.o $(B)/libcoord.a $(B)/libcommon.a
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_PANICD)) -lm
+
+$(B)/panicctl: $(CTL_OBJ) $(B)/libcommon.a
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_CTL)) -lm
+
+$(B)/tests/%: $(B)/tests/%.o $(B)/tests/support.o $(B)/libcoord.a $(B)/libcommon.a
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm
+
+$(B)/bench/%: $(B)/bench/%.o $(B)/tests/support.o $(B)/libcoord.a $(B)/libcommon.a
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm
+
+deps:
+	@scripts/deps.sh
+
+# The test build lives in build/test with sanitizers; leak detection stays on.
+test: deps
+	@$(MAKE) --no-print-directory B=build/test SAN=1 test-build
+	@PANIC_BUILD=build/test tests/run.sh $(addprefix build/test/tests/,$(UNIT_TESTS) $(IT_TESTS))
+
+test-build: $(B)/panicd $(B)/panicctl $(addprefix $(B)/tests/,$(UNIT_TESTS) $(IT_TESTS))
+
+check: format-check test
+
+run: deps all
+	@scripts/run.sh $(B)
+
+bench: deps
+	@$(MAKE) --no-print-directory B=build/bench SAN=0 OPT="-O2 -g" build/bench/panicd build/bench/panicctl $(addprefix build/bench/bench/,$(BENCHES))
+	@for b in $(BENCHES); do PANIC_BUILD=build/bench build/bench/bench/$$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/panic $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/panicd $(B)/panicctl $(DESTDIR)$(BINDIR)/
+	install -m 0644 systemd/panicd.service $(DESTDIR)$(UNITDIR)/panicd.service
+	sed -i 's#/usr/local/bin#$(BINDIR)#g' $(DESTDIR)$(UNITDIR)/panicd.service
+	install -m 0644 etc/panicd.conf.example $(DESTDIR)$(SYSCONFDIR)/panic/panicd.conf.example
+	install -d $(DESTDIR)$(PREFIX)/share/panic/fonts
+	install -m 0644 fonts/* $(DESTDIR)$(PREFIX)/share/panic/fonts/
+
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v third_party)
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

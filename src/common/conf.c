@@ -1,0 +1,119 @@
+/* conf.c: "key value" config parser. Pure libc: it knows no keys; callers validate them and the
+ * parser prefixes their reason with file:line so staff can find the mistake. */
+#define _POSIX_C_SOURCE 200809L
+#include "conf.h"
+#include "buf.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int conf_parse_text(const char *name, const char *text, conf_setting_fn fn, void *user, char *err,
+                    size_t errlen)
+{
+    int lineno = 0;
+    const char *p = text;
+    while (*p) {
+        lineno++;
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        char *line = xstrndup(p, n);
+        p += n + (eol ? 1 : 0);
+
+        char *s = line;
+        while (isspace((unsigned char)*s))
+            s++;
+        size_t len = strlen(s);
+        while (len && isspace((unsigned char)s[len - 1]))
+            s[--len] = '\0';
+        if (!*s || *s == '#') {
+            free(line);
+            continue;
+        }
+        char *key = s;
+        while (*s && !isspace((unsigned char)*s))
+            s++;
+        if (*s)
+            *s++ = '\0';
+        while (isspace((unsigned char)*s))
+            s++;
+        char reason[PANIC_ERR_LEN] = "";
+        int rc = 0;
+        if (!utf8_valid(line, strlen(line))) {
+            snprintf(reason, sizeof reason, "not valid UTF-8");
+            rc = -EINVAL;
+        } else if (!*s) {
+            snprintf(reason, sizeof reason, "'%s' needs a value", key);
+            rc = -EINVAL;
+        } else {
+            rc = fn(user, key, s, reason, sizeof reason);
+        }
+        free(line);
+        if (rc < 0) {
+            snprintf(err, errlen, "%s:%d: %s", name, lineno, reason[0] ? reason : "bad setting");
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int conf_parse_file(const char *path, conf_setting_fn fn, void *user, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    struct buf text = BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&text, chunk, n);
+    int rc = ferror(f) ? -EIO : 0;
+    fclose(f);
+    if (rc == 0) {
+        buf_append(&text, "", 0);
+        if (memchr(text.data, '\0', text.len)) {
+            snprintf(err, errlen, "%s: contains a NUL byte", path);
+            rc = -EINVAL;
+        } else {
+            rc = conf_parse_text(path, text.data, fn, user, err, errlen);
+        }
+    } else {
+        snprintf(err, errlen, "%s: read error", path);
+    }
+    buf_free(&text);
+    return rc;
+}
+
+int conf_bool(const char *value, int *out, char *err, size_t errlen)
+{
+    if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "on") ||
+        !strcmp(value, "1")) {
+        *out = 1;
+        return 0;
+    }
+    if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "off") ||
+        !strcmp(value, "0")) {
+        *out = 0;
+        return 0;
+    }
+    snprintf(err, errlen, "'%s' is not yes/no", value);
+    return -EINVAL;
+}
+
+int conf_int(const char *value, long long min, long long max, long long *out, char *err,
+             size_t errlen)
+{
+    int64_t v;
+    if (parse_int64(value, min, max, &v) < 0) {
+        snprintf(err, errlen, "'%s' is not a whole number from %lld to %lld", value, min, max);
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}

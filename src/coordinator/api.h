@@ -1,0 +1,30 @@
+/* api.h: the HTTP API v1 of DESIGN.md on top of the coordinator core, plus the SSE fan-out. */
+#ifndef PANIC_API_H
+#define PANIC_API_H
+
+#include "common/ev.h"
+#include "config.h"
+#include "coord.h"
+#include "http.h"
+#include "media.h"
+#include "store.h"
+
+struct api;
+
+/* All arguments are borrowed and must outlive the api. admin_token is the resolved token (from
+ * the config or the state dir). Owned; api_free. */
+struct api *api_new(struct ev *ev, struct coord *coord, struct store *store,
+                    struct media_store *media, const struct panicd_config *cfg,
+                    const char *admin_token);
+/* Closes every event stream. NULL-safe. */
+void api_free(struct api *a);
+/* The http_handler_fn for http_server_new (user = the api). */
+void api_handle(void *user, struct http_req *req);
+/* Attach the server once it exists (needed for stream bookkeeping). */
+void api_set_server(struct api *a, struct http_server *srv);
+/* The coord_sink_fn that fans committed events out to stream clients (user = the api). */
+void api_on_event(void *user, int64_t id, int64_t network, const char *type, const char *data);
+/* Number of connected event-stream clients. */
+size_t api_stream_count(const struct api *a);
+
+#endif

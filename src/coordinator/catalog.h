@@ -1,0 +1,29 @@
+/* catalog.h: the model catalogue compiled into panicd. Pure data and lookups. */
+#ifndef PANIC_CATALOG_H
+#define PANIC_CATALOG_H
+
+#include <stddef.h>
+
+enum media_type { MEDIA_TEXT = 0, MEDIA_IMAGE = 1, MEDIA_AUDIO = 2 };
+
+struct model_info {
+    const char *id;          /* stable id used in networks, e.g. "dummy-t2i" */
+    const char *name;        /* human name */
+    const char *platform;    /* "dummy", "builtin", "replicate", "openai", "gemini" */
+    enum media_type input;
+    enum media_type output;
+    const char *description;
+    const char *params_json; /* the platform parameters as a JSON object text */
+};
+
+/* Borrowed pointers into static data, valid for the life of the process. */
+const struct model_info *catalog_find(const char *id);
+size_t catalog_count(void);
+const struct model_info *catalog_at(size_t i);
+
+/* "text", "image", "audio". */
+const char *media_type_name(enum media_type t);
+/* 0 and *out on success, -1 for an unknown name. */
+int media_type_parse(const char *s, enum media_type *out);
+
+#endif

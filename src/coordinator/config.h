@@ -1,0 +1,80 @@
+/* config.h: panicd's settings: compiled-in defaults, the "key value" config file, validation.
+ * Pure: parsing only, no files are created here. */
+#ifndef PANIC_CONFIG_H
+#define PANIC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/panic/panicd.conf"
+#define CONFIG_MAX_DEVICES 64
+#define CONFIG_MAX_DUMMY 32
+#define CONFIG_MAX_DISPLAYS 64
+#define DISPLAY_NAME_MAX 63
+
+/* One display's configuration, as served by GET /api/v1/displays/{name}. */
+struct display_cfg {
+    int64_t network; /* 0: the first network */
+    char mode[16];   /* grid, single, info, terminal */
+    int64_t rows, cols;
+    int64_t offset, stride;
+    int show_invoking;
+    int audio;
+};
+
+struct display_cfg display_cfg_default(void);
+/* Set one field from text (the config file's and panicctl's form). 0 or -EINVAL + reason. */
+int display_cfg_set(struct display_cfg *d, const char *key, const char *value, char *err,
+                    size_t errlen);
+/* Whole-struct rules (offset < stride, ...). */
+int display_cfg_check(const struct display_cfg *d, char *err, size_t errlen);
+/* Display names: 1-63 of [A-Za-z0-9_-]. */
+int display_name_valid(const char *name);
+
+struct dummy_model_cfg {
+    char model[32];
+    int64_t latency_ms; /* -1: use the global dummy latency */
+    int64_t fail_times; /* fail this many calls, then succeed */
+    int always_fail;
+};
+
+struct panicd_config {
+    char *listen;        /* "host:port"; port 0 picks a free one */
+    char *state_dir;
+    char *admin_token;   /* NULL: read or generate STATE_DIR/admin.token */
+    struct {
+        char *name;
+        char *token;
+    } devices[CONFIG_MAX_DEVICES];
+    size_t ndevices;
+    int64_t lockout_s;   /* for the default network */
+    int sync_full;       /* sqlite synchronous FULL (1) or NORMAL (0) */
+    int64_t heartbeat_ms;
+    int64_t events_keep;
+    int64_t max_attempts;
+    int64_t retry_base_ms;
+    int64_t dummy_latency_ms;
+    struct dummy_model_cfg dummy[CONFIG_MAX_DUMMY];
+    size_t ndummy;
+    struct {
+        char name[DISPLAY_NAME_MAX + 1];
+        struct display_cfg cfg;
+    } displays[CONFIG_MAX_DISPLAYS];
+    size_t ndisplays;
+    char *public_url;
+    int log_level;
+};
+
+/* Fill cfg with the defaults. Owned strings inside: config_free. */
+void config_init(struct panicd_config *cfg);
+void config_free(struct panicd_config *cfg);
+/* Apply one "key value" setting. 0, or -EINVAL with a reason (unknown key, bad value). */
+int config_set(struct panicd_config *cfg, const char *key, const char *value, char *err,
+               size_t errlen);
+/* Parse a config file into cfg; err is "file:line: reason". */
+int config_load(struct panicd_config *cfg, const char *path, char *err, size_t errlen);
+
+/* The dummy settings for model (defaults if the config names none). Borrowed pointer into cfg. */
+const struct dummy_model_cfg *config_dummy(const struct panicd_config *cfg, const char *model);
+
+#endif

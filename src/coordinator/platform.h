@@ -1,0 +1,45 @@
+/* platform.h: where models run, behind one small ops struct per platform (dummy now; builtin,
+ * replicate, openai and gemini plug in the same way).
+ *
+ * Contract: invoke() copies what it needs and returns at once; the answer always arrives later,
+ * from the event loop, through the done callback given at construction (never from inside
+ * invoke or cancel). After cancel(inv_id) the done callback is never called for that call.
+ * Outputs that are media are already in the media store when done is called. */
+#ifndef PANIC_PLATFORM_H
+#define PANIC_PLATFORM_H
+
+#include "catalog.h"
+#include "runner.h"
+
+#include <stdint.h>
+
+struct platform_call {
+    int64_t network_id;
+    uint64_t gen;
+    int64_t inv_id;
+    const struct model_info *model;
+    struct runner_io input; /* borrowed for the duration of invoke() */
+    int attempt;
+};
+
+/* output (success) or error (failure; retryable says whether trying again may help). The call,
+ * output and error are borrowed for the duration of the callback. */
+typedef void (*platform_done_fn)(void *owner, const struct platform_call *call,
+                                 const struct runner_io *output, const char *error,
+                                 int retryable);
+
+struct platform_ops {
+    const char *name;
+    /* 0, or a negative errno if the call could not even be started (then done is not called). */
+    int (*invoke)(void *self, const struct platform_call *call);
+    void (*cancel)(void *self, int64_t inv_id);
+    /* Frees self; pending calls are dropped without callbacks. */
+    void (*free)(void *self);
+};
+
+struct platform {
+    const struct platform_ops *ops;
+    void *self;
+};
+
+#endif

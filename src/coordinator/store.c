@@ -1,0 +1,815 @@
+/* store.c: panicd's state in one sqlite3 database: WAL, a schema grown by numbered migrations
+ * keyed on PRAGMA user_version, and every statement prepared once in store_open. This is the
+ * only coordinator file that includes sqlite3.h. It knows rows and columns, not runners, HTTP or
+ * JSON (models and schedules are opaque JSON text here), and it never logs: failures go back as
+ * a negative errno and the caller that decides does the logging. One thread only (NOMUTEX). */
+#include "store.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Append only: a released panicd has already run the earlier entries on someone's SD card.
+ * Each runs in its own transaction with foreign_keys=ON, so a later migration that rebuilds a
+ * table must take the 12-step route from the sqlite docs rather than rely on turning them off. */
+static const char *const migrations[] = {
+    /* 1: the first schema */
+    "CREATE TABLE networks("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " models TEXT NOT NULL,"
+    " lockout_seconds INTEGER NOT NULL DEFAULT 30,"
+    " schedule TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE runs("
+    " id INTEGER PRIMARY KEY,"
+    " network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " prompt TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'running',"
+    " reason TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " ended_at INTEGER);"
+    "CREATE INDEX runs_network ON runs(network_id, id);"
+    "CREATE TABLE invocations("
+    " id INTEGER PRIMARY KEY,"
+    " network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " model TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('ready','invoking','completed','failed')),"
+    " input_type TEXT NOT NULL,"
+    " input TEXT NOT NULL,"
+    " output_type TEXT,"
+    " output TEXT,"
+    " error TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " started_at INTEGER,"
+    " finished_at INTEGER,"
+    " attempts INTEGER NOT NULL DEFAULT 1,"
+    " platform_job TEXT,"
+    " cost REAL,"
+    " UNIQUE(network_id, run, seq));"
+    /* Paging and "last" go by run alone; the UNIQUE index leads with network_id. It also serves
+     * the ON DELETE CASCADE from runs. */
+    "CREATE INDEX invocations_run ON invocations(run, seq);"
+    /* AUTOINCREMENT: SSE ids must never be reused after a prune or a network delete. */
+    "CREATE TABLE events("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " network_id INTEGER NOT NULL,"
+    " type TEXT NOT NULL,"
+    " data TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX events_network ON events(network_id, id);"
+    "CREATE TABLE displays("
+    " name TEXT PRIMARY KEY,"
+    " config TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE platform_keys("
+    " platform TEXT PRIMARY KEY,"
+    " secret TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL);",
+};
+
+enum stmt_id {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_BACKUP,
+    ST_NET_INSERT,
+    ST_NET_UPDATE,
+    ST_NET_DELETE_EVENTS,
+    ST_NET_DELETE,
+    ST_NET_GET,
+    ST_NET_LIST,
+    ST_RUN_INSERT,
+    ST_RUN_END,
+    ST_RUN_GET,
+    ST_RUN_LATEST,
+    ST_INV_INSERT,
+    ST_INV_FINISH,
+    ST_INV_GET,
+    ST_INV_LAST,
+    ST_INV_EACH,
+    ST_EV_APPEND,
+    ST_EV_EACH,
+    ST_EV_FIRST,
+    ST_EV_LAST,
+    ST_EV_PRUNE,
+    ST_DISPLAY_GET,
+    ST_DISPLAY_PUT,
+    ST_COUNT
+};
+
+/* Column lists shared by the row readers below; keep them in step with *_from_row. */
+#define NET_COLS "id, name, models, lockout_seconds, schedule, created_at, updated_at"
+#define RUN_COLS "id, network_id, prompt, state, reason, created_at, ended_at"
+#define INV_COLS                                                                                   \
+    "id, network_id, run, seq, model, state, input_type, input, output_type, output, error, "      \
+    "created_at, started_at, finished_at, attempts"
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_BACKUP] = "VACUUM INTO ?1",
+    [ST_NET_INSERT] = "INSERT INTO networks(name, models, lockout_seconds, schedule, created_at, "
+                      "updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
+    [ST_NET_UPDATE] = "UPDATE networks SET name = ?2, models = ?3, lockout_seconds = ?4, "
+                      "schedule = ?5, updated_at = ?6 WHERE id = ?1",
+    [ST_NET_DELETE_EVENTS] = "DELETE FROM events WHERE network_id = ?1",
+    [ST_NET_DELETE] = "DELETE FROM networks WHERE id = ?1",
+    [ST_NET_GET] = "SELECT " NET_COLS " FROM networks WHERE id = ?1",
+    [ST_NET_LIST] = "SELECT " NET_COLS " FROM networks ORDER BY id",
+    [ST_RUN_INSERT] = "INSERT INTO runs(network_id, prompt, state, created_at) "
+                      "VALUES(?1, ?2, 'running', ?3)",
+    [ST_RUN_END] = "UPDATE runs SET state = ?2, reason = ?3, ended_at = ?4 WHERE id = ?1",
+    [ST_RUN_GET] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
+    [ST_RUN_LATEST] = "SELECT " RUN_COLS " FROM runs WHERE network_id = ?1 ORDER BY id DESC "
+                      "LIMIT 1",
+    [ST_INV_INSERT] = "INSERT INTO invocations(network_id, run, seq, model, state, input_type, "
+                      "input, created_at, started_at) "
+                      "VALUES(?1, ?2, ?3, ?4, 'invoking', ?5, ?6, ?7, ?7)",
+    [ST_INV_FINISH] = "UPDATE invocations SET state = ?2, output_type = ?3, output = ?4, "
+                      "error = ?5, finished_at = ?6 WHERE id = ?1",
+    [ST_INV_GET] = "SELECT " INV_COLS " FROM invocations WHERE id = ?1",
+    [ST_INV_LAST] = "SELECT " INV_COLS " FROM invocations WHERE run = ?1 ORDER BY seq DESC "
+                    "LIMIT 1",
+    [ST_INV_EACH] = "SELECT " INV_COLS " FROM invocations WHERE run = ?1 AND seq > ?2 "
+                    "ORDER BY seq LIMIT ?3",
+    [ST_EV_APPEND] = "INSERT INTO events(network_id, type, data, created_at) "
+                     "VALUES(?1, ?2, ?3, ?4)",
+    [ST_EV_EACH] = "SELECT id, type, data FROM events WHERE (network_id = ?1 OR network_id = 0) "
+                   "AND id > ?2 ORDER BY id LIMIT ?3",
+    [ST_EV_FIRST] = "SELECT min(id) FROM events",
+    [ST_EV_LAST] = "SELECT max(id) FROM events",
+    /* The row `keep` places below the newest and everything older; exact even with gaps left by
+     * network deletes, and a no-op while there are no more than `keep` rows. */
+    [ST_EV_PRUNE] = "DELETE FROM events WHERE id <= "
+                    "(SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+    [ST_DISPLAY_GET] = "SELECT config FROM displays WHERE name = ?1",
+    [ST_DISPLAY_PUT] = "INSERT INTO displays(name, config, updated_at) VALUES(?1, ?2, ?3) "
+                       "ON CONFLICT(name) DO UPDATE SET config = excluded.config, "
+                       "updated_at = excluded.updated_at",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+    int in_tx;                    /* between a successful store_begin and commit/rollback */
+    char last_err[PANIC_ERR_LEN]; /* sqlite's message for the most recent failure */
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Remembers sqlite's message (for the err buffers of store_backup) and maps an extended result
+ * code to the errno the header promises. */
+static int fail(struct store *s, int rc)
+{
+    snprintf(s->last_err, sizeof s->last_err, "%s", sqlite3_errmsg(s->db));
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return -EEXIST;
+    return -EIO;
+}
+
+/* Ready the statement for its next use; it keeps no pointers to the caller's strings. */
+static void finish(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Step a statement that returns no rows to completion, then finish it. */
+static int step_done(struct store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int ret = rc == SQLITE_DONE ? 0 : fail(s, rc);
+    finish(st);
+    return ret;
+}
+
+/* 1 with a row ready, 0 when there are no more rows, a negative errno on failure. */
+static int step_row(struct store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return fail(s, rc);
+}
+
+/* Bind helpers: SQLITE_STATIC is enough because every statement is finished (bindings cleared)
+ * before the function that bound it returns. A NULL string binds SQL NULL. */
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static int bind_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    return sqlite3_bind_int64(st, i, v);
+}
+
+/* A binding can only fail on a string over SQLITE_MAX_LENGTH or out of memory. */
+static int bind_fail(struct store *s, sqlite3_stmt *st)
+{
+    int ret = fail(s, sqlite3_errcode(s->db));
+    finish(st);
+    return ret;
+}
+
+/* The column as a string: copied (owned by the caller) or borrowed until the next step. */
+static char *col_str(sqlite3_stmt *st, int i, int copy)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    if (!t || !copy)
+        return (char *)t;
+    return xstrdup(t);
+}
+
+/* ---- opening, migrations, transactions ---- */
+
+static int read_user_version(sqlite3 *db, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* One migration per transaction, the version read inside it, so two processes opening a new
+ * database at once cannot both apply the same step. */
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    const int latest = (int)ARRAY_LEN(migrations);
+    for (;;) {
+        int version = 0;
+        char set_version[48];
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            goto fail;
+        if (read_user_version(db, &version) != SQLITE_OK)
+            goto fail;
+        if (version >= latest) {
+            if (version > latest) {
+                set_err(err, errlen, "schema version %d is newer than this panicd knows (%d)",
+                        version, latest);
+                sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+                return -EIO;
+            }
+            if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                goto fail;
+            return 0;
+        }
+        snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", version + 1);
+        if (sqlite3_exec(db, migrations[version], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, set_version, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            set_err(err, errlen, "migration %d: %s", version + 1, sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -EIO;
+        }
+    }
+fail:
+    set_err(err, errlen, "migrating: %s", sqlite3_errmsg(db));
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -EIO;
+}
+
+struct store *store_open(const char *path, int synchronous_full, char *err, size_t errlen)
+{
+    struct store *s = xcalloc(1, sizeof *s);
+    int in_memory = !strcmp(path, ":memory:") || !path[0];
+    const char *pragmas = synchronous_full
+                              ? "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                              : "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        goto cleanup;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    /* WAL: readers (the stock sqlite3 tool, a backup) never block the loop's writes. */
+    if ((!in_memory &&
+         sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) ||
+        sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+        set_err(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+        goto cleanup;
+    }
+    if (migrate(s->db, err, errlen) < 0)
+        goto cleanup;
+    for (int i = 0; i < ST_COUNT; i++) {
+        if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL) != SQLITE_OK) {
+            set_err(err, errlen, "preparing \"%s\": %s", stmt_sql[i], sqlite3_errmsg(s->db));
+            goto cleanup;
+        }
+    }
+    return s;
+
+cleanup:
+    store_close(s);
+    return NULL;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    /* An open transaction is rolled back by the close. */
+    sqlite3_close_v2(s->db);
+    free(s);
+}
+
+int store_begin(struct store *s)
+{
+    if (s->in_tx)
+        return -EBUSY;
+    int ret = step_done(s, s->st[ST_BEGIN]);
+    if (ret == 0)
+        s->in_tx = 1;
+    return ret;
+}
+
+/* A failed COMMIT (the disk, a lock held past the busy timeout) is rolled back here, so the
+ * caller always leaves the transaction whatever the result. */
+int store_commit(struct store *s)
+{
+    if (!s->in_tx)
+        return -EINVAL;
+    int ret = step_done(s, s->st[ST_COMMIT]);
+    if (ret < 0 && !sqlite3_get_autocommit(s->db))
+        step_done(s, s->st[ST_ROLLBACK]);
+    s->in_tx = 0;
+    return ret;
+}
+
+void store_rollback(struct store *s)
+{
+    if (!s->in_tx)
+        return;
+    /* sqlite may already have rolled back by itself after an I/O or full-disk error. */
+    if (!sqlite3_get_autocommit(s->db))
+        step_done(s, s->st[ST_ROLLBACK]);
+    s->in_tx = 0;
+}
+
+int store_backup(struct store *s, const char *path, char *err, size_t errlen)
+{
+    struct stat sb;
+    sqlite3_stmt *st = s->st[ST_BACKUP];
+
+    if (s->in_tx) {
+        set_err(err, errlen, "cannot back up inside a transaction");
+        return -EBUSY;
+    }
+    if (stat(path, &sb) == 0) {
+        set_err(err, errlen, "%s already exists", path);
+        return -EEXIST;
+    }
+    if (errno != ENOENT) {
+        int e = errno;
+        set_err(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    if (bind_text(st, 1, path) != SQLITE_OK) {
+        set_err(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+        return bind_fail(s, st);
+    }
+    int ret = step_done(s, st);
+    if (ret < 0)
+        set_err(err, errlen, "VACUUM INTO %s: %s", path, s->last_err);
+    return ret;
+}
+
+/* ---- networks ---- */
+
+void store_network_clear(struct store_network *n)
+{
+    if (!n)
+        return;
+    free(n->name);
+    free(n->models_json);
+    free(n->schedule_json);
+    memset(n, 0, sizeof *n);
+}
+
+static void network_from_row(sqlite3_stmt *st, struct store_network *out)
+{
+    out->id = sqlite3_column_int64(st, 0);
+    out->name = col_str(st, 1, 1);
+    out->models_json = col_str(st, 2, 1);
+    out->lockout_s = sqlite3_column_int64(st, 3);
+    out->schedule_json = col_str(st, 4, 1);
+    out->created_at = sqlite3_column_int64(st, 5);
+    out->updated_at = sqlite3_column_int64(st, 6);
+}
+
+int64_t store_network_insert(struct store *s, const char *name, const char *models_json,
+                             int64_t lockout_s, const char *schedule_json, int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_NET_INSERT];
+    if (bind_text(st, 1, name) || bind_text(st, 2, models_json) || bind_int(st, 3, lockout_s) ||
+        bind_text(st, 4, schedule_json) || bind_int(st, 5, now))
+        return bind_fail(s, st);
+    int ret = step_done(s, st);
+    return ret < 0 ? ret : sqlite3_last_insert_rowid(s->db);
+}
+
+int store_network_update(struct store *s, int64_t id, const char *name, const char *models_json,
+                         int64_t lockout_s, const char *schedule_json, int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_NET_UPDATE];
+    if (bind_int(st, 1, id) || bind_text(st, 2, name) || bind_text(st, 3, models_json) ||
+        bind_int(st, 4, lockout_s) || bind_text(st, 5, schedule_json) || bind_int(st, 6, now))
+        return bind_fail(s, st);
+    int ret = step_done(s, st);
+    if (ret == 0 && sqlite3_changes(s->db) == 0)
+        ret = -ENOENT;
+    return ret;
+}
+
+/* Events carry no foreign key (network 0 means "everyone"), so they are deleted by hand; runs
+ * and invocations go with the network by ON DELETE CASCADE. Joins the caller's transaction if
+ * one is open. */
+int store_network_delete(struct store *s, int64_t id)
+{
+    int own_tx = !s->in_tx;
+    int ret = 0;
+
+    if (own_tx && (ret = store_begin(s)) < 0)
+        return ret;
+    sqlite3_stmt *st = s->st[ST_NET_DELETE_EVENTS];
+    if (bind_int(st, 1, id)) {
+        ret = bind_fail(s, st);
+        goto cleanup;
+    }
+    if ((ret = step_done(s, st)) < 0)
+        goto cleanup;
+    st = s->st[ST_NET_DELETE];
+    if (bind_int(st, 1, id)) {
+        ret = bind_fail(s, st);
+        goto cleanup;
+    }
+    if ((ret = step_done(s, st)) < 0)
+        goto cleanup;
+    if (sqlite3_changes(s->db) == 0)
+        ret = -ENOENT;
+
+cleanup:
+    if (own_tx) {
+        if (ret == 0)
+            ret = store_commit(s);
+        else
+            store_rollback(s);
+    }
+    return ret;
+}
+
+int store_network_get(struct store *s, int64_t id, struct store_network *out)
+{
+    sqlite3_stmt *st = s->st[ST_NET_GET];
+    memset(out, 0, sizeof *out);
+    if (bind_int(st, 1, id))
+        return bind_fail(s, st);
+    int ret = step_row(s, st);
+    if (ret == 1)
+        network_from_row(st, out);
+    finish(st);
+    return ret == 1 ? 0 : ret == 0 ? -ENOENT : ret;
+}
+
+int store_network_list(struct store *s, struct store_network **out, size_t *n)
+{
+    sqlite3_stmt *st = s->st[ST_NET_LIST];
+    struct store_network *list = NULL;
+    size_t len = 0, cap = 0;
+    int ret;
+
+    *out = NULL;
+    *n = 0;
+    while ((ret = step_row(s, st)) == 1) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 8;
+            list = xrealloc(list, cap * sizeof *list);
+        }
+        network_from_row(st, &list[len++]);
+    }
+    finish(st);
+    if (ret < 0) {
+        for (size_t i = 0; i < len; i++)
+            store_network_clear(&list[i]);
+        free(list);
+        return ret;
+    }
+    *out = list;
+    *n = len;
+    return 0;
+}
+
+/* ---- runs ---- */
+
+void store_run_clear(struct store_run *r)
+{
+    if (!r)
+        return;
+    free(r->prompt);
+    free(r->state);
+    free(r->reason);
+    memset(r, 0, sizeof *r);
+}
+
+static void run_from_row(sqlite3_stmt *st, struct store_run *out)
+{
+    out->id = sqlite3_column_int64(st, 0);
+    out->network_id = sqlite3_column_int64(st, 1);
+    out->prompt = col_str(st, 2, 1);
+    out->state = col_str(st, 3, 1);
+    out->reason = col_str(st, 4, 1);
+    out->created_at = sqlite3_column_int64(st, 5);
+    out->ended_at = sqlite3_column_int64(st, 6); /* NULL reads as 0 */
+}
+
+/* A single-row SELECT of runs by one integer key. */
+static int run_query(struct store *s, enum stmt_id id, int64_t key, struct store_run *out)
+{
+    sqlite3_stmt *st = s->st[id];
+    memset(out, 0, sizeof *out);
+    if (bind_int(st, 1, key))
+        return bind_fail(s, st);
+    int ret = step_row(s, st);
+    if (ret == 1)
+        run_from_row(st, out);
+    finish(st);
+    return ret == 1 ? 0 : ret == 0 ? -ENOENT : ret;
+}
+
+int64_t store_run_insert(struct store *s, int64_t network_id, const char *prompt, int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_RUN_INSERT];
+    if (bind_int(st, 1, network_id) || bind_text(st, 2, prompt) || bind_int(st, 3, now))
+        return bind_fail(s, st);
+    int ret = step_done(s, st);
+    return ret < 0 ? ret : sqlite3_last_insert_rowid(s->db);
+}
+
+int store_run_end(struct store *s, int64_t run, const char *state, const char *reason, int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_RUN_END];
+    if (bind_int(st, 1, run) || bind_text(st, 2, state) || bind_text(st, 3, reason) ||
+        bind_int(st, 4, now))
+        return bind_fail(s, st);
+    int ret = step_done(s, st);
+    if (ret == 0 && sqlite3_changes(s->db) == 0)
+        ret = -ENOENT;
+    return ret;
+}
+
+int store_run_get(struct store *s, int64_t run, struct store_run *out)
+{
+    return run_query(s, ST_RUN_GET, run, out);
+}
+
+int store_run_latest(struct store *s, int64_t network_id, struct store_run *out)
+{
+    return run_query(s, ST_RUN_LATEST, network_id, out);
+}
+
+/* ---- invocations ---- */
+
+void store_invocation_clear(struct store_invocation *inv)
+{
+    if (!inv)
+        return;
+    free(inv->model);
+    free(inv->state);
+    free(inv->input);
+    free(inv->output);
+    free(inv->error);
+    memset(inv, 0, sizeof *inv);
+}
+
+/* Fills *out from the current row, copying the strings (copy) or borrowing them until the next
+ * step (store_invocation_each). -EIO for a media type name this build does not know; nothing
+ * is allocated in that case. */
+static int invocation_from_row(sqlite3_stmt *st, struct store_invocation *out, int copy)
+{
+    const char *in_type = (const char *)sqlite3_column_text(st, 6);
+    const char *out_type = (const char *)sqlite3_column_text(st, 8);
+
+    memset(out, 0, sizeof *out);
+    if (!in_type || media_type_parse(in_type, &out->input_type) < 0)
+        return -EIO;
+    if (out_type && media_type_parse(out_type, &out->output_type) < 0)
+        return -EIO;
+    out->id = sqlite3_column_int64(st, 0);
+    out->network_id = sqlite3_column_int64(st, 1);
+    out->run = sqlite3_column_int64(st, 2);
+    out->seq = sqlite3_column_int64(st, 3);
+    out->model = col_str(st, 4, copy);
+    out->state = col_str(st, 5, copy);
+    out->input = col_str(st, 7, copy);
+    out->output = col_str(st, 9, copy);
+    out->has_output = out->output != NULL;
+    out->error = col_str(st, 10, copy);
+    out->created_at = sqlite3_column_int64(st, 11);
+    out->started_at = sqlite3_column_int64(st, 12);
+    out->finished_at = sqlite3_column_int64(st, 13);
+    out->attempts = sqlite3_column_int64(st, 14);
+    return 0;
+}
+
+static int invocation_query(struct store *s, enum stmt_id id, int64_t key,
+                            struct store_invocation *out)
+{
+    sqlite3_stmt *st = s->st[id];
+    memset(out, 0, sizeof *out);
+    if (bind_int(st, 1, key))
+        return bind_fail(s, st);
+    int ret = step_row(s, st);
+    if (ret == 1)
+        ret = invocation_from_row(st, out, 1) < 0 ? -EIO : 1;
+    finish(st);
+    return ret == 1 ? 0 : ret == 0 ? -ENOENT : ret;
+}
+
+int64_t store_invocation_insert(struct store *s, int64_t network_id, int64_t run, int64_t seq,
+                                const char *model, enum media_type input_type, const char *input,
+                                int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_INV_INSERT];
+    if (bind_int(st, 1, network_id) || bind_int(st, 2, run) || bind_int(st, 3, seq) ||
+        bind_text(st, 4, model) || bind_text(st, 5, media_type_name(input_type)) ||
+        bind_text(st, 6, input) || bind_int(st, 7, now))
+        return bind_fail(s, st);
+    int ret = step_done(s, st);
+    return ret < 0 ? ret : sqlite3_last_insert_rowid(s->db);
+}
+
+int store_invocation_finish(struct store *s, int64_t id, enum media_type output_type,
+                            const char *output, const char *error, int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_INV_FINISH];
+    int ok = output != NULL;
+    if (bind_int(st, 1, id) || bind_text(st, 2, ok ? "completed" : "failed") ||
+        bind_text(st, 3, ok ? media_type_name(output_type) : NULL) || bind_text(st, 4, output) ||
+        bind_text(st, 5, ok ? NULL : error) || bind_int(st, 6, now))
+        return bind_fail(s, st);
+    int ret = step_done(s, st);
+    if (ret == 0 && sqlite3_changes(s->db) == 0)
+        ret = -ENOENT;
+    return ret;
+}
+
+int store_invocation_get(struct store *s, int64_t id, struct store_invocation *out)
+{
+    return invocation_query(s, ST_INV_GET, id, out);
+}
+
+int store_invocation_last(struct store *s, int64_t run, struct store_invocation *out)
+{
+    return invocation_query(s, ST_INV_LAST, run, out);
+}
+
+/* fn gets strings borrowed from sqlite, valid for the call. It may use the store, but not
+ * store_invocation_each itself (-EBUSY): there is one prepared statement per query. A negative
+ * limit means no limit. */
+int store_invocation_each(struct store *s, int64_t run, int64_t after_seq, int64_t limit,
+                          store_invocation_fn fn, void *user)
+{
+    sqlite3_stmt *st = s->st[ST_INV_EACH];
+    int count = 0, ret;
+
+    if (sqlite3_stmt_busy(st))
+        return -EBUSY;
+    if (bind_int(st, 1, run) || bind_int(st, 2, after_seq) || bind_int(st, 3, limit))
+        return bind_fail(s, st);
+    while ((ret = step_row(s, st)) == 1) {
+        struct store_invocation inv;
+        if (invocation_from_row(st, &inv, 0) < 0) {
+            ret = -EIO;
+            break;
+        }
+        count++;
+        if (fn(user, &inv))
+            break;
+    }
+    finish(st);
+    return ret < 0 ? ret : count;
+}
+
+/* ---- events ---- */
+
+int64_t store_event_append(struct store *s, int64_t network_id, const char *type, const char *data,
+                           int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_EV_APPEND];
+    if (bind_int(st, 1, network_id) || bind_text(st, 2, type) || bind_text(st, 3, data) ||
+        bind_int(st, 4, now))
+        return bind_fail(s, st);
+    int ret = step_done(s, st);
+    return ret < 0 ? ret : sqlite3_last_insert_rowid(s->db);
+}
+
+/* Same rules for fn as store_invocation_each. */
+int store_event_each(struct store *s, int64_t network_id, int64_t after_id, int64_t limit,
+                     store_event_fn fn, void *user)
+{
+    sqlite3_stmt *st = s->st[ST_EV_EACH];
+    int count = 0, ret;
+
+    if (sqlite3_stmt_busy(st))
+        return -EBUSY;
+    if (bind_int(st, 1, network_id) || bind_int(st, 2, after_id) || bind_int(st, 3, limit))
+        return bind_fail(s, st);
+    while ((ret = step_row(s, st)) == 1) {
+        count++;
+        if (fn(user, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2)))
+            break;
+    }
+    finish(st);
+    return ret < 0 ? ret : count;
+}
+
+static int64_t single_int(struct store *s, enum stmt_id id)
+{
+    sqlite3_stmt *st = s->st[id];
+    int ret = step_row(s, st);
+    int64_t v = ret == 1 ? sqlite3_column_int64(st, 0) : ret; /* min/max of nothing: 0 */
+    finish(st);
+    return v;
+}
+
+int64_t store_event_first_id(struct store *s)
+{
+    return single_int(s, ST_EV_FIRST);
+}
+
+/* The largest retained id (0 if none); ids handed out later are always larger. */
+int64_t store_event_last_id(struct store *s)
+{
+    return single_int(s, ST_EV_LAST);
+}
+
+int store_event_prune(struct store *s, int64_t keep)
+{
+    sqlite3_stmt *st = s->st[ST_EV_PRUNE];
+    if (keep < 0)
+        return -EINVAL;
+    if (bind_int(st, 1, keep))
+        return bind_fail(s, st);
+    return step_done(s, st);
+}
+
+/* ---- displays ---- */
+
+int store_display_get(struct store *s, const char *name, char **config_json)
+{
+    sqlite3_stmt *st = s->st[ST_DISPLAY_GET];
+    *config_json = NULL;
+    if (bind_text(st, 1, name))
+        return bind_fail(s, st);
+    int ret = step_row(s, st);
+    if (ret == 1)
+        *config_json = col_str(st, 0, 1);
+    finish(st);
+    return ret == 1 ? 0 : ret == 0 ? -ENOENT : ret;
+}
+
+int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_DISPLAY_PUT];
+    if (bind_text(st, 1, name) || bind_text(st, 2, config_json) || bind_int(st, 3, now))
+        return bind_fail(s, st);
+    return step_done(s, st);
+}

@@ -1,0 +1,126 @@
+/* store.h: panicd's state in sqlite3 (WAL, migrations keyed on PRAGMA user_version, prepared
+ * statements made once in store_open). Times are wall-clock milliseconds since the epoch.
+ * Only the loop thread touches a store. Functions return 0 / an id > 0, or a negative errno
+ * (-ENOENT when a row does not exist, -EEXIST on a uniqueness clash, -EIO otherwise). */
+#ifndef PANIC_STORE_H
+#define PANIC_STORE_H
+
+#include "catalog.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Open (creating and migrating) the database at path (":memory:" for tests). synchronous_full
+ * selects PRAGMA synchronous=FULL (every commit fsyncs the WAL) instead of NORMAL. Owned;
+ * store_close. NULL with a reason in err on failure. */
+struct store *store_open(const char *path, int synchronous_full, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* Transactions do not nest: store_begin inside an open transaction returns -EBUSY. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+/* A consistent copy of the whole database in a new file (VACUUM INTO); path must not exist. */
+int store_backup(struct store *s, const char *path, char *err, size_t errlen);
+
+/* ---- networks ---- */
+struct store_network {
+    int64_t id;
+    char *name;          /* owned */
+    char *models_json;   /* owned: JSON array of model ids */
+    int64_t lockout_s;
+    char *schedule_json; /* owned, NULL for the default schedule */
+    int64_t created_at;
+    int64_t updated_at;
+};
+void store_network_clear(struct store_network *n); /* frees the strings; NULL-safe */
+
+int64_t store_network_insert(struct store *s, const char *name, const char *models_json,
+                             int64_t lockout_s, const char *schedule_json, int64_t now);
+int store_network_update(struct store *s, int64_t id, const char *name, const char *models_json,
+                         int64_t lockout_s, const char *schedule_json, int64_t now);
+/* Deletes the network with its runs, invocations and events. */
+int store_network_delete(struct store *s, int64_t id);
+int store_network_get(struct store *s, int64_t id, struct store_network *out);
+/* All networks by id; *out is an owned array (free each with store_network_clear, then free()). */
+int store_network_list(struct store *s, struct store_network **out, size_t *n);
+
+/* ---- runs ---- */
+struct store_run {
+    int64_t id;
+    int64_t network_id;
+    char *prompt; /* owned */
+    char *state;  /* owned: "running", "stopped", "failed", "superseded" */
+    char *reason; /* owned, may be NULL */
+    int64_t created_at;
+    int64_t ended_at; /* 0 while running */
+};
+void store_run_clear(struct store_run *r);
+
+int64_t store_run_insert(struct store *s, int64_t network_id, const char *prompt, int64_t now);
+int store_run_end(struct store *s, int64_t run, const char *state, const char *reason, int64_t now);
+int store_run_get(struct store *s, int64_t run, struct store_run *out);
+/* The network's most recent run (any state); -ENOENT if it never ran. */
+int store_run_latest(struct store *s, int64_t network_id, struct store_run *out);
+
+/* ---- invocations ---- */
+struct store_invocation {
+    int64_t id;
+    int64_t network_id;
+    int64_t run;
+    int64_t seq;
+    char *model;  /* owned */
+    char *state;  /* owned: "invoking", "completed", "failed" */
+    enum media_type input_type;
+    char *input;  /* owned: text, or "<sha256>.<ext>" media name */
+    int has_output;
+    enum media_type output_type;
+    char *output; /* owned, NULL until completed */
+    char *error;  /* owned, NULL unless failed */
+    int64_t created_at;
+    int64_t started_at;
+    int64_t finished_at; /* 0 until finished */
+    int64_t attempts;
+};
+void store_invocation_clear(struct store_invocation *inv);
+
+/* New invocation in state "invoking"; -EEXIST if (network, run, seq) exists. */
+int64_t store_invocation_insert(struct store *s, int64_t network_id, int64_t run, int64_t seq,
+                                const char *model, enum media_type input_type, const char *input,
+                                int64_t now);
+/* Mark it completed (output != NULL) or failed (output == NULL, error set). */
+int store_invocation_finish(struct store *s, int64_t id, enum media_type output_type,
+                            const char *output, const char *error, int64_t now);
+int store_invocation_get(struct store *s, int64_t id, struct store_invocation *out);
+/* The invocation of the run with the highest seq. */
+int store_invocation_last(struct store *s, int64_t run, struct store_invocation *out);
+/* Invocations of run with seq > after_seq, in seq order, at most limit; fn returns non-zero to
+ * stop early. Returns the number delivered or a negative errno. */
+typedef int (*store_invocation_fn)(void *user, const struct store_invocation *inv);
+int store_invocation_each(struct store *s, int64_t run, int64_t after_seq, int64_t limit,
+                          store_invocation_fn fn, void *user);
+
+/* ---- events: the SSE log, bounded ---- */
+/* Append an event for network_id (0: for every network's stream). Returns its id (> 0); ids only
+ * ever grow, even after pruning. */
+int64_t store_event_append(struct store *s, int64_t network_id, const char *type, const char *data,
+                           int64_t now);
+/* Events with id > after_id for network_id (and network 0), in id order, at most limit. */
+typedef int (*store_event_fn)(void *user, int64_t id, const char *type, const char *data);
+int store_event_each(struct store *s, int64_t network_id, int64_t after_id, int64_t limit,
+                     store_event_fn fn, void *user);
+/* The smallest retained event id (0 if none): a client asking to replay from before it missed
+ * events that are gone. */
+int64_t store_event_first_id(struct store *s);
+int64_t store_event_last_id(struct store *s);
+/* Keep the newest `keep` events, delete older ones. */
+int store_event_prune(struct store *s, int64_t keep);
+
+/* ---- displays ---- */
+/* *config_json is owned by the caller (free()). -ENOENT for a display never configured. */
+int store_display_get(struct store *s, const char *name, char **config_json);
+int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now);
+
+#endif
