@@ -52,8 +52,8 @@ static int test_passed, test_failed;
     do {                                                                                           \
         const char *sa_ = (a), *sb_ = (b);                                                         \
         if (!sa_ || !sb_ || strcmp(sa_, sb_) != 0)                                                 \
-            TEST_FAIL_AT("expected %s == %s, got \"%s\" and \"%s\"", #a, #b,                       \
-                         sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                              \
+            TEST_FAIL_AT("expected %s == %s, got \"%s\" and \"%s\"", #a, #b, sa_ ? sa_ : "(null)", \
+                         sb_ ? sb_ : "(null)");                                                    \
     } while (0)
 
 #define CHECK_NEAR(a, b, tol)                                                                      \

@@ -109,9 +109,9 @@ static void op_status(void *ctx)
     R.statuses++;
 }
 
-static const struct runner_ops ops = {op_run_create, op_run_end, op_invocation_create, op_invoke,
-                                      op_cancel,     op_finish,  op_arm,               op_disarm,
-                                      op_status};
+static const struct runner_ops ops = {op_run_create, op_run_end, op_invocation_create,
+                                      op_invoke,     op_cancel,  op_finish,
+                                      op_arm,        op_disarm,  op_status};
 
 static const char *const two_models[] = {"dummy-t2i", "dummy-i2t"};
 

@@ -10,7 +10,8 @@
 typedef int (*conf_setting_fn)(void *user, const char *key, const char *value, char *err,
                                size_t errlen);
 
-/* Parse text (NUL-terminated) named `name` for messages. On failure err holds "name:line: reason". */
+/* Parse text (NUL-terminated) named `name` for messages. On failure err holds "name:line: reason".
+ */
 int conf_parse_text(const char *name, const char *text, conf_setting_fn fn, void *user, char *err,
                     size_t errlen);
 /* Read and parse a file. A missing file is -ENOENT with a message. */

@@ -123,9 +123,10 @@ static void run_timers(struct ev *ev)
     for (;;) {
         size_t best = SIZE_MAX;
         for (size_t i = 0; i < ev->ntimers; i++)
-            if (ev->timers[i].at <= now && (best == SIZE_MAX || ev->timers[i].at < ev->timers[best].at ||
-                                            (ev->timers[i].at == ev->timers[best].at &&
-                                             ev->timers[i].id < ev->timers[best].id)))
+            if (ev->timers[i].at <= now &&
+                (best == SIZE_MAX || ev->timers[i].at < ev->timers[best].at ||
+                 (ev->timers[i].at == ev->timers[best].at &&
+                  ev->timers[i].id < ev->timers[best].id)))
                 best = i;
         if (best == SIZE_MAX)
             return;

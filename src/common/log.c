@@ -47,7 +47,10 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
         localtime_r(&ts.tv_sec, &tm);
         char when[16];
         strftime(when, sizeof when, "%H:%M:%S", &tm);
-        const char *c = lvl <= LOG_LVL_ERR ? "#" : lvl == LOG_LVL_WARN ? "!" : lvl == LOG_LVL_INFO ? "*" : ".";
+        const char *c = lvl <= LOG_LVL_ERR    ? "#"
+                        : lvl == LOG_LVL_WARN ? "!"
+                        : lvl == LOG_LVL_INFO ? "*"
+                                              : ".";
         fprintf(stderr, "%s.%03ld %s %s\n", when, ts.tv_nsec / 1000000, c, line);
     } else {
         fprintf(stderr, "<%d>%s\n", (int)lvl, line);

@@ -202,10 +202,10 @@ static void get_models(struct http_req *req)
         const struct model_info *m = catalog_at(i);
         json_t *params = json_loads(m->params_json, 0, NULL);
         json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "id", m->id, "name",
-                           m->name, "platform", m->platform, "input", media_type_name(m->input),
-                           "output", media_type_name(m->output), "description", m->description,
-                           "available", !strcmp(m->platform, "dummy"), "parameters",
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "id", m->id, "name", m->name,
+                           "platform", m->platform, "input", media_type_name(m->input), "output",
+                           media_type_name(m->output), "description", m->description, "available",
+                           !strcmp(m->platform, "dummy"), "parameters",
                            params ? params : json_object()));
     }
     reply_json(req, 200, json_pack("{s:o}", "models", arr));
@@ -257,8 +257,7 @@ static int network_fields(struct http_req *req, json_t *body, const char **name,
         }
     }
     if (jl) {
-        if (!json_is_integer(jl) || json_integer_value(jl) < 0 ||
-            json_integer_value(jl) > 86400) {
+        if (!json_is_integer(jl) || json_integer_value(jl) < 0 || json_integer_value(jl) > 86400) {
             reply_error(req, 422, "invalid", "lockout_seconds must be a whole number, 0-86400");
             return -1;
         }
@@ -299,9 +298,9 @@ static void post_network(struct api *a, struct http_req *req)
     models = models_arg(req, json_object_get(body, "models"), &n);
     if (!models)
         goto out;
-    int rc = coord_network_create(a->coord, name, models, n,
-                                  lockout >= 0 ? lockout : a->cfg->lockout_s,
-                                  has_sched ? &sched : NULL, &id, err, sizeof err);
+    int rc =
+        coord_network_create(a->coord, name, models, n, lockout >= 0 ? lockout : a->cfg->lockout_s,
+                             has_sched ? &sched : NULL, &id, err, sizeof err);
     if (rc == -EINVAL)
         reply_error(req, 422, "invalid_network", "%s", err);
     else if (rc < 0)
@@ -334,8 +333,8 @@ static void patch_network(struct api *a, struct http_req *req, int64_t id)
         if (!models)
             goto out;
     }
-    int rc = coord_network_update(a->coord, id, name, models, n, lockout,
-                                  has_sched ? &sched : NULL, err, sizeof err);
+    int rc = coord_network_update(a->coord, id, name, models, n, lockout, has_sched ? &sched : NULL,
+                                  err, sizeof err);
     if (rc == -ENOENT)
         reply_error(req, 404, "not_found", "no network %lld", (long long)id);
     else if (rc == -EINVAL)
@@ -775,16 +774,19 @@ static void get_media(struct api *a, struct http_req *req, const char *name)
         snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)size);
         const char *h[] = {"Content-Range", cr, NULL};
         http_reply(req, 416, "application/json",
-                   "{\"error\":\"bad_range\",\"message\":\"the range is not satisfiable\"}", 60,
-                   h);
+                   "{\"error\":\"bad_range\",\"message\":\"the range is not satisfiable\"}", 60, h);
         return;
     }
     snprintf(cr, sizeof cr, "bytes %llu-%llu/%llu", (unsigned long long)from,
              (unsigned long long)(from + len - 1), (unsigned long long)size);
-    const char *h[] = {"ETag",          etag,
-                       "Accept-Ranges", "bytes",
-                       "Cache-Control", "public, max-age=31536000, immutable",
-                       r ? "Content-Range" : NULL, cr,
+    const char *h[] = {"ETag",
+                       etag,
+                       "Accept-Ranges",
+                       "bytes",
+                       "Cache-Control",
+                       "public, max-age=31536000, immutable",
+                       r ? "Content-Range" : NULL,
+                       cr,
                        NULL};
     http_reply_fd(req, r ? 206 : 200, fd, from, len, media_content_type(name), h);
 }
@@ -863,8 +865,8 @@ static void method_not_allowed(struct http_req *req, const char *allow)
 {
     const char *h[] = {"Allow", allow, NULL};
     char body[160];
-    int n = snprintf(body, sizeof body,
-                     "{\"error\":\"method_not_allowed\",\"message\":\"use %s\"}", allow);
+    int n = snprintf(body, sizeof body, "{\"error\":\"method_not_allowed\",\"message\":\"use %s\"}",
+                     allow);
     http_reply(req, 405, "application/json", body, (size_t)n, h);
 }
 
@@ -978,8 +980,7 @@ static void route(struct api *a, struct http_req *req, const char *method, char 
             method_not_allowed(req, "GET");
     } else if (nseg == 4 && !strcmp(what, "displays")) {
         if (!display_name_valid(seg[3]))
-            reply_error(req, 400, "bad_name",
-                        "a display name is 1-63 letters, digits, '-' or '_'");
+            reply_error(req, 400, "bad_name", "a display name is 1-63 letters, digits, '-' or '_'");
         else if (is(method, "GET"))
             get_display(a, req, seg[3]);
         else if (!strcmp(method, "PUT")) {

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #define DUMMY(id_, name_, in_, out_, desc_)                                                        \
-    {id_, name_, "dummy", in_, out_, desc_, "{}"}
+    {                                                                                              \
+        id_, name_, "dummy", in_, out_, desc_, "{}"                                                \
+    }
 
 static const struct model_info models[] = {
     DUMMY("dummy-t2t", "Dummy Text-to-Text", MEDIA_TEXT, MEDIA_TEXT,

@@ -7,9 +7,9 @@
 enum media_type { MEDIA_TEXT = 0, MEDIA_IMAGE = 1, MEDIA_AUDIO = 2 };
 
 struct model_info {
-    const char *id;          /* stable id used in networks, e.g. "dummy-t2i" */
-    const char *name;        /* human name */
-    const char *platform;    /* "dummy", "builtin", "replicate", "openai", "gemini" */
+    const char *id;       /* stable id used in networks, e.g. "dummy-t2i" */
+    const char *name;     /* human name */
+    const char *platform; /* "dummy", "builtin", "replicate", "openai", "gemini" */
     enum media_type input;
     enum media_type output;
     const char *description;

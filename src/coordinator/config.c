@@ -23,8 +23,13 @@ static int set_int(const char *value, long long min, long long max, int64_t *slo
 
 struct display_cfg display_cfg_default(void)
 {
-    struct display_cfg d = {.network = 0, .rows = 2, .cols = 2, .offset = 0, .stride = 1,
-                            .show_invoking = 1, .audio = 1};
+    struct display_cfg d = {.network = 0,
+                            .rows = 2,
+                            .cols = 2,
+                            .offset = 0,
+                            .stride = 1,
+                            .show_invoking = 1,
+                            .audio = 1};
     snprintf(d.mode, sizeof d.mode, "grid");
     return d;
 }
@@ -290,8 +295,7 @@ int config_set(struct panicd_config *cfg, const char *key, const char *value, ch
     }
     if (!strcmp(key, "lockout_seconds"))
         return set_int(value, 0, 86400, &cfg->lockout_s, err, errlen);
-    if (!strcmp(key, "sse_heartbeat_seconds"))
-    {
+    if (!strcmp(key, "sse_heartbeat_seconds")) {
         int rc = set_int(value, 1, 3600, &cfg->heartbeat_ms, err, errlen);
         cfg->heartbeat_ms *= rc == 0 ? 1000 : 1;
         return rc;

@@ -39,16 +39,16 @@ struct dummy_model_cfg {
 };
 
 struct panicd_config {
-    char *listen;        /* "host:port"; port 0 picks a free one */
+    char *listen; /* "host:port"; port 0 picks a free one */
     char *state_dir;
-    char *admin_token;   /* NULL: read or generate STATE_DIR/admin.token */
+    char *admin_token; /* NULL: read or generate STATE_DIR/admin.token */
     struct {
         char *name;
         char *token;
     } devices[CONFIG_MAX_DEVICES];
     size_t ndevices;
-    int64_t lockout_s;   /* for the default network */
-    int sync_full;       /* sqlite synchronous FULL (1) or NORMAL (0) */
+    int64_t lockout_s; /* for the default network */
+    int sync_full;     /* sqlite synchronous FULL (1) or NORMAL (0) */
     int64_t heartbeat_ms;
     int64_t events_keep;
     int64_t max_attempts;

@@ -22,7 +22,7 @@ struct net {
     struct coord *c;
     int64_t id;
     struct runner *r;
-    uint64_t timer;      /* ev timer of the runner's single timer */
+    uint64_t timer; /* ev timer of the runner's single timer */
     uint64_t timer_gen;
     uint64_t lockout_timer; /* emits a status event when the lockout ends */
 };
@@ -249,8 +249,8 @@ static char *models_json(const char *const *models, size_t n)
 }
 
 int coord_network_create(struct coord *c, const char *name, const char *const *models, size_t n,
-                         int64_t lockout_s, const struct schedule *schedule, int64_t *id,
-                         char *err, size_t errlen)
+                         int64_t lockout_s, const struct schedule *schedule, int64_t *id, char *err,
+                         size_t errlen)
 {
     if (network_validate(models, n, err, errlen) < 0)
         return -EINVAL;
@@ -405,8 +405,8 @@ static void on_platform_done(void *owner, const struct platform_call *call,
                  (long long)call->network_id, (long long)call->inv_id, call->model->id,
                  call->attempt + 1, error);
     txn_begin(c);
-    int rc = runner_complete(n->r, call->gen, call->inv_id, output, error, retryable,
-                             time_wall_ms());
+    int rc =
+        runner_complete(n->r, call->gen, call->inv_id, output, error, retryable, time_wall_ms());
     txn_end(c);
     if (rc == -ESTALE)
         log_debug("dropped a stale completion invocation=%lld", (long long)call->inv_id);
@@ -466,8 +466,8 @@ static int64_t op_invocation_create(void *ctx, int64_t run, int64_t seq, const c
                                     const struct runner_io *input, int64_t now)
 {
     struct net *n = ctx;
-    int64_t id =
-        store_invocation_insert(n->c->store, n->id, run, seq, model, input->type, input->value, now);
+    int64_t id = store_invocation_insert(n->c->store, n->id, run, seq, model, input->type,
+                                         input->value, now);
     if (id > 0)
         emit_invocation(n->c, id);
     return id;
@@ -495,8 +495,8 @@ static void op_invoke(void *ctx, uint64_t gen, int64_t inv_id, const char *model
     f->call = call;
     f->call.input.value = NULL;
     snprintf(f->msg, sizeof f->msg, "%s: %s", model, why);
-    static const struct model_info unknown = {"unknown", "unknown", "none", MEDIA_TEXT,
-                                              MEDIA_TEXT, "", "{}"};
+    static const struct model_info unknown = {"unknown",  "unknown", "none", MEDIA_TEXT,
+                                              MEDIA_TEXT, "",        "{}"};
     if (!m)
         f->call.model = &unknown;
     ev_timer_in(c->ev, 0, on_failure_due, f);
@@ -635,12 +635,11 @@ int coord_start(struct coord *c, char *err, size_t errlen)
         return -EIO;
     }
     if (count == 0) {
-        static const char *const defaults[] = {"dummy-t2i", "dummy-i2t", "dummy-t2a",
-                                               "dummy-a2t"};
+        static const char *const defaults[] = {"dummy-t2i", "dummy-i2t", "dummy-t2a", "dummy-a2t"};
         int64_t id;
-        int rc = coord_network_create(c, "Default loop (dummy models)", defaults,
-                                      ARRAY_LEN(defaults), c->cfg->lockout_s, NULL, &id, err,
-                                      errlen);
+        int rc =
+            coord_network_create(c, "Default loop (dummy models)", defaults, ARRAY_LEN(defaults),
+                                 c->cfg->lockout_s, NULL, &id, err, errlen);
         free(list);
         if (rc < 0)
             return rc;

@@ -31,8 +31,8 @@ int coord_start(struct coord *c, char *err, size_t errlen);
 
 /* Networks. models are validated; err names the offending models. schedule NULL: default. */
 int coord_network_create(struct coord *c, const char *name, const char *const *models, size_t n,
-                         int64_t lockout_s, const struct schedule *schedule, int64_t *id,
-                         char *err, size_t errlen);
+                         int64_t lockout_s, const struct schedule *schedule, int64_t *id, char *err,
+                         size_t errlen);
 /* NULL name / models / schedule and lockout_s < 0 keep the current value. A change of models
  * stops a live run. -ENOENT for an unknown network. */
 int coord_network_update(struct coord *c, int64_t id, const char *name, const char *const *models,

@@ -178,8 +178,8 @@ struct http_stream *http_reply_stream(struct http_req *req, const char *content_
     st->conn = req->conn;
     st->closed_fn = closed_fn;
     st->user = user;
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, st, stream_free);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+                                                                  stream_read, st, stream_free);
     if (!resp) {
         free(st);
         json_error(req, 500, "internal", "could not open the stream");
@@ -349,7 +349,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
         memmove(host, host + 1, hl - 2);
         host[hl - 2] = '\0';
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res);

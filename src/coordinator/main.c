@@ -211,8 +211,7 @@ int main(int argc, char **argv)
     int64_t watchdog_ms = notify_watchdog_ms() / 2;
 
     if (mkdir(cfg.state_dir, 0750) < 0 && errno != EEXIST) {
-        log_err("cannot create the state dir path=%s error=\"%s\"", cfg.state_dir,
-                strerror(errno));
+        log_err("cannot create the state dir path=%s error=\"%s\"", cfg.state_dir, strerror(errno));
         goto out;
     }
     media = media_open(cfg.state_dir, err, sizeof err);

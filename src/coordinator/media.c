@@ -21,8 +21,12 @@ static const struct {
     const char *ext;
     const char *type;
 } types[] = {
-    {"png", "image/png"},   {"jpg", "image/jpeg"},  {"webp", "image/webp"},
-    {"wav", "audio/wav"},   {"mp3", "audio/mpeg"},  {"ogg", "audio/ogg"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"webp", "image/webp"},
+    {"wav", "audio/wav"},
+    {"mp3", "audio/mpeg"},
+    {"ogg", "audio/ogg"},
     {"txt", "text/plain; charset=utf-8"},
 };
 

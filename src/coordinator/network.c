@@ -41,7 +41,8 @@ int schedule_check(const struct schedule *s, char *err, size_t errlen)
             return -EINVAL;
         }
         if (last && s->steps[i].until_ms >= 0) {
-            snprintf(err, errlen, "schedule: the last step must have no until_s (it lasts forever)");
+            snprintf(err, errlen,
+                     "schedule: the last step must have no until_s (it lasts forever)");
             return -EINVAL;
         }
         if (!last && s->steps[i].until_ms <= (i ? s->steps[i - 1].until_ms : 0)) {
@@ -85,10 +86,10 @@ int network_validate(const char *const *models, size_t n, char *err, size_t errl
         }
         const struct model_info *last = catalog_find(models[n - 1]);
         if (last->output != first->input)
-            buf_printf(&msg,
-                       "%snot a cycle: the last model %s outputs %s but the first model %s takes %s",
-                       msg.len ? "; " : "", last->id, media_type_name(last->output), first->id,
-                       media_type_name(first->input));
+            buf_printf(
+                &msg, "%snot a cycle: the last model %s outputs %s but the first model %s takes %s",
+                msg.len ? "; " : "", last->id, media_type_name(last->output), first->id,
+                media_type_name(first->input));
     }
     int rc = 0;
     if (msg.len) {

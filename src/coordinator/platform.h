@@ -25,8 +25,7 @@ struct platform_call {
 /* output (success) or error (failure; retryable says whether trying again may help). The call,
  * output and error are borrowed for the duration of the callback. */
 typedef void (*platform_done_fn)(void *owner, const struct platform_call *call,
-                                 const struct runner_io *output, const char *error,
-                                 int retryable);
+                                 const struct runner_io *output, const char *error, int retryable);
 
 struct platform_ops {
     const char *name;

@@ -73,15 +73,15 @@ struct runner_status {
     int64_t next_at;              /* wall ms of the next invocation when waiting, else 0 */
     int64_t lockout_remaining_ms; /* 0 when not in lockout */
     int attempt;
-    const char *model;            /* model of the current or next invocation; borrowed */
-    const char *error;            /* last failure or stop reason; borrowed, may be NULL */
+    const char *model; /* model of the current or next invocation; borrowed */
+    const char *error; /* last failure or stop reason; borrowed, may be NULL */
 };
 
 /* What a restarted daemon found in the store for the network's live run. */
 struct runner_resume {
     int64_t run;
     int64_t genesis_at;
-    int64_t last_id;          /* last invocation of the run */
+    int64_t last_id; /* last invocation of the run */
     int64_t last_seq;
     int last_completed;       /* 1 completed (output valid), 0 still invoking (input valid) */
     struct runner_io input;   /* the last invocation's input */
@@ -90,8 +90,7 @@ struct runner_resume {
 };
 
 /* Owned; runner_free. ops and ctx are borrowed and must outlive the runner. */
-struct runner *runner_new(const struct runner_config *cfg, const struct runner_ops *ops,
-                          void *ctx);
+struct runner *runner_new(const struct runner_config *cfg, const struct runner_ops *ops, void *ctx);
 void runner_free(struct runner *r);
 
 /* Start a run from a text prompt. 0 with *run and *genesis set; -EBUSY in lockout with

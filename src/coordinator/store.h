@@ -28,8 +28,8 @@ int store_backup(struct store *s, const char *path, char *err, size_t errlen);
 /* ---- networks ---- */
 struct store_network {
     int64_t id;
-    char *name;          /* owned */
-    char *models_json;   /* owned: JSON array of model ids */
+    char *name;        /* owned */
+    char *models_json; /* owned: JSON array of model ids */
     int64_t lockout_s;
     char *schedule_json; /* owned, NULL for the default schedule */
     int64_t created_at;
@@ -71,10 +71,10 @@ struct store_invocation {
     int64_t network_id;
     int64_t run;
     int64_t seq;
-    char *model;  /* owned */
-    char *state;  /* owned: "invoking", "completed", "failed" */
+    char *model; /* owned */
+    char *state; /* owned: "invoking", "completed", "failed" */
     enum media_type input_type;
-    char *input;  /* owned: text, or "<sha256>.<ext>" media name */
+    char *input; /* owned: text, or "<sha256>.<ext>" media name */
     int has_output;
     enum media_type output_type;
     char *output; /* owned, NULL until completed */

@@ -38,8 +38,8 @@ json_t *view_invocation(const struct store_invocation *inv)
     if (!j)
         return NULL;
     json_object_set_new(j, "input", io(inv->input_type, inv->input));
-    json_object_set_new(j, "output", inv->has_output ? io(inv->output_type, inv->output)
-                                                     : json_null());
+    json_object_set_new(j, "output",
+                        inv->has_output ? io(inv->output_type, inv->output) : json_null());
     json_object_set_new(j, "error", inv->error ? json_string(inv->error) : json_null());
     json_object_set_new(j, "created_at", view_time(inv->created_at));
     json_object_set_new(j, "started_at", view_time(inv->started_at));
@@ -53,15 +53,15 @@ json_t *view_invocation(const struct store_invocation *inv)
 
 json_t *view_status(int64_t network_id, const struct runner_status *st)
 {
-    json_t *j = json_pack("{s:I, s:s, s:b, s:I}", "network", (json_int_t)network_id, "state",
-                          runner_state_name(st), "can_start_run", st->can_start_run,
-                          "lockout_remaining_s",
-                          (json_int_t)((st->lockout_remaining_ms + 999) / 1000));
+    json_t *j =
+        json_pack("{s:I, s:s, s:b, s:I}", "network", (json_int_t)network_id, "state",
+                  runner_state_name(st), "can_start_run", st->can_start_run, "lockout_remaining_s",
+                  (json_int_t)((st->lockout_remaining_ms + 999) / 1000));
     json_object_set_new(j, "run", st->run ? json_integer(st->run) : json_null());
     json_object_set_new(j, "seq", st->run ? json_integer(st->seq) : json_null());
     json_object_set_new(j, "model", st->model ? json_string(st->model) : json_null());
-    json_object_set_new(j, "invocation", st->invocation ? json_integer(st->invocation)
-                                                        : json_null());
+    json_object_set_new(j, "invocation",
+                        st->invocation ? json_integer(st->invocation) : json_null());
     json_object_set_new(j, "genesis_at", view_time(st->genesis_at));
     json_object_set_new(j, "next_at", view_time(st->next_at));
     json_object_set_new(j, "error", st->error ? json_string(st->error) : json_null());
