@@ -42,8 +42,7 @@ void ctl_http_global_cleanup(void)
     curl_global_cleanup();
 }
 
-struct ctl_http *ctl_http_new(const char *base_url, const char *token,
-                              volatile sig_atomic_t *stop)
+struct ctl_http *ctl_http_new(const char *base_url, const char *token, volatile sig_atomic_t *stop)
 {
     CURL *curl = curl_easy_init();
     if (!curl)

@@ -38,8 +38,7 @@ void ctl_http_global_cleanup(void);
 
 /* base_url without a trailing '/'; token may be NULL. stop, when set non-zero (by a signal
  * handler), abandons the transfer in progress within about a second. Owned; ctl_http_free. */
-struct ctl_http *ctl_http_new(const char *base_url, const char *token,
-                              volatile sig_atomic_t *stop);
+struct ctl_http *ctl_http_new(const char *base_url, const char *token, volatile sig_atomic_t *stop);
 void ctl_http_free(struct ctl_http *h);
 
 /* One path segment, percent-encoded. Owned: free(). */
