@@ -21,6 +21,7 @@ int conf_parse_text(const char *name, const char *text, conf_setting_fn fn, void
         const char *eol = strchr(p, '\n');
         size_t n = eol ? (size_t)(eol - p) : strlen(p);
         char *line = xstrndup(p, n);
+        int valid = utf8_valid(line, n);
         p += n + (eol ? 1 : 0);
 
         char *s = line;
@@ -42,7 +43,7 @@ int conf_parse_text(const char *name, const char *text, conf_setting_fn fn, void
             s++;
         char reason[PANIC_ERR_LEN] = "";
         int rc = 0;
-        if (!utf8_valid(line, strlen(line))) {
+        if (!valid) {
             snprintf(reason, sizeof reason, "not valid UTF-8");
             rc = -EINVAL;
         } else if (!*s) {
