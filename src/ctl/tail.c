@@ -4,7 +4,7 @@
  * happened to split it. There is no overall timeout; a coordinator that says nothing (not even
  * its 15 s heartbeat) for a minute is taken for gone. */
 #include "api.h"
-#include "sse.h"
+#include "common/sse.h"
 #include "common/util.h"
 
 #include <errno.h>

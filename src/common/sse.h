@@ -1,8 +1,8 @@
 /* sse.h: an incremental parser of text/event-stream (Server-Sent Events, WHATWG HTML section
  * 9.2). Bytes go in as they arrive, split anywhere, even inside a CR LF pair or a UTF-8 sequence;
  * each complete event comes out through a callback. Pure C: no I/O. */
-#ifndef PANIC_CTL_SSE_H
-#define PANIC_CTL_SSE_H
+#ifndef PANIC_SSE_H
+#define PANIC_SSE_H
 
 #include <stddef.h>
 
