@@ -228,15 +228,20 @@ static void get_networks(struct api *a, struct http_req *req)
     reply_json(req, 200, json_pack("{s:o}", "networks", arr));
 }
 
-static void get_network(struct api *a, struct http_req *req, int64_t id)
+static void reply_network(struct api *a, struct http_req *req, int status, int64_t id)
 {
     struct store_network sn = {0};
     if (store_network_get(a->store, id, &sn) < 0) {
         reply_error(req, 404, "not_found", "no network %lld", (long long)id);
         return;
     }
-    reply_json(req, 200, view_network(&sn));
+    reply_json(req, status, view_network(&sn));
     store_network_clear(&sn);
+}
+
+static void get_network(struct api *a, struct http_req *req, int64_t id)
+{
+    reply_network(a, req, 200, id);
 }
 
 /* Shared by create and update: pull the optional fields out of the body. 0, or the reply sent. */
@@ -306,7 +311,7 @@ static void post_network(struct api *a, struct http_req *req)
     else if (rc < 0)
         reply_error(req, 500, "internal", "%s", err);
     else
-        get_network(a, req, id) /* 200 shape */, (void)0;
+        reply_network(a, req, 201, id);
     if (rc == 0)
         log_info("network created id=%lld", (long long)id);
 out:
@@ -467,7 +472,7 @@ static void get_current_run(struct api *a, struct http_req *req, int64_t id)
                              "genesis", "invocations", "status", status));
         return;
     }
-    struct store_invocation first = {0}, last = {0};
+    struct store_invocation last = {0};
     json_t *genesis = json_null(), *invs = json_array();
     if (store_invocation_each(a->store, run.id, -1, 1, collect_invocation, invs) == 1) {
         json_decref(genesis);
@@ -486,7 +491,6 @@ static void get_current_run(struct api *a, struct http_req *req, int64_t id)
     reply_json(req, 200,
                json_pack("{s:I, s:o, s:o, s:o, s:o}", "network", (json_int_t)id, "run", jrun,
                          "genesis", genesis, "invocations", invs, "status", status));
-    store_invocation_clear(&first);
     store_invocation_clear(&last);
     store_run_clear(&run);
 }
