@@ -40,7 +40,8 @@ endif
 
 PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto
 PKG_CTL := libcurl jansson
-PKG_TEST := libcurl jansson sqlite3
+PKG_DISPLAY := sdl2 SDL2_ttf SDL2_image libcurl jansson kissfft-float libqrencode libcrypto
+PKG_TEST := libcurl jansson sqlite3 $(PKG_DISPLAY)
 pkgcflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
 
@@ -49,6 +50,9 @@ COORD_SRC := $(filter-out src/coordinator/main.c,$(wildcard src/coordinator/*.c)
 # Pure modules: built without any library's cflags, so a stray library #include fails the build.
 COORD_PURE := catalog network runner config
 CTL_SRC := $(wildcard src/ctl/*.c)
+DISPLAY_SRC := $(filter-out src/display/main.c,$(wildcard src/display/*.c))
+# Pure display modules: no SDL, curl or JSON.
+DISPLAY_PURE := app layout ring
 UNIT_TESTS := $(basename $(notdir $(wildcard tests/test_*.c)))
 IT_TESTS := $(basename $(notdir $(wildcard tests/it_*.c)))
 BENCHES := $(basename $(notdir $(wildcard bench/bench_*.c)))
@@ -56,11 +60,12 @@ BENCHES := $(basename $(notdir $(wildcard bench/bench_*.c)))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 COORD_OBJ := $(COORD_SRC:%.c=$(B)/%.o)
 CTL_OBJ := $(CTL_SRC:%.c=$(B)/%.o)
+DISPLAY_OBJ := $(DISPLAY_SRC:%.c=$(B)/%.o)
 
 .PHONY: all test test-build run bench install deps format format-check check clean
 .DEFAULT_GOAL := all
 
-all: $(B)/panicd $(B)/panicctl
+all: $(B)/panicd $(B)/panicctl $(B)/panic-display
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,12 +75,16 @@ $(B)/%.o: %.c
 $(B)/src/coordinator/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_PANICD))
 $(addprefix $(B)/src/coordinator/,$(COORD_PURE:=.o)): PKGCFLAGS =
 $(B)/src/ctl/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_CTL))
+$(B)/src/display/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_DISPLAY))
+$(addprefix $(B)/src/display/,$(DISPLAY_PURE:=.o)): PKGCFLAGS =
 $(B)/tests/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 $(B)/bench/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 
 $(B)/libcommon.a: $(COMMON_OBJ)
 	$(Q)ar rcs $@ $^
 $(B)/libcoord.a: $(COORD_OBJ)
+	$(Q)ar rcs $@ $^
+$(B)/libdisplay.a: $(DISPLAY_OBJ)
 	$(Q)ar rcs $@ $^
 
 $(B)/panicd: $(B)/src/coordinator/main.o $(B)/libcoord.a $(B)/libcommon.a
@@ -86,11 +95,15 @@ $(B)/panicctl: $(CTL_OBJ) $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_CTL)) -lm
 
-$(B)/tests/%: $(B)/tests/%.o $(B)/tests/support.o $(B)/libcoord.a $(B)/libcommon.a
+$(B)/panic-display: $(B)/src/display/main.o $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_DISPLAY)) -lm -lpthread
 
-$(B)/bench/%: $(B)/bench/%.o $(B)/tests/support.o $(B)/libcoord.a $(B)/libcommon.a
+$(B)/tests/%: $(B)/tests/%.o $(B)/tests/support.o $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm -lpthread
+
+$(B)/bench/%: $(B)/bench/%.o $(B)/tests/support.o $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm
 
@@ -102,7 +115,7 @@ test: deps
 	@$(MAKE) --no-print-directory B=build/test SAN=1 test-build
 	@PANIC_BUILD=build/test tests/run.sh $(addprefix build/test/tests/,$(UNIT_TESTS) $(IT_TESTS))
 
-test-build: $(B)/panicd $(B)/panicctl $(addprefix $(B)/tests/,$(UNIT_TESTS) $(IT_TESTS))
+test-build: $(B)/panicd $(B)/panicctl $(B)/panic-display $(addprefix $(B)/tests/,$(UNIT_TESTS) $(IT_TESTS))
 
 check: format-check test
 
@@ -110,12 +123,12 @@ run: deps all
 	@scripts/run.sh $(B)
 
 bench: deps
-	@$(MAKE) --no-print-directory B=build/bench SAN=0 OPT="-O2 -g" build/bench/panicd build/bench/panicctl $(addprefix build/bench/bench/,$(BENCHES))
+	@$(MAKE) --no-print-directory B=build/bench SAN=0 OPT="-O2 -g" build/bench/panicd build/bench/panicctl build/bench/panic-display $(addprefix build/bench/bench/,$(BENCHES))
 	@for b in $(BENCHES); do PANIC_BUILD=build/bench build/bench/bench/$$b || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/panic $(DESTDIR)$(UNITDIR)
-	install -m 0755 $(B)/panicd $(B)/panicctl $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(B)/panicd $(B)/panicctl $(B)/panic-display $(DESTDIR)$(BINDIR)/
 	install -m 0644 systemd/panicd.service $(DESTDIR)$(UNITDIR)/panicd.service
 	sed -i 's#/usr/local/bin#$(BINDIR)#g' $(DESTDIR)$(UNITDIR)/panicd.service
 	install -m 0644 etc/panicd.conf.example $(DESTDIR)$(SYSCONFDIR)/panic/panicd.conf.example

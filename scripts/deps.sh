@@ -3,7 +3,8 @@
 # Idempotent: a machine that has everything makes no apt call at all.
 set -eu
 pkgs="build-essential pkg-config sqlite3 libsqlite3-dev libmicrohttpd-dev libjansson-dev
-libcurl4-openssl-dev libssl-dev libpng-dev ca-certificates"
+libcurl4-openssl-dev libssl-dev libpng-dev ca-certificates libsdl2-dev libsdl2-ttf-dev
+libsdl2-image-dev libkissfft-dev libqrencode-dev"
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

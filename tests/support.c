@@ -602,7 +602,7 @@ static void sse_dispatch(struct sse_client *c)
             c->cap = c->cap ? c->cap * 2 : 64;
             c->events = must_alloc(realloc(c->events, c->cap * sizeof *c->events));
         }
-        struct sse_event *ev = &c->events[c->nevents++];
+        struct sse_msg *ev = &c->events[c->nevents++];
         ev->id = c->cur_id;
         ev->event = dup_str(c->event_name[0] ? c->event_name : "message");
         ev->data = c->data;
@@ -816,22 +816,22 @@ void support_done(void)
     }
 }
 
-int sse_is(const struct sse_event *ev, const char *name)
+int sse_is(const struct sse_msg *ev, const char *name)
 {
     return !strcmp(ev->event, name);
 }
 
-long long sse_run(const struct sse_event *ev)
+long long sse_run(const struct sse_msg *ev)
 {
     return json_int_of(ev->json, "run", -1);
 }
 
-long long sse_seq(const struct sse_event *ev)
+long long sse_seq(const struct sse_msg *ev)
 {
     return json_int_of(ev->json, "seq", -1);
 }
 
-const char *sse_state(const struct sse_event *ev)
+const char *sse_state(const struct sse_msg *ev)
 {
     const char *s = json_str_of(ev->json, "state");
     return s ? s : "";

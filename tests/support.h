@@ -102,7 +102,7 @@ void support_done(void);
 
 /* ---- Server-Sent Events ---- */
 
-struct sse_event {
+struct sse_msg {
     long long id; /* the id: field of this event, -1 if it had none */
     char *event;  /* "message" when the event had no event: field */
     char *data;
@@ -116,7 +116,7 @@ struct sse_client {
     int done;    /* the transfer ended (closed by the server or failed) */
     int result;  /* CURLcode when done */
     size_t comments;
-    struct sse_event *events;
+    struct sse_msg *events;
     size_t nevents, cap;
     /* parser state */
     char *line;
@@ -135,18 +135,18 @@ struct sse_client *sse_open(const char *url, const char *last_event_id);
 void sse_pump(int ms);
 /* Pump until an event at index >= from matches pred (NULL matches any); its index, or -1 on a
  * timeout or when the stream ended with nothing matching. */
-typedef int (*sse_pred_fn)(const struct sse_event *ev, void *user);
+typedef int (*sse_pred_fn)(const struct sse_msg *ev, void *user);
 long sse_wait_for(struct sse_client *c, size_t from, sse_pred_fn pred, void *user, int timeout_ms);
 /* Pump until the client has at least n events; 1 if it got there. */
 int sse_wait_count(struct sse_client *c, size_t n, int timeout_ms);
 void sse_close(struct sse_client *c);
 
 /* Helpers for panicd's events. */
-int sse_is(const struct sse_event *ev, const char *name);
+int sse_is(const struct sse_msg *ev, const char *name);
 /* run/seq of an event's JSON data, -1 if missing. */
-long long sse_run(const struct sse_event *ev);
-long long sse_seq(const struct sse_event *ev);
+long long sse_run(const struct sse_msg *ev);
+long long sse_seq(const struct sse_msg *ev);
 /* The "state" string of the data or "". */
-const char *sse_state(const struct sse_event *ev);
+const char *sse_state(const struct sse_msg *ev);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,7 +81,7 @@ static enum role role_of(struct api *a, struct http_req *req)
     const char *h = http_req_header(req, "Authorization");
     if (!h)
         return ROLE_NONE;
-    if (strncmp(h, "Bearer ", 7) != 0)
+    if (strncasecmp(h, "Bearer ", 7) != 0) /* the scheme is case-insensitive (RFC 7235) */
         return ROLE_INVALID;
     const char *tok = h + 7;
     if (secret_equal(tok, a->admin_token))
@@ -777,8 +778,9 @@ static void get_media(struct api *a, struct http_req *req, const char *name)
         close(fd);
         snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)size);
         const char *h[] = {"Content-Range", cr, NULL};
-        http_reply(req, 416, "application/json",
-                   "{\"error\":\"bad_range\",\"message\":\"the range is not satisfiable\"}", 60, h);
+        static const char body[] =
+            "{\"error\":\"bad_range\",\"message\":\"the range is not satisfiable\"}";
+        http_reply(req, 416, "application/json", body, sizeof body - 1, h);
         return;
     }
     snprintf(cr, sizeof cr, "bytes %llu-%llu/%llu", (unsigned long long)from,

@@ -57,6 +57,7 @@ struct coord {
 };
 
 static const struct runner_ops net_ops;
+static void op_status_changed(void *ctx);
 
 /* ---- transactions and events ---- */
 
@@ -313,20 +314,21 @@ int coord_network_update(struct coord *c, int64_t id, const char *name, const ch
         rc = store_network_get(c->store, id, &sn);
     if (rc == 0) {
         emit_json(c, 0, "network", view_network(&sn));
-        /* A fresh runner takes the new settings; a live run (models unchanged) carries over. */
-        struct runner *fresh = make_runner(c, net, &sn);
-        struct runner_status st;
-        runner_get_status(net->r, now, &st);
-        if (fresh && (st.state == RUNNER_PROCESSING || st.state == RUNNER_WAITING)) {
-            runner_free(fresh);
-            fresh = NULL; /* keep the live runner; new lockout/schedule apply to the next run */
+        if (models_changed) {
+            /* The old run was stopped above; a fresh runner takes the new models. */
+            struct runner *fresh = make_runner(c, net, &sn);
+            if (fresh) {
+                ev_timer_del(c->ev, net->timer);
+                net->timer = 0;
+                runner_free(net->r);
+                net->r = fresh;
+            }
+        } else {
+            struct schedule sched;
+            schedule_of(&sn, &sched);
+            runner_reconfigure(net->r, sn.lockout_s * 1000, &sched);
         }
-        if (fresh) {
-            ev_timer_del(c->ev, net->timer);
-            net->timer = 0;
-            runner_free(net->r);
-            net->r = fresh;
-        }
+        op_status_changed(net);
     }
     txn_end(c);
 out:

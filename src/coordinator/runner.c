@@ -265,6 +265,12 @@ void runner_resume(struct runner *r, const struct runner_resume *s, int64_t now)
     r->ops->status_changed(r->ctx);
 }
 
+void runner_reconfigure(struct runner *r, int64_t lockout_ms, const struct schedule *schedule)
+{
+    r->lockout_ms = lockout_ms;
+    r->schedule = *schedule;
+}
+
 void runner_get_status(const struct runner *r, int64_t now, struct runner_status *out)
 {
     memset(out, 0, sizeof *out);

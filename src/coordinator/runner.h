@@ -108,6 +108,10 @@ int runner_timer(struct runner *r, uint64_t gen, int64_t now);
 /* Continue a run found in the store after a restart. */
 void runner_resume(struct runner *r, const struct runner_resume *s, int64_t now);
 
+/* New lockout and schedule for this network: the live run's lockout is counted with the new
+ * length from its genesis, its next step uses the new schedule. The models cannot change here. */
+void runner_reconfigure(struct runner *r, int64_t lockout_ms, const struct schedule *schedule);
+
 void runner_get_status(const struct runner *r, int64_t now, struct runner_status *out);
 /* "idle", "lockout", "processing", "waiting", "failed", "stopped". */
 const char *runner_state_name(const struct runner_status *st);

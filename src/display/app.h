@@ -1,0 +1,82 @@
+/* app.h: what a display knows, as pure state: its configuration, the current run's prompt, the
+ * invocations that fill its cells, the coordinator's status and whether it is reachable.
+ * Events come in already parsed (sync.c does the JSON); time is passed in (monotonic ms).
+ * No SDL, no curl, no JSON here. */
+#ifndef PANIC_APP_H
+#define PANIC_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define APP_MAX_CELLS 256 /* rows * cols up to 16 x 16 */
+#define APP_TEXT_MAX 4096
+#define APP_NAME_MAX 64
+
+enum app_mode { MODE_GRID, MODE_SINGLE, MODE_INFO, MODE_TERMINAL };
+
+enum cell_kind { CELL_EMPTY, CELL_INVOKING, CELL_FAILED, CELL_TEXT, CELL_IMAGE, CELL_AUDIO };
+
+struct app_config {
+    int64_t network;
+    enum app_mode mode;
+    int rows, cols;
+    int offset, stride;
+    int show_invoking;
+    int audio;
+};
+
+/* One invocation as the display needs it. */
+struct app_inv {
+    int64_t id, run, seq;
+    char model[APP_NAME_MAX];
+    enum cell_kind kind;     /* from state and output type */
+    char text[APP_TEXT_MAX]; /* text output (CELL_TEXT) */
+    char media[96];          /* "<sha>.<ext>" output (CELL_IMAGE, CELL_AUDIO) */
+};
+
+struct app_status {
+    char state[16]; /* idle, lockout, processing, waiting, failed, stopped */
+    int64_t run, seq;
+    char model[APP_NAME_MAX];
+    int can_start_run;
+    int64_t lockout_until; /* monotonic ms, 0 if none */
+};
+
+struct app {
+    char name[APP_NAME_MAX]; /* this display's name */
+    struct app_config cfg;
+    char network_name[128];
+    char models[16][APP_NAME_MAX]; /* the network's models, for info mode */
+    int nmodels;
+    int64_t run;               /* current run, 0 if none */
+    char prompt[APP_TEXT_MAX]; /* its genesis prompt */
+    struct app_inv cells[APP_MAX_CELLS];
+    int ncells; /* rows*cols for grid, 1 for single */
+    struct app_status status;
+    int online;            /* the coordinator answered recently */
+    int64_t offline_since; /* monotonic ms */
+    char prompt_url[512];  /* where phones go to prompt (QR), "" if none */
+    char input[1024];      /* terminal mode: the text being typed */
+    char message[256];     /* terminal mode: the last error or notice, in words */
+    int64_t message_until;
+    int64_t changed_at; /* monotonic ms of the last visible change */
+};
+
+/* A fresh app with a default config (grid 2x2). */
+void app_init(struct app *a, const char *name);
+/* New config (from the coordinator). Cells are re-slotted; a network change clears the run. */
+void app_set_config(struct app *a, const struct app_config *cfg, int64_t now);
+/* A run became current (from runs/current or a genesis event): clears every cell. */
+void app_set_run(struct app *a, int64_t run, const char *prompt, int64_t now);
+/* An invocation event or catch-up row. Returns 1 if it changed what is shown. Invocations of
+ * another run are ignored: the caller starts a new run with app_set_run (it knows the prompt). */
+int app_put_invocation(struct app *a, const struct app_inv *inv, int64_t now);
+void app_set_status(struct app *a, const struct app_status *st, int64_t now);
+void app_set_online(struct app *a, int online, int64_t now);
+/* Lockout seconds left (ceil), 0 if none. */
+int app_lockout_left_s(const struct app *a, int64_t now);
+
+/* The cell an invocation seq goes to, or -1 if this display does not show it. */
+int app_slot_for(const struct app_config *cfg, int64_t seq);
+
+#endif

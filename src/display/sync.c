@@ -1,0 +1,575 @@
+/* sync.c: the display's coordinator client (see sync.h).
+ *
+ * Phases: CONFIG (GET /api/v1/displays/NAME) -> NETWORK (GET /api/v1/networks/ID) -> CATCHUP
+ * (GET .../runs/current) -> STREAM (GET .../events, kept open). Any failure drops back to CONFIG
+ * after a capped, jittered back-off, and a stream that was open reconnects with Last-Event-ID so
+ * the coordinator replays exactly what was missed. Responses are parsed with jansson into the
+ * pure app state. Media downloads go to a .part file in the disk cache and are committed (hash
+ * checked) when complete. libcurl multi is pumped from the frame loop with a zero timeout. */
+#include "sync.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/sse.h"
+#include "common/util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DOWNLOADS 4
+#define STREAM_SILENCE_MS 40000 /* > 2 heartbeats: the coordinator is gone */
+
+enum phase { PH_IDLE, PH_CONFIG, PH_NETWORK, PH_CATCHUP, PH_STREAM };
+enum xkind { X_CONFIG, X_NETWORK, X_CATCHUP, X_STREAM, X_MEDIA, X_PROMPT };
+
+struct xfer {
+    struct sync *s;
+    enum xkind kind;
+    CURL *easy;
+    struct curl_slist *headers;
+    struct buf body;
+    char media[96];
+    struct mediacache_part *part;
+    struct xfer *next;
+};
+
+struct sync {
+    struct app *app;
+    struct mediacache *cache;
+    char *base;
+    char *token;
+    char *state_dir;
+    CURLM *multi;
+    struct xfer *xfers;
+    enum phase phase;
+    int64_t retry_at;
+    int64_t backoff_ms;
+    int64_t last_byte_at;
+    int64_t last_event_id;
+    int streaming;
+    struct sse_parser *parser;
+    int64_t now;
+};
+
+/* ---- transfers ---- */
+
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+    struct xfer *x = user;
+    size_t len = size * n;
+    x->s->last_byte_at = x->s->now;
+    if (x->kind == X_MEDIA)
+        return mediacache_part_write(x->part, data, len) == 0 ? len : 0;
+    if (x->kind == X_STREAM) {
+        if (!x->s->streaming) {
+            x->s->streaming = 1;
+            app_set_online(x->s->app, 1, x->s->now);
+            x->s->backoff_ms = 0;
+        }
+        return sse_parser_feed(x->s->parser, data, len) == 0 ? len : 0;
+    }
+    if (x->body.len + len > 8 * 1024 * 1024)
+        return 0;
+    buf_append(&x->body, data, len);
+    return len;
+}
+
+static struct xfer *start(struct sync *s, enum xkind kind, const char *path, const char *post)
+{
+    struct xfer *x = xcalloc(1, sizeof *x);
+    x->s = s;
+    x->kind = kind;
+    x->easy = curl_easy_init();
+    if (!x->easy) {
+        free(x);
+        return NULL;
+    }
+    char *url = xasprintf("%s%s", s->base, path);
+    curl_easy_setopt(x->easy, CURLOPT_URL, url);
+    free(url);
+    curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (kind == X_STREAM) {
+        curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, 0L);
+        x->headers = curl_slist_append(x->headers, "Accept: text/event-stream");
+        if (s->last_event_id > 0) {
+            char h[64];
+            snprintf(h, sizeof h, "Last-Event-ID: %lld", (long long)s->last_event_id);
+            x->headers = curl_slist_append(x->headers, h);
+        }
+    } else {
+        curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, kind == X_MEDIA ? 120000L : 15000L);
+    }
+    if (post) {
+        x->headers = curl_slist_append(x->headers, "Content-Type: application/json");
+        curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS, post);
+        if (s->token) {
+            char *h = xasprintf("Authorization: Bearer %s", s->token);
+            x->headers = curl_slist_append(x->headers, h);
+            free(h);
+        }
+    }
+    curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+    curl_multi_add_handle(s->multi, x->easy);
+    x->next = s->xfers;
+    s->xfers = x;
+    return x;
+}
+
+static void finish(struct sync *s, struct xfer *x)
+{
+    for (struct xfer **pp = &s->xfers; *pp; pp = &(*pp)->next) {
+        if (*pp == x) {
+            *pp = x->next;
+            break;
+        }
+    }
+    curl_multi_remove_handle(s->multi, x->easy);
+    curl_easy_cleanup(x->easy);
+    curl_slist_free_all(x->headers);
+    if (x->part)
+        mediacache_abort(s->cache, x->part);
+    buf_free(&x->body);
+    free(x);
+}
+
+static int count(struct sync *s, enum xkind kind)
+{
+    int n = 0;
+    for (struct xfer *x = s->xfers; x; x = x->next)
+        n += x->kind == kind;
+    return n;
+}
+
+/* ---- parsing ---- */
+
+static enum app_mode mode_of(const char *m)
+{
+    if (!m)
+        return MODE_GRID;
+    if (!strcmp(m, "single"))
+        return MODE_SINGLE;
+    if (!strcmp(m, "info"))
+        return MODE_INFO;
+    if (!strcmp(m, "terminal"))
+        return MODE_TERMINAL;
+    return MODE_GRID;
+}
+
+static int parse_invocation(json_t *j, struct app_inv *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *output = json_object_get(j, "output");
+    const char *state = json_string_value(json_object_get(j, "state"));
+    const char *model = json_string_value(json_object_get(j, "model"));
+    if (!state || !json_is_integer(json_object_get(j, "seq")))
+        return -EINVAL;
+    out->id = json_integer_value(json_object_get(j, "id"));
+    out->run = json_integer_value(json_object_get(j, "run"));
+    out->seq = json_integer_value(json_object_get(j, "seq"));
+    snprintf(out->model, sizeof out->model, "%s", model ? model : "");
+    if (!strcmp(state, "invoking") || !strcmp(state, "ready")) {
+        out->kind = CELL_INVOKING;
+    } else if (!strcmp(state, "failed") || !json_is_object(output)) {
+        out->kind = CELL_FAILED;
+    } else {
+        const char *type = json_string_value(json_object_get(output, "type"));
+        const char *text = json_string_value(json_object_get(output, "text"));
+        const char *media = json_string_value(json_object_get(output, "media"));
+        if (type && !strcmp(type, "text") && text) {
+            out->kind = CELL_TEXT;
+            snprintf(out->text, sizeof out->text, "%s", text);
+        } else if (type && media && (!strcmp(type, "image") || !strcmp(type, "audio"))) {
+            out->kind = !strcmp(type, "image") ? CELL_IMAGE : CELL_AUDIO;
+            snprintf(out->media, sizeof out->media, "%s", media);
+        } else {
+            out->kind = CELL_FAILED;
+        }
+    }
+    return 0;
+}
+
+static void take_invocation(struct sync *s, json_t *j)
+{
+    struct app_inv inv;
+    if (parse_invocation(j, &inv) < 0)
+        return;
+    if (inv.seq == 0 && inv.run != s->app->run) {
+        const char *prompt =
+            json_string_value(json_object_get(json_object_get(j, "input"), "text"));
+        app_set_run(s->app, inv.run, prompt, s->now);
+    }
+    app_put_invocation(s->app, &inv, s->now);
+    if (inv.kind == CELL_IMAGE || inv.kind == CELL_AUDIO)
+        sync_want_media(s, inv.media);
+}
+
+static void take_status(struct sync *s, json_t *j)
+{
+    struct app_status st = {0};
+    const char *state = json_string_value(json_object_get(j, "state"));
+    const char *model = json_string_value(json_object_get(j, "model"));
+    snprintf(st.state, sizeof st.state, "%s", state ? state : "idle");
+    snprintf(st.model, sizeof st.model, "%s", model ? model : "");
+    st.run = json_integer_value(json_object_get(j, "run"));
+    st.seq = json_integer_value(json_object_get(j, "seq"));
+    st.can_start_run = json_is_true(json_object_get(j, "can_start_run"));
+    json_int_t left = json_integer_value(json_object_get(j, "lockout_remaining_s"));
+    st.lockout_until = left > 0 ? s->now + left * 1000 : 0;
+    app_set_status(s->app, &st, s->now);
+}
+
+static void take_config(struct sync *s, json_t *j)
+{
+    struct app_config c = s->app->cfg;
+    c.network = json_integer_value(json_object_get(j, "network"));
+    c.mode = mode_of(json_string_value(json_object_get(j, "mode")));
+    c.rows = (int)json_integer_value(json_object_get(j, "rows"));
+    c.cols = (int)json_integer_value(json_object_get(j, "cols"));
+    c.offset = (int)json_integer_value(json_object_get(j, "offset"));
+    c.stride = (int)json_integer_value(json_object_get(j, "stride"));
+    c.show_invoking = json_is_true(json_object_get(j, "show_invoking"));
+    c.audio = json_is_true(json_object_get(j, "audio"));
+    if (c.rows < 1 || c.cols < 1 || c.stride < 1)
+        return;
+    app_set_config(s->app, &c, s->now);
+}
+
+static void take_network(struct sync *s, json_t *j)
+{
+    struct app *a = s->app;
+    const char *name = json_string_value(json_object_get(j, "name"));
+    snprintf(a->network_name, sizeof a->network_name, "%s", name ? name : "");
+    json_t *models = json_object_get(j, "models");
+    a->nmodels = 0;
+    for (size_t i = 0; i < json_array_size(models) && a->nmodels < 16; i++) {
+        const char *m = json_string_value(json_array_get(models, i));
+        snprintf(a->models[a->nmodels++], APP_NAME_MAX, "%s", m ? m : "?");
+    }
+}
+
+static void take_catchup(struct sync *s, json_t *j)
+{
+    json_t *run = json_object_get(j, "run");
+    take_status(s, json_object_get(j, "status"));
+    if (!json_is_object(run))
+        return;
+    app_set_run(s->app, json_integer_value(json_object_get(run, "id")),
+                json_string_value(json_object_get(run, "prompt")), s->now);
+    json_t *genesis = json_object_get(j, "genesis"), *inv;
+    if (json_is_object(genesis))
+        take_invocation(s, genesis);
+    size_t i;
+    json_array_foreach(json_object_get(j, "invocations"), i, inv) take_invocation(s, inv);
+}
+
+/* Keep the last good answer on disk so a display that boots while the coordinator is away
+ * still shows the last run. */
+static void remember(struct sync *s, const char *what, const struct buf *body)
+{
+    if (!s->state_dir)
+        return;
+    char *path = xasprintf("%s/%s.json", s->state_dir, what);
+    char *tmp = xasprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        int ok = fwrite(body->data, 1, body->len, f) == body->len;
+        ok = fclose(f) == 0 && ok;
+        if (ok)
+            rename(tmp, path);
+        else
+            remove(tmp);
+    }
+    free(tmp);
+    free(path);
+}
+
+static void recall(struct sync *s)
+{
+    if (!s->state_dir)
+        return;
+    static const char *const what[] = {"display", "network", "current"};
+    for (size_t i = 0; i < ARRAY_LEN(what); i++) {
+        char *path = xasprintf("%s/%s.json", s->state_dir, what[i]);
+        json_t *j = json_load_file(path, 0, NULL);
+        free(path);
+        if (!j)
+            continue;
+        if (i == 0)
+            take_config(s, j);
+        else if (i == 1)
+            take_network(s, j);
+        else
+            take_catchup(s, j);
+        json_decref(j);
+    }
+}
+
+static int on_event(void *user, const struct sse_event *ev)
+{
+    struct sync *s = user;
+    if (ev->id) {
+        int64_t id;
+        if (parse_int64(ev->id, 1, INT64_MAX, &id) == 0)
+            s->last_event_id = id;
+    }
+    json_t *j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    if (!j)
+        return 0;
+    if (!strcmp(ev->event, "invocation")) {
+        take_invocation(s, j);
+    } else if (!strcmp(ev->event, "status")) {
+        take_status(s, j);
+    } else if (!strcmp(ev->event, "display")) {
+        const char *name = json_string_value(json_object_get(j, "name"));
+        if (name && !strcmp(name, s->app->name)) {
+            int64_t old = s->app->cfg.network;
+            take_config(s, j);
+            if (s->app->cfg.network != old)
+                s->phase = PH_IDLE; /* follow the display to its new network */
+        }
+    } else if (!strcmp(ev->event, "gap")) {
+        s->phase = PH_IDLE; /* events were lost: catch up again */
+    }
+    json_decref(j);
+    return 0;
+}
+
+/* ---- the state machine ---- */
+
+static void go(struct sync *s)
+{
+    char path[256];
+    switch (s->phase) {
+    case PH_CONFIG:
+        snprintf(path, sizeof path, "/api/v1/displays/%s", s->app->name);
+        start(s, X_CONFIG, path, NULL);
+        break;
+    case PH_NETWORK:
+        snprintf(path, sizeof path, "/api/v1/networks/%lld", (long long)s->app->cfg.network);
+        start(s, X_NETWORK, path, NULL);
+        break;
+    case PH_CATCHUP:
+        snprintf(path, sizeof path, "/api/v1/networks/%lld/runs/current?limit=300",
+                 (long long)s->app->cfg.network);
+        start(s, X_CATCHUP, path, NULL);
+        break;
+    case PH_STREAM:
+        snprintf(path, sizeof path, "/api/v1/networks/%lld/events", (long long)s->app->cfg.network);
+        sse_parser_free(s->parser);
+        s->parser = sse_parser_new(1 << 20, on_event, s);
+        s->last_byte_at = s->now;
+        start(s, X_STREAM, path, NULL);
+        break;
+    case PH_IDLE:
+        break;
+    }
+}
+
+static void fail(struct sync *s, const char *why)
+{
+    if (s->app->online || s->streaming)
+        log_warn("coordinator unreachable: %s; retrying", why);
+    s->streaming = 0;
+    app_set_online(s->app, 0, s->now);
+    s->backoff_ms = s->backoff_ms ? MIN(s->backoff_ms * 2, 30000) : 500;
+    s->retry_at = s->now + s->backoff_ms + rand() % 250;
+    /* A stream that had been open resumes with Last-Event-ID; otherwise start over. */
+    s->phase = s->last_event_id > 0 ? PH_STREAM : PH_CONFIG;
+}
+
+static void done(struct sync *s, struct xfer *x, CURLcode rc)
+{
+    long status = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    int ok = rc == CURLE_OK && status >= 200 && status < 300;
+    json_t *j = NULL;
+    if (ok && x->kind != X_MEDIA && x->kind != X_STREAM)
+        j = json_loadb(x->body.data ? x->body.data : "", x->body.len, 0, NULL);
+    switch (x->kind) {
+    case X_CONFIG:
+    case X_NETWORK:
+    case X_CATCHUP:
+        if (!j) {
+            fail(s, rc != CURLE_OK ? curl_easy_strerror(rc) : "a bad answer");
+            break;
+        }
+        if (x->kind == X_CONFIG) {
+            take_config(s, j);
+            remember(s, "display", &x->body);
+            s->phase = PH_NETWORK;
+        } else if (x->kind == X_NETWORK) {
+            take_network(s, j);
+            remember(s, "network", &x->body);
+            s->phase = PH_CATCHUP;
+        } else {
+            take_catchup(s, j);
+            remember(s, "current", &x->body);
+            s->phase = PH_STREAM;
+        }
+        app_set_online(s->app, 1, s->now);
+        s->retry_at = s->now;
+        break;
+    case X_STREAM:
+        fail(s, rc != CURLE_OK ? curl_easy_strerror(rc) : "the event stream ended");
+        break;
+    case X_MEDIA: {
+        struct mediacache_part *part = x->part;
+        x->part = NULL;
+        if (ok && mediacache_commit(s->cache, part) == 0)
+            break;
+        if (!ok)
+            mediacache_abort(s->cache, part);
+        log_warn("media download failed name=%s status=%ld", x->media, status);
+        break;
+    }
+    case X_PROMPT: {
+        json_t *r = json_loadb(x->body.data ? x->body.data : "", x->body.len, 0, NULL);
+        struct app *a = s->app;
+        if (rc != CURLE_OK)
+            snprintf(a->message, sizeof a->message, "Cannot reach the coordinator. Try again.");
+        else if (status == 201)
+            snprintf(a->message, sizeof a->message, "Here we go!");
+        else if (status == 409)
+            snprintf(a->message, sizeof a->message, "Please wait %lld s before a new prompt.",
+                     (long long)json_integer_value(json_object_get(r, "retry_after_s")));
+        else if (status == 401 || status == 403)
+            snprintf(a->message, sizeof a->message, "This screen may not start runs.");
+        else {
+            const char *m = json_string_value(json_object_get(r, "message"));
+            snprintf(a->message, sizeof a->message, "%s", m ? m : "That did not work.");
+        }
+        if (status == 201)
+            a->input[0] = '\0';
+        a->message_until = s->now + 6000;
+        json_decref(r);
+        break;
+    }
+    }
+    json_decref(j);
+    finish(s, x);
+}
+
+void sync_pump(struct sync *s, int64_t now)
+{
+    s->now = now;
+    int running;
+    curl_multi_perform(s->multi, &running);
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(s->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        struct xfer *x = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        if (x)
+            done(s, x, msg->data.result);
+    }
+    if (s->streaming && now - s->last_byte_at > STREAM_SILENCE_MS) {
+        for (struct xfer *x = s->xfers; x; x = x->next) {
+            if (x->kind == X_STREAM) {
+                finish(s, x);
+                break;
+            }
+        }
+        fail(s, "no heartbeat");
+    }
+    if (s->phase == PH_IDLE) {
+        /* An event asked to start over (network change, gap): drop the stream first. */
+        for (struct xfer *x = s->xfers; x; x = x->next) {
+            if (x->kind == X_STREAM) {
+                finish(s, x);
+                break;
+            }
+        }
+        s->streaming = 0;
+    }
+    int busy = count(s, X_CONFIG) + count(s, X_NETWORK) + count(s, X_CATCHUP) + count(s, X_STREAM);
+    if (!busy && s->phase == PH_IDLE)
+        s->phase = PH_CONFIG;
+    if (!busy && now >= s->retry_at)
+        go(s);
+}
+
+int sync_want_media(struct sync *s, const char *name)
+{
+    if (mediacache_has(s->cache, name))
+        return 1;
+    for (struct xfer *x = s->xfers; x; x = x->next)
+        if (x->kind == X_MEDIA && !strcmp(x->media, name))
+            return 0;
+    if (count(s, X_MEDIA) >= MAX_DOWNLOADS)
+        return 0;
+    struct mediacache_part *part = NULL;
+    if (mediacache_begin_write(s->cache, name, &part) < 0)
+        return 0;
+    char path[160];
+    snprintf(path, sizeof path, "/media/%s", name);
+    struct xfer *x = start(s, X_MEDIA, path, NULL);
+    if (!x) {
+        mediacache_abort(s->cache, part);
+        return 0;
+    }
+    x->part = part;
+    snprintf(x->media, sizeof x->media, "%s", name);
+    return 0;
+}
+
+void sync_post_prompt(struct sync *s, const char *prompt, int64_t now)
+{
+    s->now = now;
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/runs", (long long)s->app->cfg.network);
+    json_t *j = json_pack("{s:s}", "prompt", prompt);
+    char *body = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (body)
+        start(s, X_PROMPT, path, body);
+    free(body);
+}
+
+int sync_streaming(const struct sync *s)
+{
+    return s->streaming;
+}
+
+struct sync *sync_new(const struct sync_options *opt, struct app *app, struct mediacache *cache)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return NULL;
+    struct sync *s = xcalloc(1, sizeof *s);
+    s->app = app;
+    s->cache = cache;
+    s->base = xstrdup(opt->coordinator);
+    size_t n = strlen(s->base);
+    while (n && s->base[n - 1] == '/')
+        s->base[--n] = '\0';
+    s->token = opt->token ? xstrdup(opt->token) : NULL;
+    s->state_dir = opt->state_dir ? xstrdup(opt->state_dir) : NULL;
+    s->multi = curl_multi_init();
+    s->phase = PH_CONFIG;
+    recall(s);
+    return s;
+}
+
+void sync_free(struct sync *s)
+{
+    if (!s)
+        return;
+    while (s->xfers)
+        finish(s, s->xfers);
+    curl_multi_cleanup(s->multi);
+    sse_parser_free(s->parser);
+    free(s->base);
+    free(s->token);
+    free(s->state_dir);
+    free(s);
+    curl_global_cleanup();
+}

@@ -1,0 +1,34 @@
+/* sync.h: the display's link to the coordinator, on libcurl multi pumped once per frame: load
+ * this display's config, catch up with the current run, follow the event stream (reconnecting
+ * with back-off and Last-Event-ID), fetch media into the disk cache and post prompts. Nothing
+ * here ever blocks the frame loop. */
+#ifndef PANIC_SYNC_H
+#define PANIC_SYNC_H
+
+#include "app.h"
+#include "mediacache.h"
+
+#include <stdint.h>
+
+struct sync;
+
+struct sync_options {
+    const char *coordinator; /* base URL, e.g. http://panic.local:8080 */
+    const char *token;       /* device token for prompts, may be NULL */
+    const char *state_dir;   /* last-known state is kept here, may be NULL */
+};
+
+/* app and cache are borrowed and must outlive the sync. Owned; sync_free. NULL on failure. */
+struct sync *sync_new(const struct sync_options *opt, struct app *app, struct mediacache *cache);
+void sync_free(struct sync *s);
+
+/* Do whatever network work is ready, without waiting. now: monotonic ms. */
+void sync_pump(struct sync *s, int64_t now);
+/* Make sure media name is in the disk cache (starts a download if needed). 1 if it is there. */
+int sync_want_media(struct sync *s, const char *name);
+/* Post a prompt for the display's network; the outcome lands in app->message. */
+void sync_post_prompt(struct sync *s, const char *prompt, int64_t now);
+/* Connected to the event stream. */
+int sync_streaming(const struct sync *s);
+
+#endif
