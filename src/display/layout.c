@@ -345,8 +345,9 @@ struct rect layout_cover_crop(int iw, int ih, int cw, int ch)
 
 int layout_font_px(int cell_w, int cell_h)
 {
-    /* 60 columns of 7k px need 420k px; keep at least 16 lines of 14k px too. */
-    int k = imin(cell_w / 420, cell_h / 236);
+    /* Start from about 30 columns (210k px) and 10 lines (140k px): big enough to read across
+     * a gallery for a caption, and fit_text steps down for longer text. */
+    int k = imin(cell_w / 210, cell_h / 140);
     return 11 * imax(1, k);
 }
 

@@ -76,7 +76,7 @@ struct rect layout_text_box(struct rect cell);
 /* The source crop (in image pixels) that covers a cw x ch cell with an iw x ih image: the largest
  * centred rect of the cell's aspect ratio. {0} if any size is not positive. */
 struct rect layout_cover_crop(int iw, int ih, int cw, int ch);
-/* The preferred text size for a cell: a multiple of 11 px, at least 11, about 60 columns
+/* The preferred text size for a cell: a multiple of 11 px, at least 11, about 30 columns
  * across. Text that does not fit steps down by 11 px from here. */
 int layout_font_px(int cell_w, int cell_h);
 /* The "P!" size for an invoking cell: about 25% of the cell width rounded to a multiple of 11

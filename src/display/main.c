@@ -20,6 +20,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <errno.h>
+#include <math.h>
 #include <qrencode.h>
 #include <signal.h>
 #include <stdio.h>
@@ -239,8 +240,10 @@ static void want(struct pipeline *p, const char *name, enum decode_kind kind)
     char path[1024];
     if (mediacache_path(p->cache, name, path, sizeof path) < 0)
         return;
-    if (decoder_request(p->dec, name, path, kind) == 0)
+    if (decoder_request(p->dec, name, path, kind) == 0) {
+        log_debug("decoding media=%s", name);
         snprintf(p->requested[p->nrequested++], sizeof p->requested[0], "%s", name);
+    }
 }
 
 /* The audible cell: the newest audio invocation on screen, if this display plays audio. */
@@ -267,9 +270,11 @@ static void pipeline_step(struct pipeline *p)
             if (p->nfailed > (int)ARRAY_LEN(p->failed))
                 p->nfailed = (int)ARRAY_LEN(p->failed);
         } else if (d.kind == DECODE_IMAGE && d.surface) {
+            log_debug("decoded image media=%s size=%dx%d", d.name, d.surface->w, d.surface->h);
             render_add_image(p->render, d.name, d.surface);
             d.surface = NULL;
         } else if (d.kind == DECODE_AUDIO && d.pcm) {
+            log_debug("decoded audio media=%s frames=%zu", d.name, d.frames);
             int cell = audible_cell(p->app);
             if (cell >= 0 && !strcmp(p->app->cells[cell].media, d.name)) {
                 audio_play(p->audio, d.name, d.pcm, d.frames);
@@ -505,6 +510,15 @@ int main(int argc, char **argv)
         if (got < FFT_SIZE)
             memset(mono, 0, sizeof *mono * (FFT_SIZE - got));
         spectrum_process(p.spectrum, mono, FFT_SIZE, dt, bars);
+        if (frame % 60 == 30) {
+            float peak = 0, level = 0;
+            for (int i = 0; i < FFT_SIZE; i++)
+                level = fabsf(mono[i]) > level ? fabsf(mono[i]) : level;
+            for (int i = 0; i < spectrum_nbands(p.spectrum); i++)
+                peak = bars[i] > peak ? bars[i] : peak;
+            log_debug("audio clip=%s device=%d got=%zu level=%.3f bar_peak=%.3f",
+                      audio_playing(p.audio), audio_has_device(p.audio), got, level, peak);
+        }
         rotation += spin * dt; /* a slow random spin, like the original's +-5 rpm */
         update_qr(app, &qr, qr_text, sizeof qr_text);
 

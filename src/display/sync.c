@@ -50,6 +50,7 @@ struct sync {
     int64_t last_byte_at;
     int64_t last_event_id;
     int streaming;
+    int catching_up; /* replaying a run: only what stays on screen is fetched, by the caller */
     struct sse_parser *parser;
     int64_t now;
 };
@@ -206,8 +207,9 @@ static void take_invocation(struct sync *s, json_t *j)
             json_string_value(json_object_get(json_object_get(j, "input"), "text"));
         app_set_run(s->app, inv.run, prompt, s->now);
     }
-    app_put_invocation(s->app, &inv, s->now);
-    if (inv.kind == CELL_IMAGE || inv.kind == CELL_AUDIO)
+    /* Fetch at once what lands on screen (catch-up rows that do not are never downloaded). */
+    if (app_put_invocation(s->app, &inv, s->now) && !s->catching_up &&
+        (inv.kind == CELL_IMAGE || inv.kind == CELL_AUDIO))
         sync_want_media(s, inv.media);
 }
 
@@ -264,10 +266,12 @@ static void take_catchup(struct sync *s, json_t *j)
     app_set_run(s->app, json_integer_value(json_object_get(run, "id")),
                 json_string_value(json_object_get(run, "prompt")), s->now);
     json_t *genesis = json_object_get(j, "genesis"), *inv;
+    s->catching_up = 1;
     if (json_is_object(genesis))
         take_invocation(s, genesis);
     size_t i;
     json_array_foreach(json_object_get(j, "invocations"), i, inv) take_invocation(s, inv);
+    s->catching_up = 0;
 }
 
 /* Keep the last good answer on disk so a display that boots while the coordinator is away
@@ -423,6 +427,7 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
     case X_MEDIA: {
         struct mediacache_part *part = x->part;
         x->part = NULL;
+        log_debug("media fetched name=%s status=%ld curl=%d", x->media, status, (int)rc);
         if (ok && mediacache_commit(s->cache, part) == 0)
             break;
         if (!ok)
