@@ -107,8 +107,9 @@ void http_reply_fd(struct http_req *req, int status, int fd, uint64_t offset, ui
     struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(len, fd, offset);
     if (!resp) {
         close(fd);
-        http_reply(req, 500, "application/json",
-                   "{\"error\":\"internal\",\"message\":\"could not send the file\"}", 55, NULL);
+        static const char body[] =
+            "{\"error\":\"internal\",\"message\":\"could not send the file\"}";
+        http_reply(req, 500, "application/json", body, sizeof body - 1, NULL);
         return;
     }
     if (content_type)
@@ -233,8 +234,15 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         *con_cls = req;
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > srv->max_body)
+        unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+        const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+        /* Refusing before the body is read resets a client that is still sending, so only do
+         * that when it asked first (100-continue) or the body is absurd; otherwise read and
+         * drop the body, then answer 413. */
+        if (len > srv->max_body && (expect || len > 16 * (unsigned long long)srv->max_body))
             json_error(req, 413, "too_large", "the request body is too large");
+        else if (len > srv->max_body)
+            req->too_large = 1;
         return MHD_YES;
     }
     if (*upload_data_size) {

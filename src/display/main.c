@@ -396,7 +396,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     if (o.offscreen) {
+        /* Pure software: no EGL/GL stack is loaded, so a screenless CI or Pi renders the same. */
         setenv("SDL_VIDEODRIVER", "offscreen", 1);
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+        SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
         if (!getenv("SDL_AUDIODRIVER"))
             setenv("SDL_AUDIODRIVER", "dummy", 1);
     }

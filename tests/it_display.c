@@ -1,0 +1,204 @@
+/* it_display.c: panic-display end to end with a real panicd on 127.0.0.1: the display renders
+ * offscreen and writes latest.png; the test reads the frames back. A run's genesis appears on
+ * the screen, the coordinator is killed (the last content stays, the offline indicator shows),
+ * restarted on the same port (the indicator goes, the display catches up with a new run), and
+ * SIGTERM ends the display cleanly. */
+#define _GNU_SOURCE
+#include "display/app.h"
+#include "display/layout.h"
+#include "support.h"
+#include "test.h"
+
+#include <SDL.h>
+#include <SDL_image.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define W 640
+#define H 360
+#define ROSE 0xf43f5e
+#define BACKGROUND 0x18181b
+
+struct display {
+    pid_t pid;
+    char dir[256];
+    char png[400];
+};
+
+static int display_start(struct display *disp, const char *coordinator)
+{
+    snprintf(disp->dir, sizeof disp->dir, "/tmp/panic-it-display-XXXXXX");
+    if (!mkdtemp(disp->dir))
+        return -1;
+    char state[300], frames[300], bin[256], size[32];
+    snprintf(state, sizeof state, "%s/state", disp->dir);
+    snprintf(frames, sizeof frames, "%s/frames", disp->dir);
+    snprintf(disp->png, sizeof disp->png, "%s/latest.png", frames);
+    const char *build = getenv("PANIC_BUILD") ? getenv("PANIC_BUILD") : "build";
+    snprintf(bin, sizeof bin, "%s/panic-display", build);
+    snprintf(size, sizeof size, "%dx%d", W, H);
+    disp->pid = fork();
+    if (disp->pid == 0) {
+        char log[300];
+        snprintf(log, sizeof log, "%s/display.log", disp->dir);
+        FILE *f = freopen(log, "w", stderr);
+        (void)f;
+        setenv("SDL_AUDIODRIVER", "dummy", 1);
+        execl(bin, bin, "--offscreen", "--coordinator", coordinator, "--name", "tv1", "--state-dir",
+              state, "--frames", "0", "--fps", "20", "--screenshot", frames, "--screenshot-every",
+              "3", "--window", size, "--font", "fonts/DepartureMono-Regular.otf", (char *)NULL);
+        _exit(127);
+    }
+    return disp->pid > 0 ? 0 : -1;
+}
+
+static SDL_Surface *load_frame(const struct display *disp)
+{
+    SDL_Surface *raw = IMG_Load(disp->png);
+    if (!raw)
+        return NULL;
+    SDL_Surface *s = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_FreeSurface(raw);
+    return s;
+}
+
+static double share(SDL_Surface *s, struct rect r, Uint32 rgb)
+{
+    long hit = 0, all = 0;
+    for (int y = r.y; y < r.y + r.h && y < s->h; y++) {
+        const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + y * s->pitch);
+        for (int x = r.x; x < r.x + r.w && x < s->w; x++, all++)
+            hit += (row[x] & 0xffffff) == rgb;
+    }
+    return all ? (double)hit / (double)all : 0;
+}
+
+/* Poll latest.png until pred holds or timeout; returns 1 if it held. */
+typedef int (*frame_pred)(SDL_Surface *s, const struct app *a);
+
+static int wait_frame(const struct display *disp, const struct app *a, frame_pred pred,
+                      int timeout_ms)
+{
+    int64_t until = support_now_ms() + timeout_ms;
+    while (support_now_ms() < until) {
+        SDL_Surface *s = load_frame(disp);
+        int ok = s && pred(s, a);
+        SDL_FreeSurface(s);
+        if (ok)
+            return 1;
+        support_sleep_ms(100);
+    }
+    return 0;
+}
+
+static int genesis_shown(SDL_Surface *s, const struct app *a)
+{
+    return share(s, layout_cell_rect(a, W, H, 0), ROSE) > 0.3;
+}
+
+static int offline_with_content(SDL_Surface *s, const struct app *a)
+{
+    return share(s, layout_offline_rect(W, H), ROSE) > 0.5 &&
+           share(s, layout_cell_rect(a, W, H, 0), BACKGROUND) < 0.5;
+}
+
+static int online(SDL_Surface *s, const struct app *a)
+{
+    (void)a;
+    return share(s, layout_offline_rect(W, H), ROSE) < 0.05;
+}
+
+static int cell0_not_rose(SDL_Surface *s, const struct app *a)
+{
+    return share(s, layout_cell_rect(a, W, H, 0), ROSE) < 0.05;
+}
+
+static long post_run(const struct daemon *d, const char *prompt)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"prompt\":\"%s\"}", prompt);
+    return api_status(d, "POST", "/api/v1/networks/1/runs", d->token, body);
+}
+
+TEST(display_follows_the_coordinator)
+{
+    struct daemon d;
+    struct display disp = {0};
+    if (daemon_start(&d, "dummy_latency_ms 2500\nlockout_seconds 0\n") < 0) {
+        CHECK(!"panicd started");
+        daemon_cleanup(&d);
+        return;
+    }
+    /* What the display lays out: the default config for a new name (a 2x2 grid). */
+    struct app *a = calloc(1, sizeof *a);
+    app_init(a, "tv1");
+    struct app_config cfg = a->cfg;
+    cfg.network = 1;
+    app_set_config(a, &cfg, 0);
+
+    CHECK_EQ_INT(display_start(&disp, d.url), 0);
+    CHECK(wait_frame(&disp, a, online, 10000));
+    CHECK_EQ_INT(post_run(&d, "a fox delivering letters"), 201);
+    /* The genesis is invoking for 2.5 s: a rose "P!" cell in slot 0. */
+    CHECK(wait_frame(&disp, a, genesis_shown, 4000));
+    CHECK(wait_frame(&disp, a, cell0_not_rose, 8000)); /* then its image replaces it */
+
+    /* The coordinator dies: the last content stays and the offline indicator shows. */
+    daemon_kill9(&d);
+    CHECK(wait_frame(&disp, a, offline_with_content, 8000));
+
+    /* Back on the same port: the indicator goes and a new run reaches the screen. */
+    char listen[160];
+    const char *port = strrchr(d.url, ':');
+    snprintf(listen, sizeof listen, "listen 127.0.0.1:%s\n", port ? port + 1 : "0");
+    FILE *f = fopen(d.config, "a");
+    if (f) {
+        fputs(listen, f);
+        fclose(f);
+    }
+    CHECK_EQ_INT(daemon_restart(&d), 0);
+    CHECK(wait_frame(&disp, a, online, 40000));
+    CHECK_EQ_INT(post_run(&d, "a library where the books read the people"), 201);
+    CHECK(wait_frame(&disp, a, genesis_shown, 5000));
+
+    kill(disp.pid, SIGTERM);
+    int status = 0;
+    int64_t until = support_now_ms() + 5000;
+    pid_t r = 0;
+    while ((r = waitpid(disp.pid, &status, WNOHANG)) == 0 && support_now_ms() < until)
+        support_sleep_ms(50);
+    if (r == 0) {
+        kill(disp.pid, SIGKILL);
+        waitpid(disp.pid, &status, 0);
+    }
+    CHECK(r == disp.pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (test_checks_failed_in_test) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "tail -n 20 %s/display.log", disp.dir);
+        if (system(cmd) < 0)
+            perror("tail");
+        daemon_print_log(&d, 20);
+    }
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+    remove_tree(disp.dir);
+    free(a);
+}
+
+int main(void)
+{
+    if (SDL_Init(0) < 0 || !(IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG)) {
+        printf("SDL: %s\n", SDL_GetError());
+        return 1;
+    }
+    RUN(display_follows_the_coordinator);
+    IMG_Quit();
+    SDL_Quit();
+    support_done();
+    TEST_END("it_display");
+}
