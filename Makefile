@@ -129,9 +129,11 @@ bench: deps
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/panic $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(B)/panicd $(B)/panicctl $(B)/panic-display $(DESTDIR)$(BINDIR)/
-	install -m 0644 systemd/panicd.service $(DESTDIR)$(UNITDIR)/panicd.service
-	sed -i 's#/usr/local/bin#$(BINDIR)#g' $(DESTDIR)$(UNITDIR)/panicd.service
-	install -m 0644 etc/panicd.conf.example $(DESTDIR)$(SYSCONFDIR)/panic/panicd.conf.example
+	install -m 0644 systemd/panicd.service systemd/panic-display@.service $(DESTDIR)$(UNITDIR)/
+	sed -i 's#/usr/local/bin#$(BINDIR)#g' $(DESTDIR)$(UNITDIR)/panicd.service \
+		$(DESTDIR)$(UNITDIR)/panic-display@.service
+	install -m 0644 etc/panicd.conf.example etc/display.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/panic/
 	install -d $(DESTDIR)$(PREFIX)/share/panic/fonts
 	install -m 0644 fonts/* $(DESTDIR)$(PREFIX)/share/panic/fonts/
 

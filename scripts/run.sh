@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: start panicd on a local state dir (./state), start a run from the prompt deck if the
-# network is idle, and follow the live events in the terminal until Ctrl-C.
+# `make run`: start panicd on a local state dir (./state) and one display (a window when a display
+# server is there, offscreen frames in ./state/frames when not), start a run from the prompt deck,
+# and follow the live events in the terminal until Ctrl-C.
 set -eu
 B=${1:-build}
 STATE=${PANIC_STATE_DIR:-$PWD/state}
@@ -9,7 +10,8 @@ mkdir -p "$STATE"
 rm -f "$STATE/panicd.url"
 "$B/panicd" --state-dir "$STATE" --listen "$LISTEN" 2>>"$STATE/panicd.log" &
 PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT INT TERM
+DPID=""
+trap 'kill $PID $DPID 2>/dev/null; wait $PID $DPID 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 100); do
     [ -s "$STATE/panicd.url" ] && break
     if ! kill -0 $PID 2>/dev/null; then
@@ -26,6 +28,18 @@ echo "admin token: $STATE/admin.token   try: $B/panicctl --state-dir $STATE stat
 PROMPT=$(shuf -n 1 assets/prompts.txt 2>/dev/null || echo "a lighthouse keeper teaching a robot to paint")
 if "$B/panicctl" --state-dir "$STATE" prompt "$PROMPT"; then
     echo "prompt: $PROMPT"
+fi
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    "$B/panic-display" --coordinator "$URL" --name local --state-dir "$STATE/display" \
+        --window 1280x720 2>>"$STATE/display.log" &
+    DPID=$!
+    echo "display: a window (log in $STATE/display.log)"
+else
+    "$B/panic-display" --offscreen --coordinator "$URL" --name local --state-dir "$STATE/display" \
+        --window 1280x720 --fps 10 --frames 0 --screenshot "$STATE/frames" --screenshot-every 20 \
+        2>>"$STATE/display.log" &
+    DPID=$!
+    echo "display: no screen here, so frames go to $STATE/frames/latest.png every 2 s"
 fi
 echo "following the live events (Ctrl-C to stop)"
 "$B/panicctl" --state-dir "$STATE" tail
