@@ -204,6 +204,15 @@ static int step_done(struct store *s, sqlite3_stmt *st)
     return ret;
 }
 
+/* Run a write that must change a row: -ENOENT when it matched none. */
+static int step_changed(struct store *s, sqlite3_stmt *st)
+{
+    int ret = step_done(s, st);
+    if (ret == 0 && sqlite3_changes(s->db) == 0)
+        ret = -ENOENT;
+    return ret;
+}
+
 /* 1 with a row ready, 0 when there are no more rows, a negative errno on failure. */
 static int step_row(struct store *s, sqlite3_stmt *st)
 {
@@ -452,10 +461,7 @@ int store_network_update(struct store *s, int64_t id, const char *name, const ch
     if (bind_int(st, 1, id) || bind_text(st, 2, name) || bind_text(st, 3, models_json) ||
         bind_int(st, 4, lockout_s) || bind_text(st, 5, schedule_json) || bind_int(st, 6, now))
         return bind_fail(s, st);
-    int ret = step_done(s, st);
-    if (ret == 0 && sqlite3_changes(s->db) == 0)
-        ret = -ENOENT;
-    return ret;
+    return step_changed(s, st);
 }
 
 /* Events carry no foreign key (network 0 means "everyone"), so they are deleted by hand; runs
@@ -588,10 +594,7 @@ int store_run_end(struct store *s, int64_t run, const char *state, const char *r
     if (bind_int(st, 1, run) || bind_text(st, 2, state) || bind_text(st, 3, reason) ||
         bind_int(st, 4, now))
         return bind_fail(s, st);
-    int ret = step_done(s, st);
-    if (ret == 0 && sqlite3_changes(s->db) == 0)
-        ret = -ENOENT;
-    return ret;
+    return step_changed(s, st);
 }
 
 int store_run_get(struct store *s, int64_t run, struct store_run *out)
@@ -684,10 +687,7 @@ int store_invocation_finish(struct store *s, int64_t id, enum media_type output_
         bind_text(st, 3, ok ? media_type_name(output_type) : NULL) || bind_text(st, 4, output) ||
         bind_text(st, 5, ok ? NULL : error) || bind_int(st, 6, now))
         return bind_fail(s, st);
-    int ret = step_done(s, st);
-    if (ret == 0 && sqlite3_changes(s->db) == 0)
-        ret = -ENOENT;
-    return ret;
+    return step_changed(s, st);
 }
 
 int store_invocation_get(struct store *s, int64_t id, struct store_invocation *out)
