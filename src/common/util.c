@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void oom(void)
@@ -123,6 +124,24 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
         return -EINVAL;
     *out = v;
     return 0;
+}
+
+int mkdir_p(const char *path, unsigned mode)
+{
+    char *p = xstrdup(path);
+    int rc = 0;
+    for (char *s = p + 1; *s && rc == 0; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST)
+            rc = -errno;
+        *s = '/';
+    }
+    if (rc == 0 && mkdir(p, (mode_t)mode) < 0 && errno != EEXIST)
+        rc = -errno;
+    free(p);
+    return rc;
 }
 
 int64_t time_wall_ms(void)

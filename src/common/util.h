@@ -29,6 +29,9 @@ int utf8_valid(const char *s, size_t len);
 /* Parse a whole decimal integer in [min, max]; 0 on success, -EINVAL otherwise. */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* Create dir and any missing parents with mode; 0 if it exists or was made, else -errno. */
+int mkdir_p(const char *path, unsigned mode);
+
 /* Wall-clock milliseconds since the epoch, and monotonic milliseconds. */
 int64_t time_wall_ms(void);
 int64_t time_mono_ms(void);

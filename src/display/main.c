@@ -46,6 +46,7 @@ struct opts {
     int fps;
     int rotate;
     long cache_mb;
+    int third_octave;
 };
 
 #define DISPLAY_CONFIG "/etc/panic/display.conf"
@@ -120,6 +121,7 @@ static void usage(FILE *f)
           "  --fps N             cap the frame rate (default 60)\n"
           "  --rotate DEG        0, 90, 180 or 270 (clockwise)\n"
           "  --cache-mb N        disk cache budget (default 512)\n"
+          "  --bands octave|third  visualiser bands (default octave, like the original)\n"
           "  --prompt-url URL    the QR code's address (default: from the coordinator)\n",
           f);
 }
@@ -158,6 +160,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->screenshot_dir = v;
         else if (!strcmp(a, "--prompt-url"))
             o->prompt_url = v;
+        else if (!strcmp(a, "--bands") && (!strcmp(v, "octave") || !strcmp(v, "third")))
+            o->third_octave = !strcmp(v, "third");
         else if (!strcmp(a, "--window")) {
             if (sscanf(v, "%dx%d", &o->win_w, &o->win_h) != 2 || o->win_w < 64 || o->win_h < 64 ||
                 o->win_w > 7680 || o->win_h > 4320) {
@@ -420,7 +424,10 @@ int main(int argc, char **argv)
     char qr_text[512] = "";
     char err[256];
 
-    mkdir(o.state_dir, 0750);
+    if (mkdir_p(o.state_dir, 0750) < 0) {
+        log_err("cannot create the state dir path=%s", o.state_dir);
+        goto out;
+    }
     char *cache_dir = xasprintf("%s/cache", o.state_dir);
     p.cache = mediacache_open(cache_dir, (uint64_t)o.cache_mb << 20, err, sizeof err);
     free(cache_dir);
@@ -480,13 +487,16 @@ int main(int argc, char **argv)
     }
     p.dec = decoder_new(3840, AUDIO_RATE, 32);
     p.audio = audio_new(tap);
-    p.spectrum = spectrum_new(AUDIO_RATE, FFT_SIZE, SPECTRUM_OCTAVE);
+    p.spectrum =
+        spectrum_new(AUDIO_RATE, FFT_SIZE, o.third_octave ? SPECTRUM_THIRD : SPECTRUM_OCTAVE);
     if (!p.dec || !p.spectrum) {
         log_err("cannot start the decoder or the spectrum");
         goto out;
     }
-    if (o.screenshot_dir)
-        mkdir(o.screenshot_dir, 0755);
+    if (o.screenshot_dir && mkdir_p(o.screenshot_dir, 0755) < 0) {
+        log_err("cannot create the screenshot dir path=%s", o.screenshot_dir);
+        goto out;
+    }
     SDL_StartTextInput();
     log_info("display name=%s coordinator=%s size=%dx%d rotate=%d", o.name, o.coordinator, lw, lh,
              o.rotate);

@@ -50,7 +50,8 @@ struct sync {
     int64_t last_byte_at;
     int64_t last_event_id;
     int streaming;
-    int catching_up; /* replaying a run: only what stays on screen is fetched, by the caller */
+    int catching_up;      /* replaying a run: only what stays on screen is fetched, by the caller */
+    int fixed_prompt_url; /* --prompt-url given: the coordinator's does not replace it */
     struct sse_parser *parser;
     int64_t now;
 };
@@ -242,6 +243,10 @@ static void take_config(struct sync *s, json_t *j)
     if (c.rows < 1 || c.cols < 1 || c.stride < 1)
         return;
     app_set_config(s->app, &c, s->now);
+    /* Where phones go to prompt (the QR code), when the coordinator offers it. */
+    const char *url = json_string_value(json_object_get(j, "prompt_url"));
+    if (url && !s->fixed_prompt_url)
+        snprintf(s->app->prompt_url, sizeof s->app->prompt_url, "%s", url);
 }
 
 static void take_network(struct sync *s, json_t *j)
@@ -560,6 +565,7 @@ struct sync *sync_new(const struct sync_options *opt, struct app *app, struct me
     s->state_dir = opt->state_dir ? xstrdup(opt->state_dir) : NULL;
     s->multi = curl_multi_init();
     s->phase = PH_CONFIG;
+    s->fixed_prompt_url = app->prompt_url[0] != '\0';
     recall(s);
     return s;
 }
