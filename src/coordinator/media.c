@@ -50,19 +50,10 @@ int media_name_valid(const char *name)
     return name[64] == '.' && strlen(name) < MEDIA_NAME_MAX && media_content_type(name + 65);
 }
 
-static int mkdir_p(const char *path)
-{
-    if (mkdir(path, 0755) == 0 || errno == EEXIST)
-        return 0;
-    return -errno;
-}
-
 struct media_store *media_open(const char *dir, char *err, size_t errlen)
 {
     char *root = xasprintf("%s/media", dir);
-    int rc = mkdir_p(dir);
-    if (rc == 0)
-        rc = mkdir_p(root);
+    int rc = mkdir_p(root, 0755);
     if (rc < 0) {
         snprintf(err, errlen, "cannot create %s: %s", root, strerror(-rc));
         free(root);
@@ -126,7 +117,7 @@ int media_put(struct media_store *m, const void *data, size_t len, const char *e
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (access(path, F_OK) == 0)
         return 0;
-    int rc = mkdir_p(dir);
+    int rc = mkdir_p(dir, 0755);
     if (rc < 0)
         return rc;
     snprintf(part, sizeof part, "%s.%ld.part", path, (long)getpid());
