@@ -30,11 +30,14 @@ struct display {
     char png[400];
 };
 
+/* Start a display; with a dir already set (a second start) it keeps that state dir. */
 static int display_start(struct display *disp, const char *coordinator)
 {
-    snprintf(disp->dir, sizeof disp->dir, "/tmp/panic-it-display-XXXXXX");
-    if (!mkdtemp(disp->dir))
-        return -1;
+    if (!disp->dir[0]) {
+        snprintf(disp->dir, sizeof disp->dir, "/tmp/panic-it-display-XXXXXX");
+        if (!mkdtemp(disp->dir))
+            return -1;
+    }
     char state[300], frames[300], bin[256], size[32];
     snprintf(state, sizeof state, "%s/state", disp->dir);
     snprintf(frames, sizeof frames, "%s/frames", disp->dir);
@@ -55,6 +58,22 @@ static int display_start(struct display *disp, const char *coordinator)
         _exit(127);
     }
     return disp->pid > 0 ? 0 : -1;
+}
+
+/* SIGTERM; 0 if it exited 0 within 5 s. */
+static int display_stop(struct display *disp)
+{
+    kill(disp->pid, SIGTERM);
+    int status = 0;
+    int64_t until = support_now_ms() + 5000;
+    pid_t r = 0;
+    while ((r = waitpid(disp->pid, &status, WNOHANG)) == 0 && support_now_ms() < until)
+        support_sleep_ms(50);
+    if (r == 0) {
+        kill(disp->pid, SIGKILL);
+        waitpid(disp->pid, &status, 0);
+    }
+    return r == disp->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 static SDL_Surface *load_frame(const struct display *disp)
@@ -166,17 +185,17 @@ TEST(display_follows_the_coordinator)
     CHECK_EQ_INT(post_run(&d, "a library where the books read the people"), 201);
     CHECK(wait_frame(&disp, a, genesis_shown, 5000));
 
-    kill(disp.pid, SIGTERM);
-    int status = 0;
-    int64_t until = support_now_ms() + 5000;
-    pid_t r = 0;
-    while ((r = waitpid(disp.pid, &status, WNOHANG)) == 0 && support_now_ms() < until)
-        support_sleep_ms(50);
-    if (r == 0) {
-        kill(disp.pid, SIGKILL);
-        waitpid(disp.pid, &status, 0);
-    }
-    CHECK(r == disp.pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_EQ_INT(display_stop(&disp), 0);
+
+    /* A display that boots while the coordinator is away shows the last run it saw, with the
+     * offline indicator: never a blank screen. */
+    daemon_kill9(&d);
+    char png[400];
+    snprintf(png, sizeof png, "%s", disp.png);
+    remove(png);
+    CHECK_EQ_INT(display_start(&disp, d.url), 0);
+    CHECK(wait_frame(&disp, a, offline_with_content, 10000));
+    CHECK_EQ_INT(display_stop(&disp), 0);
     if (test_checks_failed_in_test) {
         char cmd[400];
         snprintf(cmd, sizeof cmd, "tail -n 20 %s/display.log", disp.dir);
