@@ -40,7 +40,12 @@ endif
 
 PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto
 PKG_CTL := libcurl jansson
-PKG_DISPLAY := sdl2 SDL2_ttf SDL2_image libcurl jansson kissfft-float libqrencode libcrypto
+# libgpiod is optional: 1.6 (bookworm) and 2.x (trixie) both build; without it the display has
+# the keyboard and fake buttons only. input_gpiod.c sees PANIC_GPIOD_MAJOR.
+GPIOD_VERSION := $(shell pkg-config --modversion libgpiod 2>/dev/null)
+GPIOD_MAJOR := $(firstword $(subst ., ,$(GPIOD_VERSION)))
+PKG_GPIOD := $(if $(GPIOD_VERSION),libgpiod,)
+PKG_DISPLAY := sdl2 SDL2_ttf SDL2_image libcurl jansson kissfft-float libqrencode libcrypto $(PKG_GPIOD)
 PKG_TEST := libcurl jansson sqlite3 $(PKG_DISPLAY)
 pkgcflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -51,16 +56,21 @@ COORD_SRC := $(filter-out src/coordinator/main.c,$(wildcard src/coordinator/*.c)
 COORD_PURE := catalog network runner config
 CTL_SRC := $(wildcard src/ctl/*.c)
 DISPLAY_SRC := $(filter-out src/display/main.c,$(wildcard src/display/*.c))
+BUTTON_SRC := $(wildcard src/button/*.c)
+ifeq ($(GPIOD_VERSION),)
+BUTTON_SRC := $(filter-out src/button/input_gpiod.c,$(BUTTON_SRC))
+endif
 # Pure display modules: no SDL, curl or JSON.
 DISPLAY_PURE := app layout ring
 UNIT_TESTS := $(basename $(notdir $(wildcard tests/test_*.c)))
+SCRIPT_TESTS := $(wildcard tests/check_*.sh)
 IT_TESTS := $(basename $(notdir $(wildcard tests/it_*.c)))
 BENCHES := $(basename $(notdir $(wildcard bench/bench_*.c)))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 COORD_OBJ := $(COORD_SRC:%.c=$(B)/%.o)
 CTL_OBJ := $(CTL_SRC:%.c=$(B)/%.o)
-DISPLAY_OBJ := $(DISPLAY_SRC:%.c=$(B)/%.o)
+DISPLAY_OBJ := $(DISPLAY_SRC:%.c=$(B)/%.o) $(BUTTON_SRC:%.c=$(B)/%.o)
 
 .PHONY: all test test-build run bench install deps format format-check check clean
 .DEFAULT_GOAL := all
@@ -75,8 +85,12 @@ $(B)/%.o: %.c
 $(B)/src/coordinator/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_PANICD))
 $(addprefix $(B)/src/coordinator/,$(COORD_PURE:=.o)): PKGCFLAGS =
 $(B)/src/ctl/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_CTL))
-$(B)/src/display/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_DISPLAY))
+$(B)/src/display/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_DISPLAY)) \
+	$(if $(GPIOD_VERSION),-DPANIC_HAVE_GPIOD=1,)
 $(addprefix $(B)/src/display/,$(DISPLAY_PURE:=.o)): PKGCFLAGS =
+# The button core and its fake backend are pure; only the gpiod backend sees libgpiod.
+$(B)/src/button/%.o: PKGCFLAGS =
+$(B)/src/button/input_gpiod.o: PKGCFLAGS = $(call pkgcflags,libgpiod) -DPANIC_GPIOD_MAJOR=$(GPIOD_MAJOR)
 $(B)/tests/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 $(B)/bench/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 
@@ -113,7 +127,8 @@ deps:
 # The test build lives in build/test with sanitizers; leak detection stays on.
 test: deps
 	@$(MAKE) --no-print-directory B=build/test SAN=1 test-build
-	@PANIC_BUILD=build/test tests/run.sh $(addprefix build/test/tests/,$(UNIT_TESTS) $(IT_TESTS))
+	@PANIC_BUILD=build/test tests/run.sh $(addprefix build/test/tests/,$(UNIT_TESTS) $(IT_TESTS)) \
+		$(SCRIPT_TESTS)
 
 test-build: $(B)/panicd $(B)/panicctl $(B)/panic-display $(addprefix $(B)/tests/,$(UNIT_TESTS) $(IT_TESTS))
 

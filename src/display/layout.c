@@ -783,6 +783,37 @@ static void draw_terminal(struct ctx *c, struct rect panel)
 
 /* ---- the frame ---- */
 
+/* A short notice ("ready in 12 s", "cannot reach the coordinator") over the middle of the
+ * screen, for the panic button's immediate feedback in every mode but the terminal (which shows
+ * messages under its input box). One line, cut to fit. */
+static void draw_banner(struct ctx *c, const char *msg)
+{
+    int w = c->env->w, h = c->env->h;
+    int k = imax(1, imin(w / 480, h / 270)) * 2;
+    size_t len = strlen(msg);
+    int cols = layout_utf8_cols(msg, len);
+    while (k > 1 && (cols + 4) * ADV(k) > w)
+        k--;
+    int maxcols = imax(1, w / ADV(k) - 4);
+    if (cols > maxcols) {
+        /* Cut at a code point boundary. */
+        size_t cut = 0;
+        int n = 0;
+        while (cut < len && n < maxcols) {
+            cut++;
+            while (cut < len && ((unsigned char)msg[cut] & 0xc0) == 0x80)
+                cut++;
+            n++;
+        }
+        len = cut;
+        cols = n;
+    }
+    int bw = (cols + 4) * ADV(k), bh = LINE(k) * 2;
+    struct rect box = {(w - bw) / 2, (h - bh) / 2, bw, bh};
+    fill(c, box, LAYOUT_ROSE_500);
+    text_cmd(c, box.x + 2 * ADV(k), box.y + LINE(k) / 2, k, msg, len, LAYOUT_ZINC_900);
+}
+
 void layout_frame(const struct app *a, const struct layout_env *env, struct drawlist *dl)
 {
     struct geom g;
@@ -812,6 +843,9 @@ void layout_frame(const struct app *a, const struct layout_env *env, struct draw
         draw_terminal(&c, panel_rect(&g));
         break;
     }
+
+    if (a->cfg.mode != MODE_TERMINAL && a->message[0] && env->now < a->message_until)
+        draw_banner(&c, a->message);
 
     if (!a->online) { /* last: over the top-right cell, and the list always has room for it */
         c.limit = DRAWLIST_MAX;

@@ -12,6 +12,7 @@
 #include "decoder.h"
 #include "layout.h"
 #include "mediacache.h"
+#include "panel.h"
 #include "render_sdl.h"
 #include "ring.h"
 #include "spectrum.h"
@@ -20,6 +21,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <errno.h>
+#include <poll.h>
 #include <math.h>
 #include <qrencode.h>
 #include <signal.h>
@@ -47,6 +49,11 @@ struct opts {
     int rotate;
     long cache_mb;
     int third_octave;
+    const char *button;     /* none, gpiod[:LINE], fifo:PATH */
+    const char *led;        /* LED line name */
+    const char *button_key; /* SDL key name acting as the button, "none" for none */
+    int long_press_ms;
+    int headless;
 };
 
 #define DISPLAY_CONFIG "/etc/panic/display.conf"
@@ -76,6 +83,12 @@ static int on_setting(void *user, const char *key, const char *value, char *err,
         if (conf_int(value, 1, 240, &v, err, errlen) < 0)
             return -EINVAL;
         o->fps = (int)v;
+        return 0;
+    }
+    if (!strcmp(key, "long_press_ms")) {
+        if (conf_int(value, 500, 60000, &v, err, errlen) < 0)
+            return -EINVAL;
+        o->long_press_ms = (int)v;
         return 0;
     }
     if (!strcmp(key, "cache_mb")) {
@@ -122,6 +135,12 @@ static void usage(FILE *f)
           "  --rotate DEG        0, 90, 180 or 270 (clockwise)\n"
           "  --cache-mb N        disk cache budget (default 512)\n"
           "  --bands octave|third  visualiser bands (default octave, like the original)\n"
+          "  --button SPEC       the panic button: none (default), gpiod[:LINE] (GPIO17),\n"
+          "                      fifo:PATH (lines 1/0, for tests and other devices)\n"
+          "  --led LINE          GPIO line of the button's LED\n"
+          "  --button-key KEY    a key that acts as the button (default F12; none)\n"
+          "  --long-press-ms N   hold time of the staff stop (default 3000)\n"
+          "  --headless          no screen: only the button (a button-only Pi)\n"
           "  --prompt-url URL    the QR code's address (default: from the coordinator)\n",
           f);
 }
@@ -137,6 +156,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
             exit(0);
         } else if (!strcmp(a, "--offscreen")) {
             o->offscreen = 1;
+            continue;
+        } else if (!strcmp(a, "--headless")) {
+            o->headless = 1;
             continue;
         }
         if (!v) {
@@ -160,6 +182,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->screenshot_dir = v;
         else if (!strcmp(a, "--prompt-url"))
             o->prompt_url = v;
+        else if (!strcmp(a, "--button"))
+            o->button = v;
+        else if (!strcmp(a, "--led"))
+            o->led = v;
+        else if (!strcmp(a, "--button-key"))
+            o->button_key = v;
+        else if (!strcmp(a, "--long-press-ms") && parse_int64(v, 500, 60000, &n) == 0)
+            o->long_press_ms = (int)n;
         else if (!strcmp(a, "--bands") && (!strcmp(v, "octave") || !strcmp(v, "third")))
             o->third_octave = !strcmp(v, "third");
         else if (!strcmp(a, "--window")) {
@@ -360,6 +390,32 @@ static void on_key(struct app *a, struct sync *s, const SDL_Event *ev, int64_t n
     }
 }
 
+/* A Pi with a button and no screen: follow the coordinator (for the lockout) and handle
+ * presses, sleeping on the button's fd. Ends on SIGTERM. */
+static int run_headless(struct app *app, struct sync *s, struct panel *panel)
+{
+    int64_t watchdog_ms = notify_watchdog_ms() / 2, last_ping = 0;
+    notify_send("READY=1\nSTATUS=button only");
+    log_info("headless: button only name=%s", app->name);
+    while (!got_term) {
+        int64_t now = time_mono_ms();
+        sync_pump(s, now);
+        panel_step(panel, app, s, now);
+        if (app->message[0] && now < app->message_until) {
+            log_info("button: %s", app->message);
+            app->message_until = 0;
+        }
+        if (watchdog_ms > 0 && now - last_ping >= watchdog_ms) {
+            notify_send("WATCHDOG=1");
+            last_ping = now;
+        }
+        struct pollfd pfd = {.fd = panel_fd(panel), .events = POLLIN};
+        if (poll(&pfd, pfd.fd >= 0 ? 1 : 0, 20) < 0 && errno != EINTR)
+            return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o = {.fps = 60, .screenshot_every = 1, .cache_mb = 512, .frames = 0};
@@ -421,6 +477,7 @@ int main(int argc, char **argv)
     SDL_Renderer *ren = NULL;
     SDL_Texture *target = NULL;
     QRcode *qr = NULL;
+    struct panel *panel = NULL;
     char qr_text[512] = "";
     char err[256];
 
@@ -439,6 +496,15 @@ int main(int argc, char **argv)
     p.sync = sync_new(&so, app, p.cache);
     if (!p.sync) {
         log_err("cannot start the coordinator client");
+        goto out;
+    }
+    panel = panel_new(o.button, o.led, o.long_press_ms, err, sizeof err);
+    if (!panel) {
+        log_err("panic button: %s", err);
+        goto out;
+    }
+    if (o.headless) {
+        rc = run_headless(app, p.sync, panel);
         goto out;
     }
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
@@ -498,6 +564,7 @@ int main(int argc, char **argv)
         goto out;
     }
     SDL_StartTextInput();
+    SDL_Keycode button_key = SDL_GetKeyFromName(o.button_key ? o.button_key : "F12");
     log_info("display name=%s coordinator=%s size=%dx%d rotate=%d", o.name, o.coordinator, lw, lh,
              o.rotate);
 
@@ -513,10 +580,14 @@ int main(int argc, char **argv)
         while (SDL_PollEvent(&ev)) {
             if (ev.type == SDL_QUIT)
                 got_term = 1;
+            else if ((ev.type == SDL_KEYDOWN || ev.type == SDL_KEYUP) && !ev.key.repeat &&
+                     button_key != SDLK_UNKNOWN && ev.key.keysym.sym == button_key)
+                panel_key(panel, ev.type == SDL_KEYDOWN, now);
             else
                 on_key(app, p.sync, &ev, now);
         }
         sync_pump(p.sync, now);
+        panel_step(panel, app, p.sync, now);
         pipeline_step(&p);
         audio_tick(p.audio, (int)(dt * 1000));
         size_t got = ring_latest(tap, mono, FFT_SIZE, audio_latency_samples(p.audio));
@@ -583,6 +654,7 @@ int main(int argc, char **argv)
     }
     rc = 0;
 out:
+    panel_free(panel);
     QRcode_free(qr);
     audio_free(p.audio);
     decoder_free(p.dec);

@@ -23,7 +23,7 @@
 #define STREAM_SILENCE_MS 40000 /* > 2 heartbeats: the coordinator is gone */
 
 enum phase { PH_IDLE, PH_CONFIG, PH_NETWORK, PH_CATCHUP, PH_STREAM };
-enum xkind { X_CONFIG, X_NETWORK, X_CATCHUP, X_STREAM, X_MEDIA, X_PROMPT };
+enum xkind { X_CONFIG, X_NETWORK, X_CATCHUP, X_STREAM, X_MEDIA, X_PROMPT, X_PANIC };
 
 struct xfer {
     struct sync *s;
@@ -440,25 +440,31 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
         log_warn("media download failed name=%s status=%ld", x->media, status);
         break;
     }
-    case X_PROMPT: {
+    case X_PROMPT:
+    case X_PANIC: {
         json_t *r = json_loadb(x->body.data ? x->body.data : "", x->body.len, 0, NULL);
         struct app *a = s->app;
+        const char *m = json_string_value(json_object_get(r, "message"));
         if (rc != CURLE_OK)
-            snprintf(a->message, sizeof a->message, "Cannot reach the coordinator. Try again.");
+            snprintf(a->message, sizeof a->message,
+                     "Cannot reach the coordinator. Try again in a moment.");
         else if (status == 201)
             snprintf(a->message, sizeof a->message, "Here we go!");
+        else if (status == 200)
+            snprintf(a->message, sizeof a->message, "Stopped.");
         else if (status == 409)
-            snprintf(a->message, sizeof a->message, "Please wait %lld s before a new prompt.",
+            snprintf(a->message, sizeof a->message, "Ready in %lld s",
                      (long long)json_integer_value(json_object_get(r, "retry_after_s")));
         else if (status == 401 || status == 403)
-            snprintf(a->message, sizeof a->message, "This screen may not start runs.");
-        else {
-            const char *m = json_string_value(json_object_get(r, "message"));
+            snprintf(a->message, sizeof a->message, "%s",
+                     x->kind == X_PANIC && m ? m : "This screen may not start runs.");
+        else if (status == 429)
+            snprintf(a->message, sizeof a->message, "Too many prompts. Wait a minute.");
+        else
             snprintf(a->message, sizeof a->message, "%s", m ? m : "That did not work.");
-        }
-        if (status == 201)
+        if (status == 201 && x->kind == X_PROMPT)
             a->input[0] = '\0';
-        a->message_until = s->now + 6000;
+        a->message_until = s->now + 4000;
         json_decref(r);
         break;
     }
@@ -542,6 +548,17 @@ void sync_post_prompt(struct sync *s, const char *prompt, int64_t now)
     json_decref(j);
     if (body)
         start(s, X_PROMPT, path, body);
+    free(body);
+}
+
+void sync_post_panic(struct sync *s, int long_press, int64_t now)
+{
+    s->now = now;
+    json_t *j = json_pack("{s:s, s:b}", "display", s->app->name, "long", long_press);
+    char *body = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (body)
+        start(s, X_PANIC, "/api/v1/panic", body);
     free(body);
 }
 

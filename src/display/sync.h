@@ -28,6 +28,9 @@ void sync_pump(struct sync *s, int64_t now);
 int sync_want_media(struct sync *s, const char *name);
 /* Post a prompt for the display's network; the outcome lands in app->message. */
 void sync_post_prompt(struct sync *s, const char *prompt, int64_t now);
+/* A panic-button press (long: the staff stop); the outcome lands in app->message. A press while
+ * the coordinator is unreachable is not queued: the message says so. */
+void sync_post_panic(struct sync *s, int long_press, int64_t now);
 /* Connected to the event stream. */
 int sync_streaming(const struct sync *s);
 
