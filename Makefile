@@ -119,7 +119,7 @@ $(B)/tests/%: $(B)/tests/%.o $(B)/tests/support.o $(B)/libcoord.a $(B)/libdispla
 
 $(B)/bench/%: $(B)/bench/%.o $(B)/tests/support.o $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm -lpthread
 
 deps:
 	@scripts/deps.sh

@@ -537,6 +537,9 @@ int main(int argc, char **argv)
         goto out;
     }
     SDL_ShowCursor(SDL_DISABLE);
+    SDL_RendererInfo rinfo;
+    if (SDL_GetRendererInfo(ren, &rinfo) == 0)
+        log_info("renderer=%s video=%s", rinfo.name, SDL_GetCurrentVideoDriver());
     SDL_GetRendererOutputSize(ren, &o.win_w, &o.win_h);
     int lw = o.rotate % 180 ? o.win_h : o.win_w, lh = o.rotate % 180 ? o.win_w : o.win_h;
     if (o.rotate) {
@@ -569,7 +572,7 @@ int main(int argc, char **argv)
              o.rotate);
 
     int64_t watchdog_ms = notify_watchdog_ms() / 2, last_ping = 0;
-    int64_t frame_ms = 1000 / o.fps, prev = time_mono_ms();
+    int64_t frame_ms = (1000 + o.fps / 2) / o.fps, prev = time_mono_ms();
     float rotation = 0, spin = ((float)(rand() % 1000) / 1000.0f - 0.5f) * 2.0f * 0.52f;
     int ready = 0;
     for (long frame = 0; !got_term && (o.frames == 0 || frame < o.frames); frame++) {
@@ -648,9 +651,15 @@ int main(int argc, char **argv)
             notify_send("WATCHDOG=1");
             last_ping = now;
         }
-        int64_t spent = time_mono_ms() - now;
-        if (spent < frame_ms)
-            SDL_Delay((Uint32)(frame_ms - spent));
+        /* Wait for the next frame, but wake for the coordinator: a change it brings is drawn
+         * at once rather than a frame interval later. */
+        int64_t deadline = now + frame_ms, seen = app->changed_at;
+        for (int64_t t = time_mono_ms(); t < deadline; t = time_mono_ms()) {
+            sync_wait(p.sync, (int)(deadline - t));
+            sync_pump(p.sync, time_mono_ms());
+            if (app->changed_at != seen)
+                break;
+        }
     }
     rc = 0;
 out:

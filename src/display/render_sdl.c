@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define MAX_SIZES 16
+#define IMAGE_BYTES_MAX (160ull << 20) /* textures of decoded pictures, at 4 bytes a pixel */
 #define GLYPH_SLOTS 4096
 
 struct glyph {
@@ -42,6 +43,7 @@ struct render {
     struct glyph glyphs[GLYPH_SLOTS];
     struct image *images;
     size_t nimages, max_images;
+    uint64_t image_bytes;
     uint64_t tick;
     SDL_Vertex *verts;
     int *indices;
@@ -205,23 +207,33 @@ int render_add_image(struct render *r, const char *media, SDL_Surface *surface)
     SDL_FreeSurface(surface);
     if (!tex)
         return -ENOMEM;
+    /* Pictures are drawn opaque (cover-cropped, nothing behind them shows). */
+    SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_NONE);
     struct image *slot = find_image(r, media);
     if (slot) {
         SDL_DestroyTexture(slot->tex);
-    } else if (r->nimages < r->max_images) {
-        slot = &r->images[r->nimages++];
+        r->image_bytes -= (uint64_t)slot->w * (uint64_t)slot->h * 4;
     } else {
-        slot = &r->images[0];
-        for (size_t i = 1; i < r->nimages; i++)
-            if (r->images[i].used < slot->used)
-                slot = &r->images[i];
-        SDL_DestroyTexture(slot->tex);
+        /* Evict least recently drawn images while over either bound. */
+        uint64_t need = (uint64_t)w * (uint64_t)h * 4;
+        while (r->nimages &&
+               (r->nimages >= r->max_images || r->image_bytes + need > IMAGE_BYTES_MAX)) {
+            struct image *old = &r->images[0];
+            for (size_t i = 1; i < r->nimages; i++)
+                if (r->images[i].used < old->used)
+                    old = &r->images[i];
+            SDL_DestroyTexture(old->tex);
+            r->image_bytes -= (uint64_t)old->w * (uint64_t)old->h * 4;
+            *old = r->images[--r->nimages];
+        }
+        slot = &r->images[r->nimages++];
     }
     snprintf(slot->name, sizeof slot->name, "%s", media);
     slot->tex = tex;
     slot->w = w;
     slot->h = h;
     slot->used = ++r->tick;
+    r->image_bytes += (uint64_t)w * (uint64_t)h * 4;
     return 0;
 }
 
@@ -286,6 +298,9 @@ void render_draw(struct render *r, const struct drawlist *dl)
         SDL_Rect rect = {c->r.x, c->r.y, c->r.w, c->r.h};
         switch (c->kind) {
         case DRAW_RECT:
+            /* Blending an opaque fill costs the software renderer ~20x: only blend when needed. */
+            SDL_SetRenderDrawBlendMode(r->ren, c->color.a == 255 ? SDL_BLENDMODE_NONE
+                                                                 : SDL_BLENDMODE_BLEND);
             SDL_SetRenderDrawColor(r->ren, c->color.r, c->color.g, c->color.b, c->color.a);
             SDL_RenderFillRect(r->ren, &rect);
             break;

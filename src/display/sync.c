@@ -23,7 +23,9 @@
 #define STREAM_SILENCE_MS 40000 /* > 2 heartbeats: the coordinator is gone */
 
 enum phase { PH_IDLE, PH_CONFIG, PH_NETWORK, PH_CATCHUP, PH_STREAM };
-enum xkind { X_CONFIG, X_NETWORK, X_CATCHUP, X_STREAM, X_MEDIA, X_PROMPT, X_PANIC };
+enum xkind { X_CONFIG, X_NETWORK, X_CATCHUP, X_STREAM, X_MEDIA, X_PROMPT, X_PANIC, X_QR };
+
+#define QR_REFRESH_MS (5 * 60 * 1000) /* visitor tokens live an hour; the code is renewed often */
 
 struct xfer {
     struct sync *s;
@@ -52,6 +54,17 @@ struct sync {
     int streaming;
     int catching_up;      /* replaying a run: only what stays on screen is fetched, by the caller */
     int fixed_prompt_url; /* --prompt-url given: the coordinator's does not replace it */
+    int64_t qr_at;        /* when to fetch a fresh prompt URL next */
+    /* Media wanted from inside a curl callback, where libcurl forbids starting transfers; they
+     * start in sync_pump. */
+    char queued[8][96];
+    int nqueued;
+    /* The current run as runs/current would give it, kept up to date from events and saved to
+     * STATE/current.json now and then, so a display that boots with the coordinator away shows
+     * the latest it saw, not just what it caught up with at its last start. */
+    json_t *snapshot;
+    int snapshot_dirty;
+    int64_t snapshot_saved_at;
     struct sse_parser *parser;
     int64_t now;
 };
@@ -112,14 +125,19 @@ static struct xfer *start(struct sync *s, enum xkind kind, const char *path, con
     if (post) {
         x->headers = curl_slist_append(x->headers, "Content-Type: application/json");
         curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS, post);
-        if (s->token) {
-            char *h = xasprintf("Authorization: Bearer %s", s->token);
-            x->headers = curl_slist_append(x->headers, h);
-            free(h);
-        }
+    }
+    if ((post || kind == X_QR) && s->token) {
+        char *h = xasprintf("Authorization: Bearer %s", s->token);
+        x->headers = curl_slist_append(x->headers, h);
+        free(h);
     }
     curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-    curl_multi_add_handle(s->multi, x->easy);
+    if (curl_multi_add_handle(s->multi, x->easy) != CURLM_OK) {
+        curl_easy_cleanup(x->easy);
+        curl_slist_free_all(x->headers);
+        free(x);
+        return NULL;
+    }
     x->next = s->xfers;
     s->xfers = x;
     return x;
@@ -198,11 +216,58 @@ static int parse_invocation(json_t *j, struct app_inv *out)
     return 0;
 }
 
+#define SNAPSHOT_KEEP 300
+#define SNAPSHOT_SAVE_MS 5000
+
+static void snapshot_invocation(struct sync *s, json_t *j, const struct app_inv *inv)
+{
+    if (s->catching_up)
+        return;
+    if (inv->seq == 0 || !s->snapshot) {
+        if (inv->seq != 0)
+            return; /* mid-run with no snapshot: the next catch-up brings one */
+        json_t *input = json_object_get(j, "input");
+        json_decref(s->snapshot);
+        s->snapshot =
+            json_pack("{s:{s:I, s:O}, s:O, s:[], s:n}", "run", "id", (json_int_t)inv->run, "prompt",
+                      json_object_get(input, "text") ? json_object_get(input, "text") : json_null(),
+                      "genesis", j, "invocations", "status");
+    }
+    json_t *list = json_object_get(s->snapshot, "invocations");
+    size_t n = json_array_size(list);
+    json_t *last = n ? json_array_get(list, n - 1) : NULL;
+    if (last && json_integer_value(json_object_get(last, "seq")) == inv->seq)
+        json_array_set(list, n - 1, j);
+    else
+        json_array_append(list, j);
+    while (json_array_size(list) > SNAPSHOT_KEEP)
+        json_array_remove(list, 0);
+    if (inv->seq == 0)
+        json_object_set(s->snapshot, "genesis", j);
+    s->snapshot_dirty = 1;
+}
+
+static void snapshot_save(struct sync *s)
+{
+    if (!s->state_dir || !s->snapshot || !s->snapshot_dirty)
+        return;
+    char *path = xasprintf("%s/current.json", s->state_dir);
+    char *tmp = xasprintf("%s.tmp", path);
+    if (json_dump_file(s->snapshot, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0)
+        s->snapshot_dirty = 0;
+    else
+        remove(tmp);
+    s->snapshot_saved_at = s->now;
+    free(tmp);
+    free(path);
+}
+
 static void take_invocation(struct sync *s, json_t *j)
 {
     struct app_inv inv;
     if (parse_invocation(j, &inv) < 0)
         return;
+    snapshot_invocation(s, j, &inv);
     if (inv.seq == 0 && inv.run != s->app->run) {
         const char *prompt =
             json_string_value(json_object_get(json_object_get(j, "input"), "text"));
@@ -210,8 +275,9 @@ static void take_invocation(struct sync *s, json_t *j)
     }
     /* Fetch at once what lands on screen (catch-up rows that do not are never downloaded). */
     if (app_put_invocation(s->app, &inv, s->now) && !s->catching_up &&
-        (inv.kind == CELL_IMAGE || inv.kind == CELL_AUDIO))
-        sync_want_media(s, inv.media);
+        (inv.kind == CELL_IMAGE || inv.kind == CELL_AUDIO) &&
+        s->nqueued < (int)ARRAY_LEN(s->queued))
+        snprintf(s->queued[s->nqueued++], sizeof s->queued[0], "%s", inv.media);
 }
 
 static void take_status(struct sync *s, json_t *j)
@@ -227,6 +293,10 @@ static void take_status(struct sync *s, json_t *j)
     json_int_t left = json_integer_value(json_object_get(j, "lockout_remaining_s"));
     st.lockout_until = left > 0 ? s->now + left * 1000 : 0;
     app_set_status(s->app, &st, s->now);
+    if (s->snapshot && !s->catching_up && json_is_object(j)) {
+        json_object_set(s->snapshot, "status", j);
+        s->snapshot_dirty = 1;
+    }
 }
 
 static void take_config(struct sync *s, json_t *j)
@@ -421,6 +491,9 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
         } else {
             take_catchup(s, j);
             remember(s, "current", &x->body);
+            json_decref(s->snapshot);
+            s->snapshot = json_incref(j);
+            s->snapshot_dirty = 0;
             s->phase = PH_STREAM;
         }
         app_set_online(s->app, 1, s->now);
@@ -438,6 +511,16 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
         if (!ok)
             mediacache_abort(s->cache, part);
         log_warn("media download failed name=%s status=%ld", x->media, status);
+        break;
+    }
+    case X_QR: {
+        json_t *r = ok ? json_loadb(x->body.data ? x->body.data : "", x->body.len, 0, NULL) : NULL;
+        const char *url = json_string_value(json_object_get(r, "url"));
+        if (url && !s->fixed_prompt_url)
+            snprintf(s->app->prompt_url, sizeof s->app->prompt_url, "%s", url);
+        /* No such endpoint or no rights: try again much later, not every frame. */
+        s->qr_at = s->now + (url ? QR_REFRESH_MS : 4 * QR_REFRESH_MS);
+        json_decref(r);
         break;
     }
     case X_PROMPT:
@@ -488,6 +571,11 @@ void sync_pump(struct sync *s, int64_t now)
         if (x)
             done(s, x, msg->data.result);
     }
+    for (int i = 0; i < s->nqueued; i++)
+        sync_want_media(s, s->queued[i]);
+    s->nqueued = 0;
+    if (s->snapshot_dirty && now - s->snapshot_saved_at >= SNAPSHOT_SAVE_MS)
+        snapshot_save(s);
     if (s->streaming && now - s->last_byte_at > STREAM_SILENCE_MS) {
         for (struct xfer *x = s->xfers; x; x = x->next) {
             if (x->kind == X_STREAM) {
@@ -506,6 +594,13 @@ void sync_pump(struct sync *s, int64_t now)
             }
         }
         s->streaming = 0;
+    }
+    if (s->streaming && !s->fixed_prompt_url && now >= s->qr_at && !count(s, X_QR)) {
+        char path[96];
+        snprintf(path, sizeof path, "/api/v1/networks/%lld/prompt-url",
+                 (long long)s->app->cfg.network);
+        s->qr_at = now + QR_REFRESH_MS;
+        start(s, X_QR, path, NULL);
     }
     int busy = count(s, X_CONFIG) + count(s, X_NETWORK) + count(s, X_CATCHUP) + count(s, X_STREAM);
     if (!busy && s->phase == PH_IDLE)
@@ -562,6 +657,12 @@ void sync_post_panic(struct sync *s, int long_press, int64_t now)
     free(body);
 }
 
+void sync_wait(struct sync *s, int ms)
+{
+    if (ms > 0)
+        curl_multi_poll(s->multi, NULL, 0, ms, NULL);
+}
+
 int sync_streaming(const struct sync *s)
 {
     return s->streaming;
@@ -591,6 +692,8 @@ void sync_free(struct sync *s)
 {
     if (!s)
         return;
+    snapshot_save(s);
+    json_decref(s->snapshot);
     while (s->xfers)
         finish(s, s->xfers);
     curl_multi_cleanup(s->multi);

@@ -31,6 +31,9 @@ void sync_post_prompt(struct sync *s, const char *prompt, int64_t now);
 /* A panic-button press (long: the staff stop); the outcome lands in app->message. A press while
  * the coordinator is unreachable is not queued: the message says so. */
 void sync_post_panic(struct sync *s, int long_press, int64_t now);
+/* Sleep up to ms, waking early when the coordinator sends something (instead of SDL_Delay, so
+ * an event reaches the screen without waiting out the frame interval). */
+void sync_wait(struct sync *s, int ms);
 /* Connected to the event stream. */
 int sync_streaming(const struct sync *s);
 
