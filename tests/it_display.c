@@ -24,112 +24,21 @@
 #define ROSE 0xf43f5e
 #define BACKGROUND 0x18181b
 
-struct display {
-    pid_t pid;
-    char dir[256];
-    char png[400];
-};
-
-/* Start a display; with a dir already set (a second start) it keeps that state dir. */
-static int display_start(struct display *disp, const char *coordinator)
-{
-    if (!disp->dir[0]) {
-        snprintf(disp->dir, sizeof disp->dir, "/tmp/panic-it-display-XXXXXX");
-        if (!mkdtemp(disp->dir))
-            return -1;
-    }
-    char state[300], frames[300], bin[256], size[32];
-    snprintf(state, sizeof state, "%s/state", disp->dir);
-    snprintf(frames, sizeof frames, "%s/frames", disp->dir);
-    snprintf(disp->png, sizeof disp->png, "%s/latest.png", frames);
-    const char *build = getenv("PANIC_BUILD") ? getenv("PANIC_BUILD") : "build";
-    snprintf(bin, sizeof bin, "%s/panic-display", build);
-    snprintf(size, sizeof size, "%dx%d", W, H);
-    disp->pid = fork();
-    if (disp->pid == 0) {
-        char log[300];
-        snprintf(log, sizeof log, "%s/display.log", disp->dir);
-        FILE *f = freopen(log, "w", stderr);
-        (void)f;
-        setenv("SDL_AUDIODRIVER", "dummy", 1);
-        execl(bin, bin, "--offscreen", "--coordinator", coordinator, "--name", "tv1", "--state-dir",
-              state, "--frames", "0", "--fps", "20", "--screenshot", frames, "--screenshot-every",
-              "3", "--window", size, "--font", "fonts/DepartureMono-Regular.otf", (char *)NULL);
-        _exit(127);
-    }
-    return disp->pid > 0 ? 0 : -1;
-}
-
-/* SIGTERM; 0 if it exited 0 within 5 s. */
-static int display_stop(struct display *disp)
-{
-    kill(disp->pid, SIGTERM);
-    int status = 0;
-    int64_t until = support_now_ms() + 5000;
-    pid_t r = 0;
-    while ((r = waitpid(disp->pid, &status, WNOHANG)) == 0 && support_now_ms() < until)
-        support_sleep_ms(50);
-    if (r == 0) {
-        kill(disp->pid, SIGKILL);
-        waitpid(disp->pid, &status, 0);
-    }
-    return r == disp->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
-static SDL_Surface *load_frame(const struct display *disp)
-{
-    SDL_Surface *raw = IMG_Load(disp->png);
-    if (!raw)
-        return NULL;
-    SDL_Surface *s = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_FreeSurface(raw);
-    return s;
-}
-
-static double share(SDL_Surface *s, struct rect r, Uint32 rgb)
-{
-    long hit = 0, all = 0;
-    for (int y = r.y; y < r.y + r.h && y < s->h; y++) {
-        const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + y * s->pitch);
-        for (int x = r.x; x < r.x + r.w && x < s->w; x++, all++)
-            hit += (row[x] & 0xffffff) == rgb;
-    }
-    return all ? (double)hit / (double)all : 0;
-}
-
-/* Poll latest.png until pred holds or timeout; returns 1 if it held. */
-typedef int (*frame_pred)(SDL_Surface *s, const struct app *a);
-
-static int wait_frame(const struct display *disp, const struct app *a, frame_pred pred,
-                      int timeout_ms)
-{
-    int64_t until = support_now_ms() + timeout_ms;
-    while (support_now_ms() < until) {
-        SDL_Surface *s = load_frame(disp);
-        int ok = s && pred(s, a);
-        SDL_FreeSurface(s);
-        if (ok)
-            return 1;
-        support_sleep_ms(100);
-    }
-    return 0;
-}
-
 static int genesis_shown(SDL_Surface *s, const struct app *a)
 {
-    return share(s, layout_cell_rect(a, W, H, 0), ROSE) > 0.3;
+    return frame_share(s, layout_cell_rect(a, W, H, 0), ROSE) > 0.3;
 }
 
 static int offline_with_content(SDL_Surface *s, const struct app *a)
 {
-    return share(s, layout_offline_rect(W, H), ROSE) > 0.5 &&
-           share(s, layout_cell_rect(a, W, H, 0), BACKGROUND) < 0.5;
+    return frame_share(s, layout_offline_rect(W, H), ROSE) > 0.5 &&
+           frame_share(s, layout_cell_rect(a, W, H, 0), BACKGROUND) < 0.5;
 }
 
 static int online(SDL_Surface *s, const struct app *a)
 {
     (void)a;
-    return share(s, layout_offline_rect(W, H), ROSE) < 0.05;
+    return frame_share(s, layout_offline_rect(W, H), ROSE) < 0.05;
 }
 
 /* The genesis' picture is drawn: neither the invoking rose, nor the "..." of a picture still on
@@ -137,8 +46,8 @@ static int online(SDL_Surface *s, const struct app *a)
 static int image_shown(SDL_Surface *s, const struct app *a)
 {
     struct rect c0 = layout_cell_rect(a, W, H, 0);
-    return share(s, c0, ROSE) < 0.05 && share(s, c0, 0x27272a) < 0.5 &&
-           share(s, c0, BACKGROUND) < 0.5;
+    return frame_share(s, c0, ROSE) < 0.05 && frame_share(s, c0, 0x27272a) < 0.5 &&
+           frame_share(s, c0, BACKGROUND) < 0.5;
 }
 
 static long post_run(const struct daemon *d, const char *prompt)
@@ -164,17 +73,17 @@ TEST(display_follows_the_coordinator)
     cfg.network = 1;
     app_set_config(a, &cfg, 0);
 
-    CHECK_EQ_INT(display_start(&disp, d.url), 0);
-    CHECK(wait_frame(&disp, a, online, 10000));
+    CHECK_EQ_INT(display_start(&disp, d.url, "tv1", W, H, NULL), 0);
+    CHECK(display_wait(&disp, a, online, 10000));
     CHECK_EQ_INT(post_run(&d, "a fox delivering letters"), 201);
     /* The genesis is invoking for 2.5 s: a rose "P!" cell in slot 0. */
-    CHECK(wait_frame(&disp, a, genesis_shown, 4000));
+    CHECK(display_wait(&disp, a, genesis_shown, 4000));
     /* Then its picture replaces it: downloaded while streaming, decoded, drawn. */
-    CHECK(wait_frame(&disp, a, image_shown, 8000));
+    CHECK(display_wait(&disp, a, image_shown, 8000));
 
     /* The coordinator dies: the last content stays and the offline indicator shows. */
     daemon_kill9(&d);
-    CHECK(wait_frame(&disp, a, offline_with_content, 8000));
+    CHECK(display_wait(&disp, a, offline_with_content, 8000));
 
     /* Back on the same port: the indicator goes and a new run reaches the screen. */
     char listen[160];
@@ -186,9 +95,9 @@ TEST(display_follows_the_coordinator)
         fclose(f);
     }
     CHECK_EQ_INT(daemon_restart(&d), 0);
-    CHECK(wait_frame(&disp, a, online, 40000));
+    CHECK(display_wait(&disp, a, online, 40000));
     CHECK_EQ_INT(post_run(&d, "a library where the books read the people"), 201);
-    CHECK(wait_frame(&disp, a, genesis_shown, 5000));
+    CHECK(display_wait(&disp, a, genesis_shown, 5000));
 
     CHECK_EQ_INT(display_stop(&disp), 0);
 
@@ -198,14 +107,11 @@ TEST(display_follows_the_coordinator)
     char png[400];
     snprintf(png, sizeof png, "%s", disp.png);
     remove(png);
-    CHECK_EQ_INT(display_start(&disp, d.url), 0);
-    CHECK(wait_frame(&disp, a, offline_with_content, 10000));
+    CHECK_EQ_INT(display_start(&disp, d.url, "tv1", W, H, NULL), 0);
+    CHECK(display_wait(&disp, a, offline_with_content, 10000));
     CHECK_EQ_INT(display_stop(&disp), 0);
     if (test_checks_failed_in_test) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "tail -n 20 %s/display.log", disp.dir);
-        if (system(cmd) < 0)
-            perror("tail");
+        display_print_log(&disp, 20);
         daemon_print_log(&d, 20);
     }
     daemon_stop(&d, 5000, NULL);

@@ -2,6 +2,8 @@
  * at load time: libcurl and the SSE multi handle are created on first use. */
 #include "support.h"
 
+#include <SDL_image.h>
+
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
@@ -835,4 +837,117 @@ const char *sse_state(const struct sse_msg *ev)
 {
     const char *s = json_str_of(ev->json, "state");
     return s ? s : "";
+}
+
+/* ---- an offscreen panic-display under test ---- */
+
+int display_start(struct display *disp, const char *coordinator, const char *name, int w, int h,
+                  const char *const *extra)
+{
+    if (!disp->dir[0]) {
+        snprintf(disp->dir, sizeof disp->dir, "/tmp/panic-it-display-XXXXXX");
+        if (!mkdtemp(disp->dir))
+            return -1;
+    }
+    disp->w = w;
+    disp->h = h;
+    char state[300], frames[300], bin[256], size[32], log[300];
+    snprintf(state, sizeof state, "%s/state", disp->dir);
+    snprintf(frames, sizeof frames, "%s/frames", disp->dir);
+    snprintf(disp->png, sizeof disp->png, "%s/latest.png", frames);
+    snprintf(log, sizeof log, "%s/display.log", disp->dir);
+    const char *build = getenv("PANIC_BUILD") ? getenv("PANIC_BUILD") : "build";
+    snprintf(bin, sizeof bin, "%s/panic-display", build);
+    snprintf(size, sizeof size, "%dx%d", w, h);
+    const char *argv[48] = {bin,
+                            "--offscreen",
+                            "--coordinator",
+                            coordinator,
+                            "--name",
+                            name,
+                            "--state-dir",
+                            state,
+                            "--frames",
+                            "0",
+                            "--fps",
+                            "20",
+                            "--screenshot",
+                            frames,
+                            "--screenshot-every",
+                            "3",
+                            "--window",
+                            size,
+                            "--font",
+                            "fonts/DepartureMono-Regular.otf"};
+    size_t n = 20;
+    for (size_t i = 0; extra && extra[i] && n < 46; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    disp->pid = fork();
+    if (disp->pid == 0) {
+        FILE *f = freopen(log, "w", stderr);
+        (void)f;
+        setenv("SDL_AUDIODRIVER", "dummy", 1);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    return disp->pid > 0 ? 0 : -1;
+}
+
+int display_stop(struct display *disp)
+{
+    kill(disp->pid, SIGTERM);
+    int status = 0;
+    int64_t until = support_now_ms() + 5000;
+    pid_t r = 0;
+    while ((r = waitpid(disp->pid, &status, WNOHANG)) == 0 && support_now_ms() < until)
+        support_sleep_ms(50);
+    if (r == 0) {
+        kill(disp->pid, SIGKILL);
+        waitpid(disp->pid, &status, 0);
+    }
+    return r == disp->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+SDL_Surface *display_frame(const struct display *disp)
+{
+    SDL_Surface *raw = IMG_Load(disp->png);
+    if (!raw)
+        return NULL;
+    SDL_Surface *s = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_FreeSurface(raw);
+    return s;
+}
+
+double frame_share(SDL_Surface *s, struct rect r, Uint32 rgb)
+{
+    long hit = 0, all = 0;
+    for (int y = r.y; y < r.y + r.h && y < s->h; y++) {
+        const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + y * s->pitch);
+        for (int x = r.x; x < r.x + r.w && x < s->w; x++, all++)
+            hit += (row[x] & 0xffffff) == rgb;
+    }
+    return all ? (double)hit / (double)all : 0;
+}
+
+int display_wait(const struct display *disp, const struct app *a, frame_pred pred, int timeout_ms)
+{
+    int64_t until = support_now_ms() + timeout_ms;
+    while (support_now_ms() < until) {
+        SDL_Surface *s = display_frame(disp);
+        int ok = s && pred(s, a);
+        SDL_FreeSurface(s);
+        if (ok)
+            return 1;
+        support_sleep_ms(100);
+    }
+    return 0;
+}
+
+void display_print_log(const struct display *disp, int lines)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "tail -n %d %s/display.log", lines, disp->dir);
+    if (system(cmd) < 0)
+        perror("tail");
 }

@@ -149,4 +149,33 @@ long long sse_seq(const struct sse_msg *ev);
 /* The "state" string of the data or "". */
 const char *sse_state(const struct sse_msg *ev);
 
+/* ---- an offscreen panic-display under test ---- */
+#include "display/app.h"
+#include "display/drawlist.h"
+#include <SDL.h>
+
+struct display {
+    pid_t pid;
+    char dir[256]; /* its temp dir: state/, frames/latest.png, display.log */
+    char png[400];
+    int w, h;
+};
+
+/* Start $PANIC_BUILD/panic-display --offscreen named name at w x h against coordinator, writing
+ * frames/latest.png every 3 frames at 20 fps; extra: more arguments (NULL-terminated) or NULL.
+ * With disp->dir already set (a second start) it keeps that state dir. 0 or -1. */
+int display_start(struct display *disp, const char *coordinator, const char *name, int w, int h,
+                  const char *const *extra);
+/* SIGTERM; 0 if it exited 0 within 5 s (else it is killed and -1). */
+int display_stop(struct display *disp);
+/* The latest frame as an ARGB8888 surface (SDL_FreeSurface), NULL if none yet. */
+SDL_Surface *display_frame(const struct display *disp);
+/* Fraction of the pixels of r that are exactly rgb (0xRRGGBB). */
+double frame_share(SDL_Surface *s, struct rect r, Uint32 rgb);
+/* Poll frames until pred holds (1) or timeout_ms passes (0). */
+typedef int (*frame_pred)(SDL_Surface *s, const struct app *a);
+int display_wait(const struct display *disp, const struct app *a, frame_pred pred, int timeout_ms);
+/* Print the tail of the display's log (when a test failed). */
+void display_print_log(const struct display *disp, int lines);
+
 #endif
