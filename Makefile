@@ -53,7 +53,7 @@ pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
 COMMON_SRC := $(wildcard src/common/*.c)
 COORD_SRC := $(filter-out src/coordinator/main.c,$(wildcard src/coordinator/*.c))
 # Pure modules: built without any library's cflags, so a stray library #include fails the build.
-COORD_PURE := catalog network runner config
+COORD_PURE := catalog network runner config token deck ratelimit terminal
 CTL_SRC := $(wildcard src/ctl/*.c)
 DISPLAY_SRC := $(filter-out src/display/main.c,$(wildcard src/display/*.c))
 BUTTON_SRC := $(wildcard src/button/*.c)
@@ -150,6 +150,7 @@ install: all
 	install -m 0644 etc/panicd.conf.example etc/display.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/panic/
 	install -d $(DESTDIR)$(PREFIX)/share/panic/fonts
+	install -m 0644 assets/prompts.txt $(DESTDIR)$(PREFIX)/share/panic/
 	install -m 0644 fonts/* $(DESTDIR)$(PREFIX)/share/panic/fonts/
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v third_party)

@@ -1,5 +1,7 @@
 /* api.c: routes and handlers of HTTP API v1 (DESIGN.md's table), token roles, input validation,
- * media with ETag and Range, and the Server-Sent Events fan-out with Last-Event-ID replay.
+ * media with ETag and Range, and the Server-Sent Events fan-out with Last-Event-ID replay; also
+ * the visitor's side: the panic button (POST /api/v1/panic, the prompt deck, the presses log),
+ * visitor tokens (token.c) with a per-address rate limit, and the phone terminal page /t/{id}.
  *
  * How to read it: api_handle() authenticates, splits the path and dispatches to one handler per
  * endpoint; each handler replies exactly once, with JSON errors {"error","message"} for every bad
@@ -9,6 +11,10 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "hmac.h"
+#include "ratelimit.h"
+#include "terminal.h"
+#include "token.h"
 #include "views.h"
 
 #include <errno.h>
@@ -45,6 +51,9 @@ struct api {
     struct media_store *media;
     const struct panicd_config *cfg;
     const char *admin_token;
+    const char *visitor_secret;
+    struct deck *deck;
+    struct ratelimit *visitor_limit;
     struct http_server *srv;
     struct client *clients;
     size_t nclients;
@@ -76,39 +85,83 @@ static void reply_error(struct http_req *req, int status, const char *code, cons
 
 /* ---- auth ---- */
 
-static enum role role_of(struct api *a, struct http_req *req)
+/* Who is calling: the role, and for a device its index in the config, for a visitor the network
+ * its token names. */
+struct caller {
+    enum role role;
+    int device;              /* index into cfg->devices, -1 if not a device */
+    int64_t network;         /* visitor: the token's network */
+    enum token_result check; /* visitor: why the token was refused */
+};
+
+static int64_t now_s(void)
 {
-    const char *h = http_req_header(req, "Authorization");
-    if (!h)
-        return ROLE_NONE;
-    if (strncasecmp(h, "Bearer ", 7) != 0) /* the scheme is case-insensitive (RFC 7235) */
-        return ROLE_INVALID;
-    const char *tok = h + 7;
-    if (secret_equal(tok, a->admin_token))
-        return ROLE_ADMIN;
-    for (size_t i = 0; i < a->cfg->ndevices; i++)
-        if (secret_equal(tok, a->cfg->devices[i].token))
-            return ROLE_DEVICE;
-    return ROLE_INVALID;
+    return time_wall_ms() / 1000;
 }
 
-/* 1 if the caller may go on; otherwise the 401/403 reply is sent. */
-static int require(struct api *a, struct http_req *req, unsigned allowed)
+/* Bearer tokens from the Authorization header; a visitor token may also come as ?token= (the QR
+ * code's URL), which is never taken for an admin or device token so those stay out of URLs. */
+static struct caller caller_of(struct api *a, struct http_req *req)
 {
-    enum role r = role_of(a, req);
-    if (r == ROLE_NONE) {
+    struct caller c = {ROLE_NONE, -1, 0, TOKEN_OK};
+    const char *h = http_req_header(req, "Authorization");
+    const char *tok = NULL;
+    if (h) {
+        if (strncasecmp(h, "Bearer ", 7) != 0) { /* the scheme is case-insensitive (RFC 7235) */
+            c.role = ROLE_INVALID;
+            return c;
+        }
+        tok = h + 7;
+        if (secret_equal(tok, a->admin_token)) {
+            c.role = ROLE_ADMIN;
+            return c;
+        }
+        for (size_t i = 0; i < a->cfg->ndevices; i++) {
+            if (a->cfg->devices[i].token && secret_equal(tok, a->cfg->devices[i].token)) {
+                c.role = ROLE_DEVICE;
+                c.device = (int)i;
+                return c;
+            }
+        }
+    } else {
+        tok = http_req_query(req, "token");
+        if (!tok)
+            return c;
+    }
+    c.check = token_verify(hmac_sha256, a->visitor_secret, tok, 0, now_s(), &c.network);
+    c.role = c.check == TOKEN_OK ? ROLE_VISITOR : ROLE_INVALID;
+    return c;
+}
+
+/* 1 if the caller may go on (*who filled in when not NULL); otherwise the 401/403 reply is
+ * sent. */
+static int require_who(struct api *a, struct http_req *req, unsigned allowed, struct caller *who)
+{
+    struct caller c = caller_of(a, req);
+    if (who)
+        *who = c;
+    if (c.role == ROLE_NONE) {
         reply_error(req, 401, "unauthorized", "this needs a token (Authorization: Bearer ...)");
         return 0;
     }
-    if (r == ROLE_INVALID) {
+    if (c.role == ROLE_INVALID && c.check == TOKEN_EXPIRED) {
+        reply_error(req, 401, "token_expired", "%s", TERMINAL_EXPIRED_TEXT);
+        return 0;
+    }
+    if (c.role == ROLE_INVALID) {
         reply_error(req, 401, "unauthorized", "the token is not valid");
         return 0;
     }
-    if (!(allowed & (1u << r))) {
+    if (!(allowed & (1u << c.role))) {
         reply_error(req, 403, "forbidden", "this token may not do that");
         return 0;
     }
     return 1;
+}
+
+static int require(struct api *a, struct http_req *req, unsigned allowed)
+{
+    return require_who(a, req, allowed, NULL);
 }
 
 /* ---- helpers ---- */
@@ -145,7 +198,7 @@ static int check_text(const char *what, const char *s, size_t max, char *err, si
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
         if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) {
-            snprintf(err, errlen, "%s must not contain control characters", what);
+            snprintf(err, errlen, "%s contains control characters", what);
             return -EINVAL;
         }
         if (ch != ' ' && ch != '\n' && ch != '\t')
@@ -377,8 +430,43 @@ static void get_status(struct api *a, struct http_req *req, int64_t id)
     reply_json(req, 200, view_status(id, &st));
 }
 
-static void post_run(struct api *a, struct http_req *req, int64_t id)
+/* A visitor's token names one network, and each address may post a few prompts a minute. 1 to go
+ * on; otherwise the reply is sent. */
+static int visitor_may_post(struct api *a, struct http_req *req, const struct caller *who,
+                            int64_t id)
 {
+    if (who->role != ROLE_VISITOR)
+        return 1;
+    if (who->network != id) {
+        reply_error(req, 403, "wrong_network",
+                    "This QR code belongs to another PANIC! network. Scan the code on the screen "
+                    "you are looking at.");
+        return 0;
+    }
+    char ip[64];
+    int64_t retry_ms = 0;
+    if (http_req_client_ip(req, ip, sizeof ip) < 0)
+        snprintf(ip, sizeof ip, "unknown");
+    if (!ratelimit_take(a->visitor_limit, ip, time_mono_ms(), &retry_ms)) {
+        char after[24];
+        int64_t s = (retry_ms + 999) / 1000;
+        snprintf(after, sizeof after, "%lld", (long long)s);
+        const char *h[] = {"Retry-After", after, NULL};
+        char *text = view_dump(json_pack("{s:s, s:s, s:I}", "error", "rate_limited", "message",
+                                         "Too many prompts from this address; please wait a little",
+                                         "retry_after_s", (json_int_t)s));
+        http_reply(req, 429, "application/json", text, strlen(text), h);
+        free(text);
+        log_info("visitor rate-limited network=%lld ip=%s", (long long)id, ip);
+        return 0;
+    }
+    return 1;
+}
+
+static void post_run(struct api *a, struct http_req *req, int64_t id, const struct caller *who)
+{
+    if (!visitor_may_post(a, req, who, id))
+        return;
     json_t *body = body_object(req);
     if (!body)
         return;
@@ -389,7 +477,7 @@ static void post_run(struct api *a, struct http_req *req, int64_t id)
         reply_error(req, 422, "invalid_prompt", "the body needs a prompt (a string)");
         goto out;
     }
-    if (check_text("the prompt", prompt, PROMPT_MAX, err, sizeof err) < 0) {
+    if (check_text("Your prompt", prompt, PROMPT_MAX, err, sizeof err) < 0) {
         reply_error(req, 422, "invalid_prompt", "%s", err);
         goto out;
     }
@@ -409,7 +497,10 @@ static void post_run(struct api *a, struct http_req *req, int64_t id)
         json_t *g = store_invocation_get(a->store, genesis, &inv) == 0 ? view_invocation(&inv)
                                                                        : json_null();
         store_invocation_clear(&inv);
-        log_info("run started network=%lld run=%lld", (long long)id, (long long)run);
+        log_info("run started network=%lld run=%lld by=%s", (long long)id, (long long)run,
+                 who->role == ROLE_VISITOR  ? "visitor"
+                 : who->role == ROLE_DEVICE ? a->cfg->devices[who->device].name
+                                            : "admin");
         reply_json(req, 201, json_pack("{s:I, s:o}", "run", (json_int_t)run, "genesis", g));
     }
 out:
@@ -635,7 +726,7 @@ static int display_from_json(json_t *obj, struct display_cfg *d, char *err, size
     json_object_foreach(obj, key, v)
     {
         char text[64];
-        if (!strcmp(key, "name") || !strcmp(key, "configured"))
+        if (!strcmp(key, "name") || !strcmp(key, "configured") || !strcmp(key, "prompt_url"))
             continue;
         if (json_is_string(v))
             snprintf(text, sizeof text, "%s", json_string_value(v));
@@ -676,11 +767,278 @@ static struct display_cfg display_load(struct api *a, const char *name, int *con
     return d;
 }
 
+/* ---- visitor links ---- */
+
+/* A Host header we may put into a link: a name or address and an optional port, nothing else. */
+static int host_ok(const char *h)
+{
+    size_t n = strlen(h);
+    if (n == 0 || n > 255)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = h[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr(".-_:[]", c)))
+            return 0;
+    }
+    return 1;
+}
+
+/* The URL phones should open for network, with a token minted now; *expires_ms when it stops
+ * working. public_url wins; else the Host the caller reached us by (a display's coordinator URL
+ * is one the LAN can reach). */
+static void prompt_url(struct api *a, struct http_req *req, int64_t network, char *out, size_t len,
+                       int64_t *expires_ms)
+{
+    char base[320], tok[TOKEN_TEXT_LEN + 1];
+    const char *host = http_req_header(req, "Host");
+    if (a->cfg->public_url)
+        snprintf(base, sizeof base, "%s", a->cfg->public_url);
+    else if (host && host_ok(host))
+        snprintf(base, sizeof base, "http://%s", host);
+    else
+        snprintf(base, sizeof base, "http://127.0.0.1:%d", a->srv ? http_server_port(a->srv) : 0);
+    for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
+        base[n - 1] = '\0';
+    int64_t slot = token_slot(now_s());
+    token_make(hmac_sha256, a->visitor_secret, network, slot, tok, sizeof tok);
+    snprintf(out, len, "%s/t/%lld?token=%s", base, (long long)network, tok);
+    if (expires_ms)
+        *expires_ms = token_expires_at(slot) * 1000;
+}
+
+static void get_prompt_url(struct api *a, struct http_req *req, int64_t id)
+{
+    struct runner_status st;
+    if (coord_status(a->coord, id, &st) < 0) {
+        reply_error(req, 404, "not_found", "no network %lld", (long long)id);
+        return;
+    }
+    char url[512];
+    int64_t expires;
+    prompt_url(a, req, id, url, sizeof url, &expires);
+    reply_json(req, 200,
+               json_pack("{s:I, s:s, s:o, s:I}", "network", (json_int_t)id, "url", url,
+                         "expires_at", view_time(expires), "refresh_s", (json_int_t)TOKEN_SLOT_S));
+}
+
 static void get_display(struct api *a, struct http_req *req, const char *name)
 {
     int configured;
     struct display_cfg d = display_load(a, name, &configured);
-    reply_json(req, 200, view_display(name, &d, configured));
+    json_t *j = view_display(name, &d, configured);
+    /* Reading a display's config needs no token, but minting visitor tokens does: only a
+     * display (device token) or staff get the QR code's link with it. */
+    struct caller who = caller_of(a, req);
+    if (d.network && (who.role == ROLE_DEVICE || who.role == ROLE_ADMIN)) {
+        char url[512];
+        prompt_url(a, req, d.network, url, sizeof url, NULL);
+        json_object_set_new(j, "prompt_url", json_string(url));
+    }
+    reply_json(req, 200, j);
+}
+
+/* ---- the phone terminal ---- */
+
+static void reply_page(struct http_req *req, int status, struct buf *b)
+{
+    const char *h[] = {"Cache-Control",
+                       "no-store",
+                       "X-Content-Type-Options",
+                       "nosniff",
+                       "Referrer-Policy",
+                       "no-referrer",
+                       "X-Frame-Options",
+                       "DENY",
+                       NULL};
+    http_reply(req, status, "text/html; charset=utf-8", b->data ? b->data : "", b->len, h);
+    buf_free(b);
+}
+
+static void get_terminal(struct api *a, struct http_req *req, const char *idtext)
+{
+    struct buf b = BUF_INIT;
+    int64_t id;
+    if (parse_id(idtext, &id) < 0) {
+        terminal_message_page(&b, "Not found", "There is no PANIC! network here.");
+        reply_page(req, 404, &b);
+        return;
+    }
+    const char *tok = http_req_query(req, "token");
+    enum token_result r = tok ? token_verify(hmac_sha256, a->visitor_secret, tok, id, now_s(), NULL)
+                              : TOKEN_MALFORMED;
+    if (r == TOKEN_WRONG_NETWORK) {
+        terminal_message_page(&b, "Wrong QR code",
+                              "This QR code belongs to another PANIC! network. Find the screen "
+                              "you are looking at and scan its code again.");
+        reply_page(req, 403, &b);
+        return;
+    }
+    if (r != TOKEN_OK) {
+        terminal_message_page(&b, "QR code expired", TERMINAL_EXPIRED_TEXT);
+        reply_page(req, 401, &b);
+        return;
+    }
+    struct store_network sn = {0};
+    struct runner_status st;
+    if (store_network_get(a->store, id, &sn) < 0 || coord_status(a->coord, id, &st) < 0) {
+        store_network_clear(&sn);
+        terminal_message_page(&b, "Not found", "This PANIC! network no longer exists.");
+        reply_page(req, 404, &b);
+        return;
+    }
+    struct store_run run = {0};
+    int has_run = store_run_latest(a->store, id, &run) == 0;
+    struct terminal_view v = {.network = id,
+                              .name = sn.name,
+                              .token = tok,
+                              .prompt = has_run ? run.prompt : NULL,
+                              .run = has_run ? run.id : 0,
+                              .lockout_s = (st.lockout_remaining_ms + 999) / 1000};
+    terminal_page(&b, &v);
+    reply_page(req, 200, &b);
+    store_run_clear(&run);
+    store_network_clear(&sn);
+}
+
+/* ---- the panic button ---- */
+
+static void record_press(struct api *a, const char *display, const struct caller *who,
+                         int64_t network, int is_long, const char *result, int64_t run)
+{
+    struct store_press p = {
+        .display = display,
+        .device = who->role == ROLE_DEVICE ? a->cfg->devices[who->device].name : NULL,
+        .network_id = network,
+        .is_long = is_long,
+        .created_at = time_wall_ms(),
+        .result = result,
+        .run = run,
+    };
+    if (store_press_insert(a->store, &p) < 0)
+        log_warn("could not record a press display=%s result=%s", display, result);
+    log_info("panic button display=%s device=%s network=%lld long=%d result=%s run=%lld", display,
+             p.device ? p.device : "(admin)", (long long)network, is_long, result, (long long)run);
+}
+
+static void panic_stop(struct api *a, struct http_req *req, const struct caller *who,
+                       const char *display, int64_t net)
+{
+    if (who->role == ROLE_DEVICE && !a->cfg->devices[who->device].long_press_stop) {
+        const char *dev = a->cfg->devices[who->device].name;
+        record_press(a, display, who, net, 1, "refused", 0);
+        reply_error(req, 403, "long_press_not_allowed",
+                    "a long press on device %s does not stop runs; allow it with "
+                    "\"device.%s.long_press_stop yes\" in panicd.conf",
+                    dev, dev);
+        return;
+    }
+    struct runner_status st;
+    coord_status(a->coord, net, &st);
+    int64_t run = st.run;
+    char reason[128];
+    snprintf(reason, sizeof reason, "stopped by a long press on %s", display);
+    int rc = coord_run_stop(a->coord, net, reason);
+    if (rc == -ENOENT) {
+        record_press(a, display, who, net, 1, "error", 0);
+        reply_error(req, 404, "not_found", "no network %lld", (long long)net);
+        return;
+    }
+    record_press(a, display, who, net, 1, "stopped", rc == 0 ? run : 0);
+    coord_status(a->coord, net, &st);
+    json_t *j = view_status(net, &st);
+    json_object_set_new(j, "stopped", json_boolean(rc == 0));
+    reply_json(req, 200, j);
+}
+
+static void panic_start(struct api *a, struct http_req *req, const struct caller *who,
+                        const char *display, int64_t net)
+{
+    /* The deck moves on only when a run starts, so a press in the lockout loses no prompt. */
+    const char *prompt = deck_peek(a->deck, net);
+    int64_t run = 0, genesis = 0, retry_ms = 0;
+    int rc = coord_run_start(a->coord, net, prompt, &run, &genesis, &retry_ms);
+    if (rc == -EBUSY) {
+        int64_t s = (retry_ms + 999) / 1000;
+        record_press(a, display, who, net, 0, "lockout", 0);
+        reply_json(req, 409,
+                   json_pack("{s:s, s:s, s:I}", "error", "lockout", "message",
+                             "a run has just started; please wait", "retry_after_s",
+                             (json_int_t)s));
+        return;
+    }
+    if (rc < 0) {
+        record_press(a, display, who, net, 0, "error", 0);
+        if (rc == -ENOENT)
+            reply_error(req, 404, "not_found", "no network %lld", (long long)net);
+        else
+            reply_error(req, 500, "internal", "the run could not be started");
+        return;
+    }
+    deck_advance(a->deck, net);
+    record_press(a, display, who, net, 0, "started", run);
+    struct store_invocation inv = {0};
+    json_t *g =
+        store_invocation_get(a->store, genesis, &inv) == 0 ? view_invocation(&inv) : json_null();
+    store_invocation_clear(&inv);
+    reply_json(req, 201,
+               json_pack("{s:I, s:I, s:o, s:s}", "network", (json_int_t)net, "run", (json_int_t)run,
+                         "genesis", g, "prompt", prompt));
+}
+
+static void post_panic(struct api *a, struct http_req *req, const struct caller *who)
+{
+    json_t *body = body_object(req);
+    if (!body)
+        return;
+    json_t *jd = json_object_get(body, "display"), *jl = json_object_get(body, "long");
+    const char *display = json_string_value(jd);
+    if (!display || !display_name_valid(display)) {
+        reply_error(req, 422, "invalid_display",
+                    "display must be a display name: 1-63 letters, digits, '-' or '_'");
+    } else if (jl && !json_is_boolean(jl)) {
+        reply_error(req, 422, "invalid", "long must be true or false");
+    } else {
+        int configured;
+        struct display_cfg d = display_load(a, display, &configured);
+        if (!d.network) {
+            record_press(a, display, who, 0, json_is_true(jl), "error", 0);
+            reply_error(req, 404, "not_found", "there is no network for display %s", display);
+        } else if (json_is_true(jl)) {
+            panic_stop(a, req, who, display, d.network);
+        } else {
+            panic_start(a, req, who, display, d.network);
+        }
+    }
+    json_decref(body);
+}
+
+static int collect_press(void *user, const struct store_press *p)
+{
+    json_t *j = json_pack("{s:I, s:s, s:b, s:s}", "id", (json_int_t)p->id, "display", p->display,
+                          "long", p->is_long, "result", p->result);
+    json_object_set_new(j, "device", p->device ? json_string(p->device) : json_null());
+    json_object_set_new(j, "network", p->network_id ? json_integer(p->network_id) : json_null());
+    json_object_set_new(j, "run", p->run ? json_integer(p->run) : json_null());
+    json_object_set_new(j, "created_at", view_time(p->created_at));
+    json_array_append_new(user, j);
+    return 0;
+}
+
+static void get_presses(struct api *a, struct http_req *req)
+{
+    int64_t limit;
+    if (query_int(req, "limit", 1, 1000, 100, &limit) < 0)
+        return;
+    json_t *arr = json_array();
+    if (store_press_each(a->store, limit, collect_press, arr) < 0) {
+        json_decref(arr);
+        reply_error(req, 500, "internal", "could not read the presses");
+        return;
+    }
+    reply_json(
+        req, 200,
+        json_pack("{s:o, s:I}", "presses", arr, "total", (json_int_t)store_press_count(a->store)));
 }
 
 static void put_display(struct api *a, struct http_req *req, const char *name)
@@ -910,8 +1268,9 @@ static void route_network(struct api *a, struct http_req *req, const char *metho
             method_not_allowed(req, "GET");
     } else if (nseg == 5 && !strcmp(what, "runs")) {
         if (!strcmp(method, "POST")) {
-            if (require(a, req, ALLOW_ADMIN | ALLOW_DEVICE | ALLOW_VISITOR))
-                post_run(a, req, id);
+            struct caller who;
+            if (require_who(a, req, ALLOW_ADMIN | ALLOW_DEVICE | ALLOW_VISITOR, &who))
+                post_run(a, req, id, &who);
         } else
             method_not_allowed(req, "POST");
     } else if (nseg == 5 && !strcmp(what, "stop")) {
@@ -930,6 +1289,11 @@ static void route_network(struct api *a, struct http_req *req, const char *metho
             get_events(a, req, id);
         else
             method_not_allowed(req, "GET");
+    } else if (nseg == 5 && !strcmp(what, "prompt-url")) {
+        if (!is(method, "GET"))
+            method_not_allowed(req, "GET");
+        else if (require(a, req, ALLOW_ADMIN | ALLOW_DEVICE))
+            get_prompt_url(a, req, id);
     } else {
         reply_error(req, 404, "not_found", "no such endpoint");
     }
@@ -940,6 +1304,13 @@ static void route(struct api *a, struct http_req *req, const char *method, char 
     if (nseg == 0) {
         if (is(method, "GET"))
             get_root(a, req);
+        else
+            method_not_allowed(req, "GET");
+        return;
+    }
+    if (nseg == 2 && !strcmp(seg[0], "t")) {
+        if (is(method, "GET"))
+            get_terminal(a, req, seg[1]);
         else
             method_not_allowed(req, "GET");
         return;
@@ -994,6 +1365,17 @@ static void route(struct api *a, struct http_req *req, const char *method, char 
                 put_display(a, req, seg[3]);
         } else
             method_not_allowed(req, "GET, PUT");
+    } else if (nseg == 3 && !strcmp(what, "panic")) {
+        struct caller who;
+        if (strcmp(method, "POST") != 0)
+            method_not_allowed(req, "POST");
+        else if (require_who(a, req, ALLOW_ADMIN | ALLOW_DEVICE, &who))
+            post_panic(a, req, &who);
+    } else if (nseg == 3 && !strcmp(what, "presses")) {
+        if (!is(method, "GET"))
+            method_not_allowed(req, "GET");
+        else if (require(a, req, ALLOW_ADMIN))
+            get_presses(a, req);
     } else if (nseg == 3 && !strcmp(what, "backup")) {
         if (!is(method, "GET"))
             method_not_allowed(req, "GET");
@@ -1034,9 +1416,12 @@ void api_handle(void *user, struct http_req *req)
 
 struct api *api_new(struct ev *ev, struct coord *coord, struct store *store,
                     struct media_store *media, const struct panicd_config *cfg,
-                    const char *admin_token)
+                    const char *admin_token, const char *visitor_secret, struct deck *deck)
 {
     struct api *a = xcalloc(1, sizeof *a);
+    a->visitor_secret = visitor_secret;
+    a->deck = deck;
+    a->visitor_limit = ratelimit_new((int)cfg->visitor_per_min, 60000);
     a->ev = ev;
     a->coord = coord;
     a->store = store;
@@ -1058,6 +1443,7 @@ void api_free(struct api *a)
     if (!a)
         return;
     ev_timer_del(a->ev, a->heartbeat);
+    ratelimit_free(a->visitor_limit);
     /* Streams end with the server; forget the clients so no callback touches freed memory. */
     while (a->clients) {
         struct client *cl = a->clients;

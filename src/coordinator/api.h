@@ -5,17 +5,19 @@
 #include "common/ev.h"
 #include "config.h"
 #include "coord.h"
+#include "deck.h"
 #include "http.h"
 #include "media.h"
 #include "store.h"
 
 struct api;
 
-/* All arguments are borrowed and must outlive the api. admin_token is the resolved token (from
- * the config or the state dir). Owned; api_free. */
+/* All arguments are borrowed and must outlive the api. admin_token and visitor_secret are the
+ * resolved secrets (from the config or the state dir); the api moves the deck's positions along
+ * as the panic button is pressed. Owned; api_free. */
 struct api *api_new(struct ev *ev, struct coord *coord, struct store *store,
                     struct media_store *media, const struct panicd_config *cfg,
-                    const char *admin_token);
+                    const char *admin_token, const char *visitor_secret, struct deck *deck);
 /* Closes every event stream. NULL-safe. */
 void api_free(struct api *a);
 /* The http_handler_fn for http_server_new (user = the api). */

@@ -106,6 +106,7 @@ void config_init(struct panicd_config *cfg)
     cfg->retry_base_ms = 1000;
     cfg->dummy_latency_ms = 300;
     cfg->log_level = 6;
+    cfg->visitor_per_min = 5;
 }
 
 void config_free(struct panicd_config *cfg)
@@ -114,6 +115,8 @@ void config_free(struct panicd_config *cfg)
     free(cfg->state_dir);
     free(cfg->admin_token);
     free(cfg->public_url);
+    free(cfg->prompt_deck);
+    free(cfg->visitor_secret);
     for (size_t i = 0; i < cfg->ndevices; i++) {
         free(cfg->devices[i].name);
         free(cfg->devices[i].token);
@@ -156,25 +159,32 @@ static int token_ok(const char *value, char *err, size_t errlen)
 static int set_device(struct panicd_config *cfg, const char *name, const char *field,
                       const char *value, char *err, size_t errlen)
 {
-    if (strcmp(field, "token") != 0) {
-        snprintf(err, errlen, "unknown device setting '%s' (token)", field);
+    int is_token = !strcmp(field, "token");
+    int stop = 0;
+    if (!is_token && strcmp(field, "long_press_stop") != 0) {
+        snprintf(err, errlen, "unknown device setting '%s' (token, long_press_stop)", field);
         return -EINVAL;
     }
-    if (token_ok(value, err, errlen) < 0)
+    if (is_token ? token_ok(value, err, errlen) < 0 : conf_bool(value, &stop, err, errlen) < 0)
         return -EINVAL;
-    for (size_t i = 0; i < cfg->ndevices; i++) {
-        if (!strcmp(cfg->devices[i].name, name)) {
-            set_str(&cfg->devices[i].token, value);
-            return 0;
+    size_t i;
+    for (i = 0; i < cfg->ndevices; i++)
+        if (!strcmp(cfg->devices[i].name, name))
+            break;
+    if (i == cfg->ndevices) {
+        if (cfg->ndevices == CONFIG_MAX_DEVICES) {
+            snprintf(err, errlen, "too many devices (at most %d)", CONFIG_MAX_DEVICES);
+            return -EINVAL;
         }
+        cfg->devices[i].name = xstrdup(name);
+        cfg->devices[i].token = NULL;
+        cfg->devices[i].long_press_stop = 0;
+        cfg->ndevices++;
     }
-    if (cfg->ndevices == CONFIG_MAX_DEVICES) {
-        snprintf(err, errlen, "too many devices (at most %d)", CONFIG_MAX_DEVICES);
-        return -EINVAL;
-    }
-    cfg->devices[cfg->ndevices].name = xstrdup(name);
-    cfg->devices[cfg->ndevices].token = xstrdup(value);
-    cfg->ndevices++;
+    if (is_token)
+        set_str(&cfg->devices[i].token, value);
+    else
+        cfg->devices[i].long_press_stop = stop;
     return 0;
 }
 
@@ -271,6 +281,32 @@ int config_set(struct panicd_config *cfg, const char *key, const char *value, ch
         set_str(&cfg->public_url, value);
         return 0;
     }
+    if (!strcmp(key, "prompt_deck")) {
+        if (!value[0]) {
+            snprintf(err, errlen, "prompt_deck must be a path");
+            return -EINVAL;
+        }
+        set_str(&cfg->prompt_deck, value);
+        return 0;
+    }
+    if (!strcmp(key, "prompt_deck_order")) {
+        if (strcmp(value, "cycle") != 0 && strcmp(value, "shuffle") != 0) {
+            snprintf(err, errlen, "prompt_deck_order '%s' is not cycle or shuffle", value);
+            return -EINVAL;
+        }
+        cfg->prompt_deck_cycle = !strcmp(value, "cycle");
+        return 0;
+    }
+    if (!strcmp(key, "visitor_secret")) {
+        if (strlen(value) < 32 || strchr(value, ' ') || strchr(value, '\t')) {
+            snprintf(err, errlen, "visitor_secret must be at least 32 characters with no spaces");
+            return -EINVAL;
+        }
+        set_str(&cfg->visitor_secret, value);
+        return 0;
+    }
+    if (!strcmp(key, "visitor_prompts_per_minute"))
+        return set_int(value, 0, 600, &cfg->visitor_per_min, err, errlen);
     if (!strcmp(key, "log_level")) {
         int lvl = 0;
         static const char *const names[] = {"err", "warn", "info", "debug"};
@@ -328,6 +364,13 @@ int config_load(struct panicd_config *cfg, const char *path, char *err, size_t e
     int rc = conf_parse_file(path, on_setting, cfg, err, errlen);
     if (rc < 0)
         return rc;
+    for (size_t i = 0; i < cfg->ndevices; i++) {
+        if (!cfg->devices[i].token) {
+            snprintf(err, errlen, "%s: device %s has no token (device.%s.token ...)", path,
+                     cfg->devices[i].name, cfg->devices[i].name);
+            return -EINVAL;
+        }
+    }
     for (size_t i = 0; i < cfg->ndisplays; i++) {
         char reason[PANIC_ERR_LEN];
         if (display_cfg_check(&cfg->displays[i].cfg, reason, sizeof reason) < 0) {

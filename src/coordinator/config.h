@@ -44,7 +44,8 @@ struct panicd_config {
     char *admin_token; /* NULL: read or generate STATE_DIR/admin.token */
     struct {
         char *name;
-        char *token;
+        char *token;         /* NULL only until its token line is read; config_load insists */
+        int long_press_stop; /* a long press of this device's panic button stops the run */
     } devices[CONFIG_MAX_DEVICES];
     size_t ndevices;
     int64_t lockout_s; /* for the default network */
@@ -63,6 +64,10 @@ struct panicd_config {
     size_t ndisplays;
     char *public_url;
     int log_level;
+    char *prompt_deck;       /* NULL: the installed deck, else assets/, else compiled in */
+    int prompt_deck_cycle;   /* 1: in file order; 0: shuffled */
+    char *visitor_secret;    /* NULL: read or generate STATE_DIR/visitor.secret */
+    int64_t visitor_per_min; /* prompts a visitor's address may post per minute; 0: no limit */
 };
 
 /* Fill cfg with the defaults. Owned strings inside: config_free. */

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +304,33 @@ const char *http_req_header(const struct http_req *req, const char *name)
 const char *http_req_query(const struct http_req *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int http_req_client_ip(const struct http_req *req, char *buf, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (len)
+        buf[0] = '\0';
+    if (!ci || !ci->client_addr || !len)
+        return -1;
+    const struct sockaddr *sa = ci->client_addr;
+    const char *ok = NULL;
+    if (sa->sa_family == AF_INET) {
+        ok = inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+                       (socklen_t)len);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a6))
+            ok = inet_ntop(AF_INET, &a6->s6_addr[12], buf, (socklen_t)len);
+        else
+            ok = inet_ntop(AF_INET6, a6, buf, (socklen_t)len);
+    }
+    if (!ok) {
+        buf[0] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 const char *http_req_body(const struct http_req *req, size_t *len)

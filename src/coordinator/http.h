@@ -34,6 +34,9 @@ const char *http_req_path(const struct http_req *req);
 /* NULL if absent. Borrowed until the reply. */
 const char *http_req_header(const struct http_req *req, const char *name);
 const char *http_req_query(const struct http_req *req, const char *name);
+/* The peer's address as text ("192.0.2.7", "2001:db8::1"; an IPv4-mapped IPv6 address is given
+ * as IPv4) into buf; 0, or -1 with buf = "" when it is unknown. */
+int http_req_client_ip(const struct http_req *req, char *buf, size_t len);
 /* The body (NUL-terminated for convenience; may hold NULs: use len). */
 const char *http_req_body(const struct http_req *req, size_t *len);
 

@@ -1,6 +1,7 @@
 /* main.c: panicd, the PANIC! coordinator. Wires the pieces together and nothing else: arguments
- * and config, the state dir and admin token, the store, media archive, coordinator core, HTTP
- * API, signals (handlers only write to a self-pipe), and systemd readiness and watchdog. */
+ * and config, the state dir, the admin token and visitor secret, the prompt deck, the store,
+ * media archive, coordinator core, HTTP API, signals (handlers only write to a self-pipe), and
+ * systemd readiness and watchdog. */
 #include "api.h"
 #include "common/ev.h"
 #include "common/log.h"
@@ -8,9 +9,11 @@
 #include "common/util.h"
 #include "config.h"
 #include "coord.h"
+#include "deck.h"
 #include "http.h"
 #include "media.h"
 #include "store.h"
+#include "token.h"
 #include "views.h"
 
 #include <errno.h>
@@ -98,12 +101,14 @@ out:
     return rc;
 }
 
-/* The admin token: from the config, else STATE_DIR/admin.token, generated on first start. Owned. */
-static char *admin_token(const struct panicd_config *cfg, char *err, size_t errlen)
+/* A secret from the config, else the first line of STATE_DIR/file (at least min characters),
+ * else nbytes of randomness in hex, written there with mode 0600 on first start. Owned. */
+static char *state_secret(const struct panicd_config *cfg, const char *configured, const char *file,
+                          size_t min, size_t nbytes, char *err, size_t errlen)
 {
-    if (cfg->admin_token)
-        return xstrdup(cfg->admin_token);
-    char *path = xasprintf("%s/admin.token", cfg->state_dir);
+    if (configured)
+        return xstrdup(configured);
+    char *path = xasprintf("%s/%s", cfg->state_dir, file);
     char line[256] = "";
     FILE *f = fopen(path, "r");
     if (f) {
@@ -111,18 +116,18 @@ static char *admin_token(const struct panicd_config *cfg, char *err, size_t errl
             line[0] = '\0';
         fclose(f);
         line[strcspn(line, "\r\n")] = '\0';
-        if (strlen(line) >= 16) {
+        if (strlen(line) >= min) {
             free(path);
             return xstrdup(line);
         }
     }
-    unsigned char raw[24];
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
-        snprintf(err, errlen, "cannot get random bytes for the admin token");
+    unsigned char raw[64];
+    if (nbytes > sizeof raw || getrandom(raw, nbytes, 0) != (ssize_t)nbytes) {
+        snprintf(err, errlen, "cannot get random bytes for %s", file);
         free(path);
         return NULL;
     }
-    for (size_t i = 0; i < sizeof raw; i++)
+    for (size_t i = 0; i < nbytes; i++)
         snprintf(line + 2 * i, 3, "%02x", raw[i]);
     char *text = xasprintf("%s\n", line);
     int rc = write_file_atomic(path, text, 0600);
@@ -132,9 +137,44 @@ static char *admin_token(const struct panicd_config *cfg, char *err, size_t errl
         free(path);
         return NULL;
     }
-    log_info("generated an admin token path=%s", path);
+    log_info("generated a secret path=%s", path);
     free(path);
     return xstrdup(line);
+}
+
+/* The panic button's deck: prompt_deck if set (a bad one is a config error), else the first
+ * installed deck that loads, else the compiled-in one, so a press always has a prompt. */
+static struct deck *load_deck(const struct panicd_config *cfg, char *err, size_t errlen)
+{
+    static const char *const installed[] = {"/usr/local/share/panic/prompts.txt",
+                                            "/usr/share/panic/prompts.txt", "assets/prompts.txt"};
+    enum deck_order order = cfg->prompt_deck_cycle ? DECK_CYCLE : DECK_SHUFFLE;
+    uint64_t seed;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
+        seed = (uint64_t)time_wall_ms() ^ (uint64_t)getpid() << 32;
+    struct deck *d = NULL;
+    const char *from = "compiled in";
+    if (cfg->prompt_deck) {
+        d = deck_load(cfg->prompt_deck, order, seed, err, errlen);
+        if (!d)
+            return NULL;
+        from = cfg->prompt_deck;
+    }
+    for (size_t i = 0; !d && i < ARRAY_LEN(installed); i++) {
+        char reason[PANIC_ERR_LEN * 2];
+        if (access(installed[i], R_OK) < 0)
+            continue;
+        d = deck_load(installed[i], order, seed, reason, sizeof reason);
+        if (d)
+            from = installed[i];
+        else
+            log_warn("ignoring a bad prompt deck: %s", reason);
+    }
+    if (!d)
+        d = deck_fallback(order, seed);
+    log_info("prompt deck path=%s prompts=%zu order=%s", from, deck_count(d),
+             order == DECK_CYCLE ? "cycle" : "shuffle");
+    return d;
 }
 
 static void seed_displays(struct store *store, const struct panicd_config *cfg)
@@ -199,6 +239,12 @@ int main(int argc, char **argv)
         cfg.log_level = log_level_parse(getenv("PANIC_LOG"));
     log_set_level((enum log_level)cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
+    struct deck *deck = load_deck(&cfg, err, sizeof err);
+    if (!deck) {
+        fprintf(stderr, "<3>prompt_deck: %s\n", err);
+        config_free(&cfg);
+        return EX_CONFIG;
+    }
 
     int rc = EXIT_FAILURE;
     struct ev *ev = ev_new();
@@ -207,7 +253,7 @@ int main(int argc, char **argv)
     struct coord *coord = NULL;
     struct api *api = NULL;
     struct http_server *srv = NULL;
-    char *token = NULL, *db_path = NULL;
+    char *token = NULL, *visitor_secret = NULL, *db_path = NULL;
     int64_t watchdog_ms = notify_watchdog_ms() / 2;
 
     if (mkdir(cfg.state_dir, 0750) < 0 && errno != EEXIST) {
@@ -225,14 +271,20 @@ int main(int argc, char **argv)
         log_err("cannot open the database path=%s error=\"%s\"", db_path, err);
         goto out;
     }
-    token = admin_token(&cfg, err, sizeof err);
+    token = state_secret(&cfg, cfg.admin_token, "admin.token", 16, 24, err, sizeof err);
     if (!token) {
+        log_err("%s", err);
+        goto out;
+    }
+    visitor_secret = state_secret(&cfg, cfg.visitor_secret, "visitor.secret", TOKEN_SECRET_MIN, 32,
+                                  err, sizeof err);
+    if (!visitor_secret) {
         log_err("%s", err);
         goto out;
     }
     seed_displays(store, &cfg);
     coord = coord_new(ev, store, media, &cfg);
-    api = api_new(ev, coord, store, media, &cfg, token);
+    api = api_new(ev, coord, store, media, &cfg, token, visitor_secret, deck);
     coord_set_sink(coord, api_on_event, api);
     if (coord_start(coord, err, sizeof err) < 0) {
         log_err("cannot start the runners: %s", err);
@@ -293,6 +345,8 @@ out:
     media_close(media);
     ev_free(ev);
     free(token);
+    free(visitor_secret);
+    deck_free(deck);
     free(db_path);
     if (sig_pipe[0] >= 0) {
         close(sig_pipe[0]);

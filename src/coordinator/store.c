@@ -74,6 +74,17 @@ static const char *const migrations[] = {
     " platform TEXT PRIMARY KEY,"
     " secret TEXT NOT NULL,"
     " updated_at INTEGER NOT NULL);",
+    /* 2: panic-button presses, kept for the staff (GET /api/v1/presses); no foreign key, so the
+     * record outlives a deleted network. */
+    "CREATE TABLE presses("
+    " id INTEGER PRIMARY KEY,"
+    " display TEXT NOT NULL,"
+    " device TEXT,"
+    " network_id INTEGER,"
+    " long INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " result TEXT NOT NULL CHECK(result IN ('started','lockout','stopped','refused','error')),"
+    " run INTEGER);",
 };
 
 enum stmt_id {
@@ -103,6 +114,9 @@ enum stmt_id {
     ST_EV_PRUNE,
     ST_DISPLAY_GET,
     ST_DISPLAY_PUT,
+    ST_PRESS_INSERT,
+    ST_PRESS_EACH,
+    ST_PRESS_COUNT,
     ST_COUNT
 };
 
@@ -156,6 +170,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DISPLAY_PUT] = "INSERT INTO displays(name, config, updated_at) VALUES(?1, ?2, ?3) "
                        "ON CONFLICT(name) DO UPDATE SET config = excluded.config, "
                        "updated_at = excluded.updated_at",
+    [ST_PRESS_INSERT] = "INSERT INTO presses(display, device, network_id, long, created_at, "
+                        "result, run) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_PRESS_EACH] = "SELECT id, display, device, network_id, long, created_at, result, run "
+                      "FROM presses ORDER BY id DESC LIMIT ?1",
+    [ST_PRESS_COUNT] = "SELECT count(*) FROM presses",
 };
 
 struct store {
@@ -812,4 +831,57 @@ int store_display_put(struct store *s, const char *name, const char *config_json
     if (bind_text(st, 1, name) || bind_text(st, 2, config_json) || bind_int(st, 3, now))
         return bind_fail(s, st);
     return step_done(s, st);
+}
+
+/* ---- presses ---- */
+
+/* An optional integer: 0 binds SQL NULL. */
+static int bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    return v ? sqlite3_bind_int64(st, i, v) : sqlite3_bind_null(st, i);
+}
+
+int64_t store_press_insert(struct store *s, const struct store_press *p)
+{
+    sqlite3_stmt *st = s->st[ST_PRESS_INSERT];
+    if (bind_text(st, 1, p->display) || bind_text(st, 2, p->device) ||
+        bind_opt_int(st, 3, p->network_id) || bind_int(st, 4, p->is_long ? 1 : 0) ||
+        bind_int(st, 5, p->created_at) || bind_text(st, 6, p->result) ||
+        bind_opt_int(st, 7, p->run))
+        return bind_fail(s, st);
+    int ret = step_done(s, st);
+    return ret < 0 ? ret : sqlite3_last_insert_rowid(s->db);
+}
+
+int store_press_each(struct store *s, int64_t limit, store_press_fn fn, void *user)
+{
+    sqlite3_stmt *st = s->st[ST_PRESS_EACH];
+    int count = 0, ret;
+
+    if (sqlite3_stmt_busy(st))
+        return -EBUSY;
+    if (bind_int(st, 1, limit))
+        return bind_fail(s, st);
+    while ((ret = step_row(s, st)) == 1) {
+        struct store_press p = {
+            .id = sqlite3_column_int64(st, 0),
+            .display = col_str(st, 1, 0),
+            .device = col_str(st, 2, 0),
+            .network_id = sqlite3_column_int64(st, 3),
+            .is_long = sqlite3_column_int(st, 4) != 0,
+            .created_at = sqlite3_column_int64(st, 5),
+            .result = col_str(st, 6, 0),
+            .run = sqlite3_column_int64(st, 7),
+        };
+        count++;
+        if (fn(user, &p))
+            break;
+    }
+    finish(st);
+    return ret < 0 ? ret : count;
+}
+
+int64_t store_press_count(struct store *s)
+{
+    return single_int(s, ST_PRESS_COUNT);
 }

@@ -123,4 +123,25 @@ int store_event_prune(struct store *s, int64_t keep);
 int store_display_get(struct store *s, const char *name, char **config_json);
 int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now);
 
+/* ---- panic-button presses ---- */
+struct store_press {
+    int64_t id;
+    const char *display; /* the display the button belongs to */
+    const char *device;  /* the device whose token pressed, NULL for the admin */
+    int64_t network_id;  /* 0 (SQL NULL) when there was no network to act on */
+    int is_long;
+    int64_t created_at;
+    const char *result; /* "started", "lockout", "stopped", "refused", "error" */
+    int64_t run;        /* the run started or stopped, 0 (NULL) if none */
+};
+
+/* Record a press (p->id is ignored); its id or a negative errno. */
+int64_t store_press_insert(struct store *s, const struct store_press *p);
+/* The newest presses first, at most limit; strings borrowed for the call; same rules for fn as
+ * store_invocation_each. The number delivered or a negative errno. */
+typedef int (*store_press_fn)(void *user, const struct store_press *p);
+int store_press_each(struct store *s, int64_t limit, store_press_fn fn, void *user);
+/* How many presses are recorded (negative errno on failure). */
+int64_t store_press_count(struct store *s);
+
 #endif

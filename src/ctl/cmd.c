@@ -545,6 +545,57 @@ cleanup:
     return rc;
 }
 
+/* ---- press ---- */
+
+/* This host's name up to the first dot, which is how a display Pi is usually named. */
+static int host_display_name(char *buf, size_t len)
+{
+    if (gethostname(buf, len) < 0)
+        return -1;
+    buf[len - 1] = '\0';
+    buf[strcspn(buf, ".")] = '\0';
+    return 0;
+}
+
+int cmd_press(struct ctl *c, const struct ctl_args *a)
+{
+    struct ctl_reply r = CTL_REPLY_INIT;
+    char host[256];
+    const char *name = a->display;
+    if (!name) {
+        if (host_display_name(host, sizeof host) < 0)
+            return ctl_usage_error("cannot tell this host's name; give --display NAME");
+        name = host;
+    }
+    json_t *body = json_pack("{s:s, s:b}", "display", utf8_valid(name, strlen(name)) ? name : "?",
+                             "long", a->long_press);
+    int rc = ctl_call(c, "POST", "/api/v1/panic", body, &r);
+    json_decref(body);
+    if (rc != CTL_OK)
+        goto cleanup;
+    if (c->json) {
+        ctl_print_raw(&r.raw);
+    } else if (a->long_press) {
+        int64_t net = json_int_or(json_object_get(r.json, "network"), 0);
+        if (json_is_true(json_object_get(r.json, "stopped")))
+            printf("long press on %s: stopped the run on network %" PRId64 "\n", name, net);
+        else
+            printf("long press on %s: nothing was running on network %" PRId64 "\n", name, net);
+    } else if (!json_is_integer(json_object_get(r.json, "run"))) {
+        rc = bad_answer(c, "no run number");
+    } else {
+        printf("press on %s: started run %" JSON_INTEGER_FORMAT " on network %" PRId64 ": ", name,
+               json_integer_value(json_object_get(r.json, "run")),
+               json_int_or(json_object_get(r.json, "network"), 0));
+        const char *prompt = ctl_json_str(r.json, "prompt");
+        ctl_put_clean(stdout, prompt ? prompt : "", 200);
+        fputc('\n', stdout);
+    }
+cleanup:
+    ctl_reply_free(&r);
+    return rc;
+}
+
 /* ---- backup ---- */
 
 struct backup {

@@ -35,6 +35,8 @@ struct ctl_args {
     const char *network;
     const char *lockout;
     const char *last_event_id;
+    const char *display;
+    int long_press; /* --long */
 };
 
 /* Each returns an enum ctl_exit; a CTL_USAGE return has printed its reason, not the usage. */
@@ -46,6 +48,7 @@ int cmd_network(struct ctl *c, const struct ctl_args *a);
 int cmd_display(struct ctl *c, const struct ctl_args *a);
 int cmd_prompt(struct ctl *c, const struct ctl_args *a);
 int cmd_stop(struct ctl *c, const struct ctl_args *a);
+int cmd_press(struct ctl *c, const struct ctl_args *a);
 int cmd_tail(struct ctl *c, const struct ctl_args *a);
 int cmd_backup(struct ctl *c, const struct ctl_args *a);
 

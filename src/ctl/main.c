@@ -36,6 +36,10 @@ static const char usage_text[] =
     "  prompt [--network ID] TEXT...\n"
     "                               start a run with this prompt\n"
     "  stop [--network ID]          stop the current run\n"
+    "  press [--display NAME] [--long]\n"
+    "                               press the panic button of display NAME (default: this\n"
+    "                               host's name): a run from the prompt deck; --long stops\n"
+    "                               the run (if the device may)\n"
     "  tail [--network ID] [--last-event-id N]\n"
     "                               follow the network's events until interrupted\n"
     "  backup FILE                  save a consistent copy of the database as FILE\n"
@@ -56,6 +60,8 @@ enum {
     OPT_NETWORK = 1 << 0,
     OPT_LOCKOUT = 1 << 1,
     OPT_LAST_ID = 1 << 2,
+    OPT_DISPLAY = 1 << 3,
+    OPT_LONG = 1 << 4,
 };
 
 static const struct command {
@@ -72,6 +78,7 @@ static const struct command {
     {"display", cmd_display, 0, -1},
     {"prompt", cmd_prompt, OPT_NETWORK, -1},
     {"stop", cmd_stop, OPT_NETWORK, 0},
+    {"press", cmd_press, OPT_DISPLAY | OPT_LONG, 0},
     {"tail", cmd_tail, OPT_NETWORK | OPT_LAST_ID, 0},
     {"backup", cmd_backup, 0, 1},
 };
@@ -119,6 +126,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"--network", &o->args.network, OPT_NETWORK},
         {"--lockout", &o->args.lockout, OPT_LOCKOUT},
         {"--last-event-id", &o->args.last_event_id, OPT_LAST_ID},
+        {"--display", &o->args.display, OPT_DISPLAY},
     };
     int words_only = 0;
     o->args.pos = xcalloc((size_t)argc, sizeof *o->args.pos);
@@ -137,6 +145,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->help = 1;
         } else if (strcmp(arg, "--json") == 0) {
             o->json = 1;
+        } else if (strcmp(arg, "--long") == 0) {
+            o->args.long_press = 1;
+            o->seen |= OPT_LONG;
         } else {
             const char *eq = strchr(arg, '=');
             size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
