@@ -6,7 +6,7 @@
 
 #define DUMMY(id_, name_, in_, out_, desc_)                                                        \
     {                                                                                              \
-        id_, name_, "dummy", in_, out_, desc_, "{}"                                                \
+        id_, name_, "dummy", in_, out_, desc_, "{}", NULL, NULL                                    \
     }
 
 static const struct model_info models[] = {

@@ -14,6 +14,9 @@ struct model_info {
     enum media_type output;
     const char *description;
     const char *params_json; /* the platform parameters as a JSON object text */
+    const char *path;        /* the platform's own name for it ("owner/name", "gpt-5-chat-latest",
+                              * a builtin engine), or NULL */
+    const char *base_url;    /* OpenAI-compatible servers: where to call, or NULL */
 };
 
 /* Borrowed pointers into static data, valid for the life of the process. */

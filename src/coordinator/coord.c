@@ -497,8 +497,8 @@ static void op_invoke(void *ctx, uint64_t gen, int64_t inv_id, const char *model
     f->call = call;
     f->call.input.value = NULL;
     snprintf(f->msg, sizeof f->msg, "%s: %s", model, why);
-    static const struct model_info unknown = {"unknown",  "unknown", "none", MEDIA_TEXT,
-                                              MEDIA_TEXT, "",        "{}"};
+    static const struct model_info unknown = {"unknown", "unknown", "none", MEDIA_TEXT, MEDIA_TEXT,
+                                              "",        "{}",      NULL,   NULL};
     if (!m)
         f->call.model = &unknown;
     ev_timer_in(c->ev, 0, on_failure_due, f);

@@ -206,8 +206,17 @@ static void dummy_free(void *self)
     free(d);
 }
 
+static int dummy_available(void *self, char *why, size_t whylen)
+{
+    (void)self;
+    (void)why;
+    (void)whylen;
+    return 1;
+}
+
 static const struct platform_ops dummy_ops = {
     .name = "dummy",
+    .available = dummy_available,
     .invoke = dummy_invoke,
     .cancel = dummy_cancel,
     .free = dummy_free,

@@ -27,8 +27,28 @@ struct platform_call {
 typedef void (*platform_done_fn)(void *owner, const struct platform_call *call,
                                  const struct runner_io *output, const char *error, int retryable);
 
+struct ev;
+struct curl_ev;
+struct media_store;
+struct panicd_config;
+
+/* What every platform is built with. All borrowed; they outlive the platforms. */
+struct platform_env {
+    struct ev *ev;
+    struct curl_ev *curl; /* HTTP client on the loop */
+    struct media_store *media;
+    const struct panicd_config *cfg;
+    platform_done_fn done;
+    void *owner;
+    /* The API key for platform ("replicate", "openai", "gemini", or a configured server's name),
+     * or NULL if none is set. Borrowed until the next call; never logged. */
+    const char *(*key)(void *owner, const char *platform);
+};
+
 struct platform_ops {
     const char *name;
+    /* 1 if calls can be made (keys present, models loaded), else 0 with the reason in why. */
+    int (*available)(void *self, char *why, size_t whylen);
     /* 0, or a negative errno if the call could not even be started (then done is not called). */
     int (*invoke)(void *self, const struct platform_call *call);
     void (*cancel)(void *self, int64_t inv_id);

@@ -1,0 +1,59 @@
+/* curl_ev.h: HTTP client calls on libcurl multi, driven by panicd's event loop (socket and timer
+ * callbacks feed ev, the shape of curl's ephiperfifo example). A call never blocks the loop; its
+ * result arrives later through a callback run from the loop. */
+#ifndef PANIC_CURL_EV_H
+#define PANIC_CURL_EV_H
+
+#include "common/ev.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct curl_ev;
+
+/* One request. Strings and buffers are copied by curl_ev_start; the struct may be on the stack. */
+struct http_call {
+    const char *method;              /* "GET", "POST", ... */
+    const char *url;
+    const char *const *headers;      /* NULL-terminated "Name: value" list, or NULL */
+    const char *body;                /* request body (POST/PUT), or NULL */
+    size_t body_len;
+    /* multipart/form-data instead of body when form_fields or form_file is set */
+    const char *const *form_fields;  /* NULL-terminated name, value, name, value, ... */
+    const char *form_file_field;     /* e.g. "file" */
+    const void *form_file;
+    size_t form_file_len;
+    const char *form_file_name;      /* e.g. "audio.wav" */
+    const char *form_file_type;      /* e.g. "audio/wav" */
+    long timeout_ms;                 /* whole transfer; 0: 60 s */
+    long connect_timeout_ms;         /* 0: 10 s */
+    size_t max_body;                 /* larger answers fail; 0: 64 MiB */
+};
+
+struct http_result {
+    long status;              /* HTTP status, 0 if none arrived */
+    int curl_code;            /* CURLcode, 0 on transport success */
+    const char *error;        /* human text for a transport failure, NULL otherwise */
+    const char *body;         /* NUL-terminated for convenience (may contain NULs: use len) */
+    size_t len;
+    const char *content_type; /* or NULL */
+    const char *retry_after;  /* the Retry-After header's value, or NULL */
+    long elapsed_ms;
+};
+
+/* Called once per call from the event loop (never from inside curl_ev_start or curl_ev_cancel).
+ * r and everything it points to are borrowed for the duration of the call. */
+typedef void (*http_done_fn)(void *user, const struct http_result *r);
+
+/* ev is borrowed. Owned; curl_ev_free (pending calls are dropped without callbacks). */
+struct curl_ev *curl_ev_new(struct ev *ev);
+void curl_ev_free(struct curl_ev *c);
+/* Start a call; returns its id (> 0), or 0 if it could not be started. */
+uint64_t curl_ev_start(struct curl_ev *c, const struct http_call *call, http_done_fn done,
+                       void *user);
+/* Abandon a call: done is not called for it. A no-op for an unknown or finished id. */
+void curl_ev_cancel(struct curl_ev *c, uint64_t id);
+/* Calls in flight. */
+size_t curl_ev_pending(const struct curl_ev *c);
+
+#endif
