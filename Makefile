@@ -53,7 +53,8 @@ pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
 COMMON_SRC := $(wildcard src/common/*.c)
 COORD_SRC := $(filter-out src/coordinator/main.c,$(wildcard src/coordinator/*.c))
 # Pure modules: built without any library's cflags, so a stray library #include fails the build.
-COORD_PURE := catalog network runner config token deck ratelimit terminal
+COORD_PURE := catalog catalog_builtin catalog_replicate catalog_openai catalog_gemini network runner \
+              config token deck ratelimit terminal
 CTL_SRC := $(wildcard src/ctl/*.c)
 DISPLAY_SRC := $(filter-out src/display/main.c,$(wildcard src/display/*.c))
 BUTTON_SRC := $(wildcard src/button/*.c)

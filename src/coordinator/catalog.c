@@ -30,24 +30,72 @@ static const struct model_info models[] = {
           "Offline test model: new tones derived from the input audio."),
 };
 
-const struct model_info *catalog_find(const char *id)
+/* One table per platform, each in its own file (catalog_<platform>.c), plus the models a config
+ * declares at start (OpenAI-compatible servers on the LAN). */
+static const struct {
+    const struct model_info *models;
+    const size_t *count;
+} tables[] = {
+    {models, NULL},
+    {builtin_models, &builtin_models_count},
+    {replicate_models, &replicate_models_count},
+    {openai_models, &openai_models_count},
+    {gemini_models, &gemini_models_count},
+};
+
+#define CATALOG_EXTRA_MAX 64
+static struct model_info extra[CATALOG_EXTRA_MAX];
+static size_t nextra;
+
+static size_t table_count(size_t t)
 {
-    if (!id)
-        return NULL;
-    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
-        if (strcmp(models[i].id, id) == 0)
-            return &models[i];
-    return NULL;
+    return tables[t].count ? *tables[t].count : sizeof models / sizeof models[0];
 }
 
 size_t catalog_count(void)
 {
-    return sizeof models / sizeof models[0];
+    size_t n = nextra;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        n += table_count(t);
+    return n;
 }
 
 const struct model_info *catalog_at(size_t i)
 {
-    return i < catalog_count() ? &models[i] : NULL;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+        if (i < table_count(t))
+            return &tables[t].models[i];
+        i -= table_count(t);
+    }
+    return i < nextra ? &extra[i] : NULL;
+}
+
+const struct model_info *catalog_find(const char *id)
+{
+    if (!id)
+        return NULL;
+    size_t n = catalog_count();
+    for (size_t i = 0; i < n; i++) {
+        const struct model_info *m = catalog_at(i);
+        if (strcmp(m->id, id) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+int catalog_register(const struct model_info *m)
+{
+    if (!m || !m->id || catalog_find(m->id))
+        return -1;
+    if (nextra == CATALOG_EXTRA_MAX)
+        return -2;
+    extra[nextra++] = *m;
+    return 0;
+}
+
+void catalog_reset_registered(void)
+{
+    nextra = 0;
 }
 
 const char *media_type_name(enum media_type t)

@@ -24,6 +24,22 @@ const struct model_info *catalog_find(const char *id);
 size_t catalog_count(void);
 const struct model_info *catalog_at(size_t i);
 
+/* Add a model declared at start (e.g. an OpenAI-compatible server's model from the config). The
+ * strings are borrowed and must live as long as the process (or until catalog_reset_registered).
+ * 0, -1 for a clash with an existing id, -2 when full. Not thread-safe: call before serving. */
+int catalog_register(const struct model_info *m);
+void catalog_reset_registered(void);
+
+/* Per-platform tables (catalog_<platform>.c). */
+extern const struct model_info builtin_models[];
+extern const size_t builtin_models_count;
+extern const struct model_info replicate_models[];
+extern const size_t replicate_models_count;
+extern const struct model_info openai_models[];
+extern const size_t openai_models_count;
+extern const struct model_info gemini_models[];
+extern const size_t gemini_models_count;
+
 /* "text", "image", "audio". */
 const char *media_type_name(enum media_type t);
 /* 0 and *out on success, -1 for an unknown name. */
