@@ -249,20 +249,76 @@ static void get_health(struct api *a, struct http_req *req)
                          (json_int_t)((time_mono_ms() - a->started_mono) / 1000)));
 }
 
-static void get_models(struct http_req *req)
+static void get_models(struct api *a, struct http_req *req)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < catalog_count(); i++) {
         const struct model_info *m = catalog_at(i);
         json_t *params = json_loads(m->params_json, 0, NULL);
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "id", m->id, "name", m->name,
-                           "platform", m->platform, "input", media_type_name(m->input), "output",
-                           media_type_name(m->output), "description", m->description, "available",
-                           !strcmp(m->platform, "dummy"), "parameters",
-                           params ? params : json_object()));
+        char why[256] = "";
+        int ok = coord_model_available(a->coord, m, why, sizeof why);
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "id", m->id, "name",
+                              m->name, "platform", m->platform, "input", media_type_name(m->input),
+                              "output", media_type_name(m->output), "description", m->description,
+                              "available", ok, "parameters", params ? params : json_object());
+        if (!ok)
+            json_object_set_new(j, "unavailable_reason", json_string(why));
+        json_array_append_new(arr, j);
     }
     reply_json(req, 200, json_pack("{s:o}", "models", arr));
+}
+
+/* GET /api/v1/platforms: which platforms have a key; never the key itself. */
+static void get_platforms(struct api *a, struct http_req *req)
+{
+    static const char *const names[] = {"dummy", "builtin", "replicate", "openai", "gemini"};
+    json_t *arr = json_array();
+    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+        int needs_key = i >= 2;
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:b, s:b}", "name", names[i], "needs_key", needs_key,
+                                        "key_set", needs_key && coord_key_set(a->coord, names[i])));
+    }
+    reply_json(req, 200, json_pack("{s:o}", "platforms", arr));
+}
+
+/* PUT /api/v1/platforms/{name}/key {"key": "..."}: write-only; DELETE removes it. */
+static void put_platform_key(struct api *a, struct http_req *req, const char *name, int remove)
+{
+    if (strlen(name) > 32 || !display_name_valid(name)) {
+        reply_error(req, 400, "bad_name", "a platform name is 1-32 letters, digits, '-' or '_'");
+        return;
+    }
+    if (remove) {
+        int rc = coord_set_key(a->coord, name, NULL);
+        if (rc == -ENOENT)
+            reply_error(req, 404, "not_found", "no key stored for %s", name);
+        else if (rc < 0)
+            reply_error(req, 500, "internal", "could not remove the key");
+        else
+            reply_json(req, 200,
+                       json_pack("{s:s, s:b}", "platform", name, "key_set",
+                                 coord_key_set(a->coord, name)));
+        return;
+    }
+    json_t *body = body_object(req);
+    if (!body)
+        return;
+    const char *key = json_string_value(json_object_get(body, "key"));
+    size_t len = key ? strlen(key) : 0;
+    int bad = !key || len < 8 || len > 512;
+    for (size_t i = 0; !bad && i < len; i++)
+        bad = (unsigned char)key[i] <= ' ' || key[i] == 0x7f;
+    if (bad) {
+        reply_error(req, 422, "invalid_key",
+                    "the key must be 8-512 printable characters, no spaces");
+    } else if (coord_set_key(a->coord, name, key) < 0) {
+        reply_error(req, 500, "internal", "could not store the key");
+    } else {
+        log_info("api key set platform=%s", name); /* the platform only, never the key */
+        reply_json(req, 200, json_pack("{s:s, s:b}", "platform", name, "key_set", 1));
+    }
+    json_decref(body);
 }
 
 static void get_networks(struct api *a, struct http_req *req)
@@ -427,7 +483,9 @@ static void get_status(struct api *a, struct http_req *req, int64_t id)
         reply_error(req, 404, "not_found", "no network %lld", (long long)id);
         return;
     }
-    reply_json(req, 200, view_status(id, &st));
+    json_t *j = view_status(id, &st);
+    json_object_set_new(j, "burn_usd_per_hour", json_real(coord_burn_per_hour(a->coord, id)));
+    reply_json(req, 200, j);
 }
 
 /* A visitor's token names one network, and each address may post a few prompts a minute. 1 to go
@@ -490,6 +548,8 @@ static void post_run(struct api *a, struct http_req *req, int64_t id, const stru
                    json_pack("{s:s, s:s, s:I}", "error", "lockout", "message",
                              "a run has just started; please wait", "retry_after_s",
                              (json_int_t)s));
+    } else if (rc == -EPERM) {
+        reply_error(req, 422, "platform_unavailable", "%s", coord_last_error(a->coord));
     } else if (rc < 0) {
         reply_error(req, 500, "internal", "the run could not be started");
     } else {
@@ -971,6 +1031,8 @@ static void panic_start(struct api *a, struct http_req *req, const struct caller
         record_press(a, display, who, net, 0, "error", 0);
         if (rc == -ENOENT)
             reply_error(req, 404, "not_found", "no network %lld", (long long)net);
+        else if (rc == -EPERM)
+            reply_error(req, 422, "platform_unavailable", "%s", coord_last_error(a->coord));
         else
             reply_error(req, 500, "internal", "the run could not be started");
         return;
@@ -1334,7 +1396,7 @@ static void route(struct api *a, struct http_req *req, const char *method, char 
             method_not_allowed(req, "GET");
     } else if (nseg == 3 && !strcmp(what, "models")) {
         if (is(method, "GET"))
-            get_models(req);
+            get_models(a, req);
         else
             method_not_allowed(req, "GET");
     } else if (nseg == 3 && !strcmp(what, "networks")) {
@@ -1355,6 +1417,17 @@ static void route(struct api *a, struct http_req *req, const char *method, char 
             get_run_invocations(a, req, run);
         else
             method_not_allowed(req, "GET");
+    } else if (nseg == 3 && !strcmp(what, "platforms")) {
+        if (is(method, "GET"))
+            get_platforms(a, req);
+        else
+            method_not_allowed(req, "GET");
+    } else if (nseg == 5 && !strcmp(what, "platforms") && !strcmp(seg[4], "key")) {
+        if (!strcmp(method, "PUT") || !strcmp(method, "DELETE")) {
+            if (require(a, req, ALLOW_ADMIN))
+                put_platform_key(a, req, seg[3], !strcmp(method, "DELETE"));
+        } else
+            method_not_allowed(req, "PUT, DELETE");
     } else if (nseg == 4 && !strcmp(what, "displays")) {
         if (!display_name_valid(seg[3]))
             reply_error(req, 400, "bad_name", "a display name is 1-63 letters, digits, '-' or '_'");

@@ -121,6 +121,13 @@ void config_free(struct panicd_config *cfg)
         free(cfg->devices[i].name);
         free(cfg->devices[i].token);
     }
+    for (size_t i = 0; i < cfg->nkeys; i++) {
+        free(cfg->keys[i].platform);
+        free(cfg->keys[i].value);
+        free(cfg->keys[i].file);
+    }
+    for (size_t i = 0; i < cfg->nprices; i++)
+        free(cfg->prices[i].model);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -244,6 +251,78 @@ static int set_display(struct panicd_config *cfg, const char *name, const char *
     return display_cfg_set(&cfg->displays[i].cfg, field, value, err, errlen);
 }
 
+static int parse_usd(const char *value, double *out, char *err, size_t errlen)
+{
+    char *end;
+    double v = strtod(value, &end);
+    if (*end || !(v >= 0) || v > 1e6) {
+        snprintf(err, errlen, "'%s' is not an amount in USD (0 to 1000000)", value);
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+/* api_key.PLATFORM SECRET or api_key_file.PLATFORM PATH (prefer systemd credentials). */
+static int set_key(struct panicd_config *cfg, const char *key, const char *value, char *err,
+                   size_t errlen)
+{
+    int is_file = !strncmp(key, "api_key_file.", 13);
+    const char *platform = key + (is_file ? 13 : 8);
+    if (!*platform || strlen(platform) > 32) {
+        snprintf(err, errlen, "'%s' needs a platform name (api_key.openai, ...)", key);
+        return -EINVAL;
+    }
+    if (is_file && value[0] != '/') {
+        snprintf(err, errlen, "%s must be an absolute path", key);
+        return -EINVAL;
+    }
+    struct config_key *k = NULL;
+    for (size_t i = 0; i < cfg->nkeys; i++)
+        if (!strcmp(cfg->keys[i].platform, platform))
+            k = &cfg->keys[i];
+    if (!k) {
+        if (cfg->nkeys == CONFIG_MAX_KEYS) {
+            snprintf(err, errlen, "too many api keys (at most %d)", CONFIG_MAX_KEYS);
+            return -EINVAL;
+        }
+        k = &cfg->keys[cfg->nkeys++];
+        k->platform = xstrdup(platform);
+    }
+    set_str(is_file ? &k->file : &k->value, value);
+    return 0;
+}
+
+static int set_price(struct panicd_config *cfg, const char *model, const char *value, char *err,
+                     size_t errlen)
+{
+    double usd;
+    if (parse_usd(value, &usd, err, errlen) < 0)
+        return -EINVAL;
+    for (size_t i = 0; i < cfg->nprices; i++) {
+        if (!strcmp(cfg->prices[i].model, model)) {
+            cfg->prices[i].usd = usd;
+            return 0;
+        }
+    }
+    if (cfg->nprices == CONFIG_MAX_PRICES) {
+        snprintf(err, errlen, "too many prices (at most %d)", CONFIG_MAX_PRICES);
+        return -EINVAL;
+    }
+    cfg->prices[cfg->nprices].model = xstrdup(model);
+    cfg->prices[cfg->nprices].usd = usd;
+    cfg->nprices++;
+    return 0;
+}
+
+double config_price(const struct panicd_config *cfg, const char *model)
+{
+    for (size_t i = 0; i < cfg->nprices; i++)
+        if (!strcmp(cfg->prices[i].model, model))
+            return cfg->prices[i].usd;
+    return 0;
+}
+
 int config_set(struct panicd_config *cfg, const char *key, const char *value, char *err,
                size_t errlen)
 {
@@ -344,6 +423,12 @@ int config_set(struct panicd_config *cfg, const char *key, const char *value, ch
         return set_int(value, 0, 600000, &cfg->retry_base_ms, err, errlen);
     if (!strcmp(key, "dummy_latency_ms"))
         return set_int(value, 0, 3600000, &cfg->dummy_latency_ms, err, errlen);
+    if (!strncmp(key, "api_key.", 8) || !strncmp(key, "api_key_file.", 13))
+        return set_key(cfg, key, value, err, errlen);
+    if (!strncmp(key, "price.", 6) && key[6])
+        return set_price(cfg, key + 6, value, err, errlen);
+    if (!strcmp(key, "budget_usd_per_hour"))
+        return parse_usd(value, &cfg->budget_usd_per_hour, err, errlen);
     if (split_key(key, "device.", name, sizeof name, &field) == 0)
         return set_device(cfg, name, field, value, err, errlen);
     if (split_key(key, "dummy.", name, sizeof name, &field) == 0)

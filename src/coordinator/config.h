@@ -8,6 +8,8 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/panic/panicd.conf"
 #define CONFIG_MAX_DEVICES 64
+#define CONFIG_MAX_KEYS 16
+#define CONFIG_MAX_PRICES 128
 #define CONFIG_MAX_DUMMY 32
 #define CONFIG_MAX_DISPLAYS 64
 #define DISPLAY_NAME_MAX 63
@@ -38,7 +40,22 @@ struct dummy_model_cfg {
     int always_fail;
 };
 
+/* A platform's API key as the config gives it: the value itself, or a file holding it. */
+struct config_key {
+    char *platform;
+    char *value; /* owned secret, or NULL */
+    char *file;  /* owned path, or NULL */
+};
+
 struct panicd_config {
+    struct config_key keys[CONFIG_MAX_KEYS];
+    size_t nkeys;
+    struct {
+        char *model;
+        double usd; /* estimated cost of one invocation */
+    } prices[CONFIG_MAX_PRICES];
+    size_t nprices;
+    double budget_usd_per_hour; /* 0: no cap */
     char *listen; /* "host:port"; port 0 picks a free one */
     char *state_dir;
     char *admin_token; /* NULL: read or generate STATE_DIR/admin.token */
@@ -78,6 +95,9 @@ int config_set(struct panicd_config *cfg, const char *key, const char *value, ch
                size_t errlen);
 /* Parse a config file into cfg; err is "file:line: reason". */
 int config_load(struct panicd_config *cfg, const char *path, char *err, size_t errlen);
+
+/* The configured price of one invocation of model in USD (0 if none). */
+double config_price(const struct panicd_config *cfg, const char *model);
 
 /* The dummy settings for model (defaults if the config names none). Borrowed pointer into cfg. */
 const struct dummy_model_cfg *config_dummy(const struct panicd_config *cfg, const char *model);

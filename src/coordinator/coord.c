@@ -6,11 +6,13 @@
  * is one sqlite transaction (one fsync with synchronous=FULL) and the events it wrote are handed
  * to the sink only after COMMIT: a display never sees an event that a power cut could undo.
  * Depends on the store, media, platforms and jansson (for event payloads); not on HTTP. */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include "coord.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "dummy.h"
 #include "platform.h"
+#include "store.h"
 #include "views.h"
 
 #include <errno.h>
@@ -45,7 +47,14 @@ struct coord {
     struct store *store;
     struct media_store *media;
     const struct panicd_config *cfg;
-    struct platform dummy;
+    struct platform_env env;
+    struct {
+        char name[32];
+        struct platform p;
+    } platforms[COORD_MAX_PLATFORMS];
+    size_t nplatforms;
+    char keybuf[1024]; /* the last key handed to a platform (see coord_key) */
+    char last_error[512];
     struct net **nets;
     size_t nnets;
     coord_sink_fn sink;
@@ -58,6 +67,127 @@ struct coord {
 
 static const struct runner_ops net_ops;
 static void op_status_changed(void *ctx);
+
+/* ---- platforms and their keys ---- */
+
+static struct platform *platform_named(struct coord *c, const char *name)
+{
+    for (size_t i = 0; i < c->nplatforms; i++)
+        if (!strcmp(c->platforms[i].name, name))
+            return &c->platforms[i].p;
+    return NULL;
+}
+
+int coord_add_platform(struct coord *c, const char *name, struct platform p)
+{
+    if (!p.ops || c->nplatforms == COORD_MAX_PLATFORMS || platform_named(c, name))
+        return -EINVAL;
+    snprintf(c->platforms[c->nplatforms].name, sizeof c->platforms[0].name, "%s", name);
+    c->platforms[c->nplatforms].p = p;
+    c->nplatforms++;
+    return 0;
+}
+
+struct platform_env *coord_platform_env(struct coord *c)
+{
+    return &c->env;
+}
+
+/* First line of a file into buf; 0 or -errno. */
+static int read_secret(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -errno;
+    int ok = fgets(buf, (int)len, f) != NULL;
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return ok && buf[0] ? 0 : -ENODATA;
+}
+
+/* A platform's key: set through the API (the store) first, then a systemd credential
+ * ($CREDENTIALS_DIRECTORY/<platform>, from LoadCredential=), then the config. The result lives in
+ * c->keybuf until the next call; it is never logged. */
+static const char *coord_key(void *owner, const char *platform)
+{
+    struct coord *c = owner;
+    char *stored = NULL;
+    explicit_bzero(c->keybuf, sizeof c->keybuf);
+    if (store_key_get(c->store, platform, &stored) == 0 && stored && stored[0]) {
+        snprintf(c->keybuf, sizeof c->keybuf, "%s", stored);
+        explicit_bzero(stored, strlen(stored));
+        free(stored);
+        return c->keybuf;
+    }
+    free(stored);
+    const char *creds = getenv("CREDENTIALS_DIRECTORY");
+    if (creds && strlen(platform) < 64 && !strchr(platform, '/')) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", creds, platform);
+        if (read_secret(path, c->keybuf, sizeof c->keybuf) == 0)
+            return c->keybuf;
+    }
+    for (size_t i = 0; i < c->cfg->nkeys; i++) {
+        const struct config_key *k = &c->cfg->keys[i];
+        if (strcmp(k->platform, platform) != 0)
+            continue;
+        if (k->value) {
+            snprintf(c->keybuf, sizeof c->keybuf, "%s", k->value);
+            return c->keybuf;
+        }
+        if (k->file && read_secret(k->file, c->keybuf, sizeof c->keybuf) == 0)
+            return c->keybuf;
+    }
+    return NULL;
+}
+
+int coord_set_key(struct coord *c, const char *platform, const char *secret)
+{
+    if (!secret)
+        return store_key_delete(c->store, platform);
+    return store_key_put(c->store, platform, secret, time_wall_ms());
+}
+
+int coord_key_set(struct coord *c, const char *platform)
+{
+    return coord_key(c, platform) != NULL;
+}
+
+int coord_model_available(struct coord *c, const struct model_info *m, char *why, size_t len)
+{
+    struct platform *p = platform_named(c, m->platform);
+    if (!p) {
+        snprintf(why, len, "the %s platform is not part of this build", m->platform);
+        return 0;
+    }
+    return p->ops->available ? p->ops->available(p->self, why, len) : 1;
+}
+
+/* 0 if every model of the network can be called now, else -EPERM with the reasons. */
+static int network_ready(struct coord *c, const struct store_network *sn, char *err, size_t len)
+{
+    json_t *models = json_loads(sn->models_json, 0, NULL);
+    size_t i;
+    json_t *v;
+    int rc = 0;
+    json_array_foreach(models, i, v)
+    {
+        const struct model_info *m = catalog_find(json_string_value(v));
+        char why[256] = "";
+        if (!m) {
+            snprintf(err, len, "the model %s no longer exists", json_string_value(v));
+            rc = -EPERM;
+            break;
+        }
+        if (!coord_model_available(c, m, why, sizeof why)) {
+            snprintf(err, len, "%s cannot run: %s", m->id, why);
+            rc = -EPERM;
+            break;
+        }
+    }
+    json_decref(models);
+    return rc;
+}
 
 /* ---- transactions and events ---- */
 
@@ -367,6 +497,13 @@ int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_
     struct net *n = find_net(c, network);
     if (!n)
         return -ENOENT;
+    struct store_network sn = {0};
+    if (store_network_get(c->store, network, &sn) == 0) {
+        int rc = network_ready(c, &sn, c->last_error, sizeof c->last_error);
+        store_network_clear(&sn);
+        if (rc < 0)
+            return rc;
+    }
     txn_begin(c);
     int rc = runner_start(n->r, prompt, time_wall_ms(), run, genesis, retry_after_ms);
     txn_end(c);
@@ -407,8 +544,18 @@ static void on_platform_done(void *owner, const struct platform_call *call,
                  (long long)call->network_id, (long long)call->inv_id, call->model->id,
                  call->attempt + 1, error);
     txn_begin(c);
-    int rc =
-        runner_complete(n->r, call->gen, call->inv_id, output, error, retryable, time_wall_ms());
+    int64_t now = time_wall_ms();
+    int rc = runner_complete(n->r, call->gen, call->inv_id, output, error, retryable, now);
+    /* The budget cap: over the hour's budget, the run stops with the reason on the status. */
+    double cap = c->cfg->budget_usd_per_hour;
+    double spent = cap > 0 && rc == 0 ? coord_burn_per_hour(c, n->id) : 0;
+    if (cap > 0 && spent >= cap) {
+        char why[160];
+        snprintf(why, sizeof why, "budget cap reached: $%.2f spent in the last hour (cap $%.2f)",
+                 spent, cap);
+        if (runner_stop(n->r, why, now) == 0)
+            log_warn("run stopped network=%lld reason=\"%s\"", (long long)n->id, why);
+    }
     txn_end(c);
     if (rc == -ESTALE)
         log_debug("dropped a stale completion invocation=%lld", (long long)call->inv_id);
@@ -485,9 +632,10 @@ static void op_invoke(void *ctx, uint64_t gen, int64_t inv_id, const char *model
     const char *why = NULL;
     if (!m)
         why = "this model no longer exists";
-    else if (strcmp(m->platform, "dummy") != 0)
-        why = "this model's platform is not available";
-    else if (c->dummy.ops->invoke(c->dummy.self, &call) < 0)
+    else if (!platform_named(c, m->platform))
+        why = "this model's platform is not part of this build";
+    else if (platform_named(c, m->platform)
+                 ->ops->invoke(platform_named(c, m->platform)->self, &call) < 0)
         why = "the platform could not start the call";
     if (!why)
         return;
@@ -507,7 +655,9 @@ static void op_invoke(void *ctx, uint64_t gen, int64_t inv_id, const char *model
 static void op_cancel(void *ctx, int64_t inv_id)
 {
     struct net *n = ctx;
-    n->c->dummy.ops->cancel(n->c->dummy.self, inv_id);
+    /* Only the platform that has the call knows it; the others ignore the id. */
+    for (size_t i = 0; i < n->c->nplatforms; i++)
+        n->c->platforms[i].p.ops->cancel(n->c->platforms[i].p.self, inv_id);
 }
 
 static void op_invocation_finish(void *ctx, int64_t inv_id, const struct runner_io *output,
@@ -516,10 +666,20 @@ static void op_invocation_finish(void *ctx, int64_t inv_id, const struct runner_
     struct net *n = ctx;
     int rc = store_invocation_finish(n->c->store, inv_id, output ? output->type : MEDIA_TEXT,
                                      output ? output->value : NULL, error, now);
-    if (rc < 0)
+    if (rc < 0) {
         log_err("store: could not finish invocation=%lld", (long long)inv_id);
-    else
-        emit_invocation(n->c, inv_id);
+        return;
+    }
+    if (output && n->c->cfg->nprices) {
+        struct store_invocation inv = {0};
+        double usd = store_invocation_get(n->c->store, inv_id, &inv) == 0
+                         ? config_price(n->c->cfg, inv.model)
+                         : 0;
+        if (usd > 0)
+            store_invocation_set_cost(n->c->store, inv_id, usd);
+        store_invocation_clear(&inv);
+    }
+    emit_invocation(n->c, inv_id);
 }
 
 static void op_timer_arm(void *ctx, uint64_t gen, int64_t at_ms)
@@ -571,7 +731,13 @@ struct coord *coord_new(struct ev *ev, struct store *store, struct media_store *
     c->store = store;
     c->media = media;
     c->cfg = cfg;
-    c->dummy = dummy_platform_new(ev, media, cfg, on_platform_done, c);
+    c->env = (struct platform_env){.ev = ev,
+                                   .media = media,
+                                   .cfg = cfg,
+                                   .done = on_platform_done,
+                                   .owner = c,
+                                   .key = coord_key};
+    coord_add_platform(c, "dummy", dummy_platform_new(ev, media, cfg, on_platform_done, c));
     return c;
 }
 
@@ -582,7 +748,9 @@ void coord_free(struct coord *c)
     for (size_t i = 0; i < c->nnets; i++)
         free_net(c, c->nets[i]);
     free(c->nets);
-    c->dummy.ops->free(c->dummy.self);
+    for (size_t i = 0; i < c->nplatforms; i++)
+        c->platforms[i].p.ops->free(c->platforms[i].p.self);
+    explicit_bzero(c->keybuf, sizeof c->keybuf);
     for (size_t i = 0; i < c->npending; i++)
         free(c->pending[i].data);
     free(c->pending);
@@ -659,4 +827,16 @@ int coord_start(struct coord *c, char *err, size_t errlen)
     txn_end(c);
     free(list);
     return 0;
+}
+
+const char *coord_last_error(struct coord *c)
+{
+    return c->last_error;
+}
+
+double coord_burn_per_hour(struct coord *c, int64_t network)
+{
+    double sum = 0;
+    store_cost_since(c->store, network, time_wall_ms() - 3600 * 1000, &sum);
+    return sum;
 }

@@ -15,6 +15,11 @@
 #include <stdint.h>
 
 struct coord;
+struct platform;
+struct platform_env;
+struct model_info;
+
+#define COORD_MAX_PLATFORMS 8
 
 /* A committed event: id, the network it belongs to (0: all), type and JSON data (borrowed). */
 typedef void (*coord_sink_fn)(void *user, int64_t id, int64_t network, const char *type,
@@ -48,6 +53,23 @@ int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_
 /* -ENOENT unknown network, -EALREADY nothing running. */
 int coord_run_stop(struct coord *c, int64_t network, const char *reason);
 int coord_status(struct coord *c, int64_t network, struct runner_status *out);
+
+/* Platforms. The env every platform is built with (ev, media, config, done callback, keys); the
+ * caller may set env->curl before building HTTP platforms. Borrowed, lives with c. */
+struct platform_env *coord_platform_env(struct coord *c);
+/* Register a platform under its name ("builtin", "openai", ...); c frees it. 0 or -EINVAL. */
+int coord_add_platform(struct coord *c, const char *name, struct platform p);
+/* 1 if the model's platform is built in and can be called now, else 0 and why. */
+int coord_model_available(struct coord *c, const struct model_info *m, char *why, size_t len);
+/* Set (secret) or remove (NULL) a platform's API key; stored, never returned. */
+int coord_set_key(struct coord *c, const char *platform, const char *secret);
+/* 1 if a key for the platform is found anywhere (store, credentials, config). */
+int coord_key_set(struct coord *c, const char *platform);
+/* Why the last coord_run_start failed with -EPERM (a platform cannot run), human text. */
+const char *coord_last_error(struct coord *c);
+
+/* Estimated USD spent by the network's invocations in the last hour (config price table). */
+double coord_burn_per_hour(struct coord *c, int64_t network);
 
 /* Append a non-runner event (display changes, ...) in its own transaction. */
 int64_t coord_emit(struct coord *c, int64_t network, const char *type, const char *data);

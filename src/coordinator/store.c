@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 /* Append only: a released panicd has already run the earlier entries on someone's SD card.
@@ -117,6 +118,11 @@ enum stmt_id {
     ST_PRESS_INSERT,
     ST_PRESS_EACH,
     ST_PRESS_COUNT,
+    ST_KEY_GET,
+    ST_KEY_PUT,
+    ST_KEY_DELETE,
+    ST_INV_COST,
+    ST_COST_SINCE,
     ST_COUNT
 };
 
@@ -175,6 +181,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PRESS_EACH] = "SELECT id, display, device, network_id, long, created_at, result, run "
                       "FROM presses ORDER BY id DESC LIMIT ?1",
     [ST_PRESS_COUNT] = "SELECT count(*) FROM presses",
+    [ST_KEY_GET] = "SELECT secret FROM platform_keys WHERE platform = ?1",
+    [ST_KEY_PUT] = "INSERT INTO platform_keys(platform, secret, updated_at) VALUES(?1, ?2, ?3) "
+                   "ON CONFLICT(platform) DO UPDATE SET secret = ?2, updated_at = ?3",
+    [ST_KEY_DELETE] = "DELETE FROM platform_keys WHERE platform = ?1",
+    [ST_INV_COST] = "UPDATE invocations SET cost = ?2 WHERE id = ?1",
+    [ST_COST_SINCE] = "SELECT coalesce(sum(cost), 0) FROM invocations "
+                      "WHERE network_id = ?1 AND finished_at >= ?2",
 };
 
 struct store {
@@ -434,8 +447,24 @@ int store_backup(struct store *s, const char *path, char *err, size_t errlen)
         return bind_fail(s, st);
     }
     int ret = step_done(s, st);
-    if (ret < 0)
+    if (ret < 0) {
         set_err(err, errlen, "VACUUM INTO %s: %s", path, s->last_err);
+        return ret;
+    }
+    /* Platform keys never leave panicd, not even in a backup: wipe them from the copy (and its
+     * free pages, with secure_delete and a VACUUM). */
+    sqlite3 *copy = NULL;
+    char *msg = NULL;
+    if (sqlite3_open_v2(path, &copy, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_exec(copy, "PRAGMA secure_delete=ON; DELETE FROM platform_keys; VACUUM;", NULL,
+                     NULL, &msg) != SQLITE_OK) {
+        set_err(err, errlen, "scrubbing keys from %s: %s", path, msg ? msg : "open failed");
+        ret = -EIO;
+    }
+    sqlite3_free(msg);
+    sqlite3_close(copy);
+    if (ret < 0)
+        unlink(path);
     return ret;
 }
 
@@ -884,4 +913,58 @@ int store_press_each(struct store *s, int64_t limit, store_press_fn fn, void *us
 int64_t store_press_count(struct store *s)
 {
     return single_int(s, ST_PRESS_COUNT);
+}
+
+/* ---- platform keys (write-only through the API) ---- */
+
+int store_key_get(struct store *s, const char *platform, char **secret)
+{
+    sqlite3_stmt *st = s->st[ST_KEY_GET];
+    *secret = NULL;
+    if (bind_text(st, 1, platform))
+        return bind_fail(s, st);
+    int ret = step_row(s, st);
+    if (ret == 1)
+        *secret = col_str(st, 0, 1);
+    finish(st);
+    return ret == 1 ? 0 : ret == 0 ? -ENOENT : ret;
+}
+
+int store_key_put(struct store *s, const char *platform, const char *secret, int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_KEY_PUT];
+    if (bind_text(st, 1, platform) || bind_text(st, 2, secret) || bind_int(st, 3, now))
+        return bind_fail(s, st);
+    return step_done(s, st);
+}
+
+int store_key_delete(struct store *s, const char *platform)
+{
+    sqlite3_stmt *st = s->st[ST_KEY_DELETE];
+    if (bind_text(st, 1, platform))
+        return bind_fail(s, st);
+    return step_changed(s, st);
+}
+
+/* ---- cost ---- */
+
+int store_invocation_set_cost(struct store *s, int64_t id, double cost)
+{
+    sqlite3_stmt *st = s->st[ST_INV_COST];
+    if (bind_int(st, 1, id) || sqlite3_bind_double(st, 2, cost) != SQLITE_OK)
+        return bind_fail(s, st);
+    return step_changed(s, st);
+}
+
+int store_cost_since(struct store *s, int64_t network_id, int64_t since, double *sum)
+{
+    sqlite3_stmt *st = s->st[ST_COST_SINCE];
+    *sum = 0;
+    if (bind_int(st, 1, network_id) || bind_int(st, 2, since))
+        return bind_fail(s, st);
+    int ret = step_row(s, st);
+    if (ret == 1)
+        *sum = sqlite3_column_double(st, 0);
+    finish(st);
+    return ret < 0 ? ret : 0;
 }

@@ -144,4 +144,15 @@ int store_press_each(struct store *s, int64_t limit, store_press_fn fn, void *us
 /* How many presses are recorded (negative errno on failure). */
 int64_t store_press_count(struct store *s);
 
+/* ---- platform keys: set through the API, never read back out of panicd ---- */
+/* *secret is owned by the caller (free(); wipe it first). -ENOENT if none is stored. */
+int store_key_get(struct store *s, const char *platform, char **secret);
+int store_key_put(struct store *s, const char *platform, const char *secret, int64_t now);
+int store_key_delete(struct store *s, const char *platform);
+
+/* ---- cost ---- */
+int store_invocation_set_cost(struct store *s, int64_t id, double cost);
+/* Sum of the cost of the network's invocations finished at or after since (wall ms). */
+int store_cost_since(struct store *s, int64_t network_id, int64_t since, double *sum);
+
 #endif
