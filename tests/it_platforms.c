@@ -170,11 +170,95 @@ TEST(budget_cap_stops_the_run)
     daemon_cleanup(&d);
 }
 
+/* The first audio output of a run, from runs/invocations. */
+static int first_audio(const struct daemon *d, long long run, char *name, size_t len)
+{
+    char path[160];
+    long st;
+    snprintf(path, sizeof path, "/api/v1/runs/%lld/invocations?limit=100", run);
+    json_t *j = api_json(d, "GET", path, NULL, NULL, &st), *inv;
+    size_t i;
+    int found = 0;
+    json_array_foreach(json_object_get(j, "invocations"), i, inv)
+    {
+        json_t *out = json_object_get(inv, "output");
+        const char *type = json_str_of(out, "type");
+        if (!found && type && !strcmp(type, "audio")) {
+            snprintf(name, len, "%s", json_str_of(out, "media"));
+            found = 1;
+        }
+    }
+    json_decref(j);
+    return found;
+}
+
+static long media_status(const struct daemon *d, const char *name)
+{
+    char url[300];
+    struct resp r;
+    snprintf(url, sizeof url, "%s/media/%s", d->url, name);
+    long st = http("GET", url, NULL, NULL, 0, &r);
+    resp_free(&r);
+    return st;
+}
+
+TEST(media_quota_frees_the_oldest_runs)
+{
+    struct daemon d;
+    if (daemon_start(&d, "media_quota_mb 1\nmedia_quota_check_seconds 1\n") < 0) {
+        CHECK(!"panicd started");
+        daemon_cleanup(&d);
+        return;
+    }
+    long st;
+    json_t *j = api_json(&d, "POST", "/api/v1/networks", d.token,
+                         "{\"name\":\"loud\",\"models\":[\"dummy-t2a\",\"dummy-a2t\"],"
+                         "\"lockout_seconds\":0,\"schedule\":[{\"delay_s\":0.01}]}",
+                         &st);
+    long long net = json_int_of(j, "id", 0);
+    json_decref(j);
+    char runs[96], stop[96], status[96];
+    snprintf(runs, sizeof runs, "/api/v1/networks/%lld/runs", net);
+    snprintf(stop, sizeof stop, "/api/v1/networks/%lld/stop", net);
+    snprintf(status, sizeof status, "/api/v1/networks/%lld/status", net);
+    /* Run A: about 2 MB of WAVs, over the 1 MB quota. */
+    j = api_json(&d, "POST", runs, d.token, "{\"prompt\":\"first\"}", &st);
+    long long run_a = json_int_of(j, "run", 0);
+    json_decref(j);
+    for (int i = 0; i < 200; i++) {
+        j = api_json(&d, "GET", status, NULL, NULL, &st);
+        long long seq = json_int_of(j, "seq", 0);
+        json_decref(j);
+        if (seq >= 32)
+            break;
+        support_sleep_ms(20);
+    }
+    char old[100] = "", recent[100] = "";
+    CHECK(first_audio(&d, run_a, old, sizeof old));
+    CHECK_EQ_INT(media_status(&d, old), 200);
+    /* Run B replaces it and stops after a few steps; it is the network's latest: kept. */
+    j = api_json(&d, "POST", runs, d.token, "{\"prompt\":\"second\"}", &st);
+    long long run_b = json_int_of(j, "run", 0);
+    json_decref(j);
+    for (int i = 0; i < 100 && !first_audio(&d, run_b, recent, sizeof recent); i++)
+        support_sleep_ms(20);
+    CHECK_EQ_INT(api_status(&d, "POST", stop, d.token, NULL), 200);
+    CHECK(recent[0]);
+    /* Within a few checks, run A's media are gone and run B's stay. */
+    for (int i = 0; i < 40 && media_status(&d, old) != 404; i++)
+        support_sleep_ms(100);
+    CHECK_EQ_INT(media_status(&d, old), 404);
+    CHECK_EQ_INT(media_status(&d, recent), 200);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     RUN(keys_are_write_only);
     RUN(catalogue_says_what_can_run);
     RUN(budget_cap_stops_the_run);
+    RUN(media_quota_frees_the_oldest_runs);
     support_done();
     TEST_END("it_platforms");
 }

@@ -99,6 +99,8 @@ void config_init(struct panicd_config *cfg)
     cfg->listen = xstrdup("0.0.0.0:8080");
     cfg->state_dir = xstrdup("/var/lib/panic");
     cfg->lockout_s = 30;
+    cfg->media_quota_mb = 4096;
+    cfg->media_check_s = 600;
     cfg->sync_full = 1;
     cfg->heartbeat_ms = 15000;
     cfg->events_keep = 20000;
@@ -427,6 +429,10 @@ int config_set(struct panicd_config *cfg, const char *key, const char *value, ch
         return set_key(cfg, key, value, err, errlen);
     if (!strncmp(key, "price.", 6) && key[6])
         return set_price(cfg, key + 6, value, err, errlen);
+    if (!strcmp(key, "media_quota_mb"))
+        return set_int(value, 1, 16 * 1024 * 1024, &cfg->media_quota_mb, err, errlen);
+    if (!strcmp(key, "media_quota_check_seconds"))
+        return set_int(value, 1, 86400, &cfg->media_check_s, err, errlen);
     if (!strcmp(key, "budget_usd_per_hour"))
         return parse_usd(value, &cfg->budget_usd_per_hour, err, errlen);
     if (split_key(key, "device.", name, sizeof name, &field) == 0)

@@ -56,6 +56,8 @@ struct panicd_config {
     } prices[CONFIG_MAX_PRICES];
     size_t nprices;
     double budget_usd_per_hour; /* 0: no cap */
+    int64_t media_quota_mb;     /* the media archive's disk budget */
+    int64_t media_check_s;      /* how often the quota is checked */
     char *listen; /* "host:port"; port 0 picks a free one */
     char *state_dir;
     char *admin_token; /* NULL: read or generate STATE_DIR/admin.token */

@@ -71,6 +71,14 @@ const char *coord_last_error(struct coord *c);
 /* Estimated USD spent by the network's invocations in the last hour (config price table). */
 double coord_burn_per_hour(struct coord *c, int64_t network);
 
+/* Keep the media archive under quota bytes: delete the pictures and sounds of the oldest finished
+ * runs (never a network's latest run, never a file another run still uses) until it is under 90%
+ * of the quota. Returns how many runs were freed; *freed the bytes. */
+int coord_media_quota(struct coord *c, uint64_t quota, uint64_t *freed);
+
+/* The settings the coordinator runs with (borrowed). */
+const struct panicd_config *coord_config(const struct coord *c);
+
 /* Append a non-runner event (display changes, ...) in its own transaction. */
 int64_t coord_emit(struct coord *c, int64_t network, const char *type, const char *data);
 

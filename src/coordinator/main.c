@@ -61,6 +61,16 @@ static void on_sig_pipe(struct ev *ev, int fd, int mask, void *data)
         ev_stop(ev);
 }
 
+static void on_media_quota(struct ev *ev, uint64_t id, void *data)
+{
+    (void)id;
+    struct coord *coord = data;
+    const struct panicd_config *cfg = coord_config(coord);
+    uint64_t freed;
+    coord_media_quota(coord, (uint64_t)cfg->media_quota_mb << 20, &freed);
+    ev_timer_in(ev, cfg->media_check_s * 1000, on_media_quota, coord);
+}
+
 static void on_watchdog(struct ev *ev, uint64_t id, void *data)
 {
     (void)id;
@@ -327,6 +337,7 @@ int main(int argc, char **argv)
              cfg.state_dir, cfg.sync_full ? "full" : "normal");
     free(url);
     notify_send("READY=1\nSTATUS=serving");
+    ev_timer_in(ev, 0, on_media_quota, coord);
     if (watchdog_ms > 0)
         ev_timer_in(ev, watchdog_ms, on_watchdog, &watchdog_ms);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -144,4 +145,51 @@ int media_path(struct media_store *m, const char *name, char *path, size_t pathl
         return -EINVAL;
     snprintf(path, pathlen, "%s/%.2s/%s", m->root, name, name);
     return access(path, R_OK) == 0 ? 0 : -ENOENT;
+}
+
+int media_usage(struct media_store *m, uint64_t *bytes, size_t *files)
+{
+    *bytes = 0;
+    if (files)
+        *files = 0;
+    DIR *top = opendir(m->root);
+    if (!top)
+        return -errno;
+    struct dirent *d;
+    while ((d = readdir(top))) {
+        if (d->d_name[0] == '.' || strlen(d->d_name) != 2)
+            continue;
+        char sub[4200];
+        snprintf(sub, sizeof sub, "%s/%s", m->root, d->d_name);
+        DIR *dir = opendir(sub);
+        if (!dir)
+            continue;
+        struct dirent *f;
+        while ((f = readdir(dir))) {
+            struct stat sb;
+            if (f->d_name[0] == '.' || fstatat(dirfd(dir), f->d_name, &sb, 0) < 0 ||
+                !S_ISREG(sb.st_mode))
+                continue;
+            *bytes += (uint64_t)sb.st_size;
+            if (files)
+                (*files)++;
+        }
+        closedir(dir);
+    }
+    closedir(top);
+    return 0;
+}
+
+int64_t media_remove(struct media_store *m, const char *name)
+{
+    char path[4200];
+    if (!media_name_valid(name))
+        return -EINVAL;
+    snprintf(path, sizeof path, "%s/%.2s/%s", m->root, name, name);
+    struct stat sb;
+    if (stat(path, &sb) < 0)
+        return -errno;
+    if (unlink(path) < 0)
+        return -errno;
+    return (int64_t)sb.st_size;
 }

@@ -4,6 +4,7 @@
 #define PANIC_MEDIA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define MEDIA_NAME_MAX 80 /* 64 hex + '.' + extension + NUL, with room */
 
@@ -24,5 +25,10 @@ int media_path(struct media_store *m, const char *name, char *path, size_t pathl
 int media_name_valid(const char *name);
 /* Content-Type for a name or extension ("image/png", ...); NULL if unknown. */
 const char *media_content_type(const char *name_or_ext);
+
+/* Bytes and files in the archive (walks the directory tree). 0 or -errno. */
+int media_usage(struct media_store *m, uint64_t *bytes, size_t *files);
+/* Delete a stored file; its size, or a negative errno (-ENOENT if it was not there). */
+int64_t media_remove(struct media_store *m, const char *name);
 
 #endif

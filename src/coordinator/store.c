@@ -86,6 +86,8 @@ static const char *const migrations[] = {
     " created_at INTEGER NOT NULL,"
     " result TEXT NOT NULL CHECK(result IN ('started','lockout','stopped','refused','error')),"
     " run INTEGER);",
+    /* 3: the media quota: runs whose pictures and sounds were deleted to free the disk. */
+    "ALTER TABLE runs ADD COLUMN media_evicted INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum stmt_id {
@@ -123,6 +125,10 @@ enum stmt_id {
     ST_KEY_DELETE,
     ST_INV_COST,
     ST_COST_SINCE,
+    ST_RUN_OLDEST,
+    ST_RUN_MEDIA,
+    ST_MEDIA_SHARED,
+    ST_RUN_EVICTED,
     ST_COUNT
 };
 
@@ -188,6 +194,17 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_INV_COST] = "UPDATE invocations SET cost = ?2 WHERE id = ?1",
     [ST_COST_SINCE] = "SELECT coalesce(sum(cost), 0) FROM invocations "
                       "WHERE network_id = ?1 AND finished_at >= ?2",
+    /* The oldest runs that are over and still have their media, never a network's latest. */
+    [ST_RUN_OLDEST] = "SELECT id FROM runs r WHERE media_evicted = 0 AND state != 'running' "
+                      "AND id < (SELECT max(id) FROM runs WHERE network_id = r.network_id) "
+                      "ORDER BY id LIMIT ?1",
+    [ST_RUN_MEDIA] = "SELECT output FROM invocations WHERE run = ?1 AND output_type IN "
+                     "('image','audio') UNION SELECT input FROM invocations WHERE run = ?1 "
+                     "AND input_type IN ('image','audio')",
+    [ST_MEDIA_SHARED] =
+        "SELECT count(*) FROM invocations i JOIN runs r ON r.id = i.run "
+        "WHERE r.id != ?2 AND r.media_evicted = 0 AND (i.output = ?1 OR i.input = ?1)",
+    [ST_RUN_EVICTED] = "UPDATE runs SET media_evicted = 1 WHERE id = ?1",
 };
 
 struct store {
@@ -967,4 +984,72 @@ int store_cost_since(struct store *s, int64_t network_id, int64_t since, double 
         *sum = sqlite3_column_double(st, 0);
     finish(st);
     return ret < 0 ? ret : 0;
+}
+
+/* ---- the media quota ---- */
+
+int store_runs_for_eviction(struct store *s, int64_t limit, int64_t *runs)
+{
+    sqlite3_stmt *st = s->st[ST_RUN_OLDEST];
+    if (bind_int(st, 1, limit))
+        return bind_fail(s, st);
+    int n = 0, ret;
+    while ((ret = step_row(s, st)) == 1 && n < limit)
+        runs[n++] = sqlite3_column_int64(st, 0);
+    finish(st);
+    return ret < 0 ? ret : n;
+}
+
+int store_run_media_each(struct store *s, int64_t run, int (*fn)(void *user, const char *name),
+                         void *user)
+{
+    sqlite3_stmt *st = s->st[ST_RUN_MEDIA];
+    if (bind_int(st, 1, run))
+        return bind_fail(s, st);
+    /* Collect first: fn may run other statements (store_media_shared). */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int ret;
+    while ((ret = step_row(s, st)) == 1) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        if (!v)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = xrealloc(names, cap * sizeof *names);
+        }
+        names[n++] = xstrdup((const char *)v);
+    }
+    finish(st);
+    for (size_t i = 0; i < n; i++) {
+        if (ret >= 0 && fn(user, names[i]))
+            ret = -ECANCELED;
+        free(names[i]);
+    }
+    free(names);
+    return ret < 0 ? ret : 0;
+}
+
+int store_media_shared(struct store *s, const char *name, int64_t run)
+{
+    sqlite3_stmt *st = s->st[ST_MEDIA_SHARED];
+    if (bind_text(st, 1, name) || bind_int(st, 2, run))
+        return bind_fail(s, st);
+    int ret = step_row(s, st);
+    int64_t count = ret == 1 ? sqlite3_column_int64(st, 0) : 0;
+    finish(st);
+    return ret < 0 ? ret : count > 0;
+}
+
+int store_run_mark_evicted(struct store *s, int64_t run)
+{
+    sqlite3_stmt *st = s->st[ST_RUN_EVICTED];
+    if (bind_int(st, 1, run))
+        return bind_fail(s, st);
+    return step_changed(s, st);
+}
+
+int store_schema_version(void)
+{
+    return (int)(sizeof migrations / sizeof migrations[0]);
 }

@@ -155,4 +155,18 @@ int store_invocation_set_cost(struct store *s, int64_t id, double cost);
 /* Sum of the cost of the network's invocations finished at or after since (wall ms). */
 int store_cost_since(struct store *s, int64_t network_id, int64_t since, double *sum);
 
+/* ---- the media quota ---- */
+/* Up to limit ids of the oldest finished runs that still have their media (never a network's
+ * latest run), oldest first, into runs[]. Returns how many or a negative errno. */
+int store_runs_for_eviction(struct store *s, int64_t limit, int64_t *runs);
+/* Each media name (input or output) of a run; fn returns non-zero to stop. */
+int store_run_media_each(struct store *s, int64_t run, int (*fn)(void *user, const char *name),
+                         void *user);
+/* 1 if a run other than run, not yet evicted, uses media name; 0 if not; negative errno. */
+int store_media_shared(struct store *s, const char *name, int64_t run);
+int store_run_mark_evicted(struct store *s, int64_t run);
+
+/* The schema version this build migrates to (PRAGMA user_version). */
+int store_schema_version(void);
+
 #endif
