@@ -362,7 +362,8 @@ static int daemon_start(struct daemon *d, const char *dir, const char *extra)
     int id = ++nconf;
     snprintf(conf, sizeof conf, "%s/panicd-%d.conf", root, id);
     snprintf(d->log, sizeof d->log, "%s/panicd-%d.log", root, id);
-    snprintf(text, sizeof text, "listen 127.0.0.1:0\nstate_dir %s\n%s", dir, extra ? extra : "");
+    snprintf(text, sizeof text, "listen 127.0.0.1:0\nstate_dir %s\ndefault_network dummy\n%s", dir,
+             extra ? extra : "");
     if (write_text(conf, text) < 0) {
         fail("cannot write %s", conf);
         return -1;

@@ -253,6 +253,7 @@ int daemon_start(struct daemon *d, const char *extra_config)
                      "listen 127.0.0.1:0\n"
                      "state_dir %s\n"
                      "dummy_latency_ms 0\n"
+                     "default_network dummy\n"
                      "sse_heartbeat_seconds 1\n",
                      d->dir);
     sbuf_add(&conf, line, (size_t)n);

@@ -100,6 +100,7 @@ void config_init(struct panicd_config *cfg)
     cfg->state_dir = xstrdup("/var/lib/panic");
     cfg->lockout_s = 30;
     cfg->media_quota_mb = 4096;
+    snprintf(cfg->default_network, sizeof cfg->default_network, "builtin");
     cfg->media_check_s = 600;
     cfg->sync_full = 1;
     cfg->heartbeat_ms = 15000;
@@ -429,6 +430,14 @@ int config_set(struct panicd_config *cfg, const char *key, const char *value, ch
         return set_key(cfg, key, value, err, errlen);
     if (!strncmp(key, "price.", 6) && key[6])
         return set_price(cfg, key + 6, value, err, errlen);
+    if (!strcmp(key, "default_network")) {
+        if (strcmp(value, "builtin") != 0 && strcmp(value, "dummy") != 0) {
+            snprintf(err, errlen, "default_network '%s' is not builtin or dummy", value);
+            return -EINVAL;
+        }
+        snprintf(cfg->default_network, sizeof cfg->default_network, "%s", value);
+        return 0;
+    }
     if (!strcmp(key, "media_quota_mb"))
         return set_int(value, 1, 16 * 1024 * 1024, &cfg->media_quota_mb, err, errlen);
     if (!strcmp(key, "media_quota_check_seconds"))

@@ -57,6 +57,7 @@ struct panicd_config {
     size_t nprices;
     double budget_usd_per_hour; /* 0: no cap */
     int64_t media_quota_mb;     /* the media archive's disk budget */
+    char default_network[16];   /* "builtin" (when every builtin model can run) or "dummy" */
     int64_t media_check_s;      /* how often the quota is checked */
     char *listen; /* "host:port"; port 0 picks a free one */
     char *state_dir;

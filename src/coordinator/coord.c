@@ -805,11 +805,26 @@ int coord_start(struct coord *c, char *err, size_t errlen)
         return -EIO;
     }
     if (count == 0) {
-        static const char *const defaults[] = {"dummy-t2i", "dummy-i2t", "dummy-t2a", "dummy-a2t"};
+        /* A new installation runs with no configuration: the offline builtin models when this
+         * build has them all (a real AI loop with no internet), else the dummy models. */
+        static const char *const dummy[] = {"dummy-t2i", "dummy-i2t", "dummy-t2a", "dummy-a2t"};
+        static const char *const builtin[] = {"builtin-type", "builtin-tesseract", "builtin-espeak",
+                                              "builtin-sphinx"};
+        int use_builtin = !strcmp(c->cfg->default_network, "builtin");
+        for (size_t i = 0; use_builtin && i < ARRAY_LEN(builtin); i++) {
+            const struct model_info *m = catalog_find(builtin[i]);
+            char why[256];
+            use_builtin = m && coord_model_available(c, m, why, sizeof why);
+            if (!use_builtin)
+                log_info("default network: %s is not available (%s); using dummy models",
+                         builtin[i], m ? why : "not in this build");
+        }
+        const char *const *defaults = use_builtin ? builtin : dummy;
         int64_t id;
-        int rc =
-            coord_network_create(c, "Default loop (dummy models)", defaults, ARRAY_LEN(defaults),
-                                 c->cfg->lockout_s, NULL, &id, err, errlen);
+        int rc = coord_network_create(c,
+                                      use_builtin ? "Default loop (offline builtin models)"
+                                                  : "Default loop (dummy models)",
+                                      defaults, 4, c->cfg->lockout_s, NULL, &id, err, errlen);
         free(list);
         if (rc < 0)
             return rc;
