@@ -38,7 +38,7 @@ else
 Q := @
 endif
 
-PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto
+PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto libcurl
 PKG_CTL := libcurl jansson
 # libgpiod is optional: 1.6 (bookworm) and 2.x (trixie) both build; without it the display has
 # the keyboard and fake buttons only. input_gpiod.c sees PANIC_GPIOD_MAJOR.
@@ -54,7 +54,7 @@ COMMON_SRC := $(wildcard src/common/*.c)
 COORD_SRC := $(filter-out src/coordinator/main.c,$(wildcard src/coordinator/*.c))
 # Pure modules: built without any library's cflags, so a stray library #include fails the build.
 COORD_PURE := catalog catalog_builtin catalog_replicate catalog_openai catalog_gemini network runner \
-              config token deck ratelimit terminal
+              config token deck ratelimit terminal openai_config nsfw
 CTL_SRC := $(wildcard src/ctl/*.c)
 DISPLAY_SRC := $(filter-out src/display/main.c,$(wildcard src/display/*.c))
 BUTTON_SRC := $(wildcard src/button/*.c)
@@ -99,6 +99,10 @@ $(B)/libcommon.a: $(COMMON_OBJ)
 	$(Q)ar rcs $@ $^
 $(B)/libcoord.a: $(COORD_OBJ)
 	$(Q)ar rcs $@ $^
+# Fake platform servers for the tests; before libcoord.a on the link line, which they use.
+FAKE_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard tests/fake_*.c))
+$(B)/libfakes.a: $(FAKE_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(B)/libdisplay.a: $(DISPLAY_OBJ)
 	$(Q)ar rcs $@ $^
 
@@ -114,7 +118,7 @@ $(B)/panic-display: $(B)/src/display/main.o $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_DISPLAY)) -lm -lpthread
 
-$(B)/tests/%: $(B)/tests/%.o $(B)/tests/support.o $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
+$(B)/tests/%: $(B)/tests/%.o $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm -lpthread
 

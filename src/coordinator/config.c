@@ -99,6 +99,7 @@ void config_init(struct panicd_config *cfg)
     cfg->listen = xstrdup("0.0.0.0:8080");
     cfg->state_dir = xstrdup("/var/lib/panic");
     cfg->lockout_s = 30;
+    openai_config_init(&cfg->openai);
     cfg->media_quota_mb = 4096;
     snprintf(cfg->default_network, sizeof cfg->default_network, "builtin");
     cfg->media_check_s = 600;
@@ -131,6 +132,7 @@ void config_free(struct panicd_config *cfg)
     }
     for (size_t i = 0; i < cfg->nprices; i++)
         free(cfg->prices[i].model);
+    openai_config_free(&cfg->openai);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -450,6 +452,9 @@ int config_set(struct panicd_config *cfg, const char *key, const char *value, ch
         return set_dummy(cfg, name, field, value, err, errlen);
     if (split_key(key, "display.", name, sizeof name, &field) == 0)
         return set_display(cfg, name, field, value, err, errlen);
+    int rc = openai_config_set(&cfg->openai, key, value, err, errlen);
+    if (rc <= 0)
+        return rc;
     snprintf(err, errlen, "unknown setting '%s'", key);
     return -EINVAL;
 }

@@ -3,6 +3,8 @@
 #ifndef PANIC_CONFIG_H
 #define PANIC_CONFIG_H
 
+#include "openai_config.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +50,7 @@ struct config_key {
 };
 
 struct panicd_config {
+    struct openai_config openai; /* OpenAI-compatible servers and their models */
     struct config_key keys[CONFIG_MAX_KEYS];
     size_t nkeys;
     struct {
@@ -59,7 +62,7 @@ struct panicd_config {
     int64_t media_quota_mb;     /* the media archive's disk budget */
     char default_network[16];   /* "builtin" (when every builtin model can run) or "dummy" */
     int64_t media_check_s;      /* how often the quota is checked */
-    char *listen; /* "host:port"; port 0 picks a free one */
+    char *listen;               /* "host:port"; port 0 picks a free one */
     char *state_dir;
     char *admin_token; /* NULL: read or generate STATE_DIR/admin.token */
     struct {

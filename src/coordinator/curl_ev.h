@@ -13,28 +13,28 @@ struct curl_ev;
 
 /* One request. Strings and buffers are copied by curl_ev_start; the struct may be on the stack. */
 struct http_call {
-    const char *method;              /* "GET", "POST", ... */
+    const char *method; /* "GET", "POST", ... */
     const char *url;
-    const char *const *headers;      /* NULL-terminated "Name: value" list, or NULL */
-    const char *body;                /* request body (POST/PUT), or NULL */
+    const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
+    const char *body;           /* request body (POST/PUT), or NULL */
     size_t body_len;
     /* multipart/form-data instead of body when form_fields or form_file is set */
-    const char *const *form_fields;  /* NULL-terminated name, value, name, value, ... */
-    const char *form_file_field;     /* e.g. "file" */
+    const char *const *form_fields; /* NULL-terminated name, value, name, value, ... */
+    const char *form_file_field;    /* e.g. "file" */
     const void *form_file;
     size_t form_file_len;
-    const char *form_file_name;      /* e.g. "audio.wav" */
-    const char *form_file_type;      /* e.g. "audio/wav" */
-    long timeout_ms;                 /* whole transfer; 0: 60 s */
-    long connect_timeout_ms;         /* 0: 10 s */
-    size_t max_body;                 /* larger answers fail; 0: 64 MiB */
+    const char *form_file_name; /* e.g. "audio.wav" */
+    const char *form_file_type; /* e.g. "audio/wav" */
+    long timeout_ms;            /* whole transfer; 0: 60 s */
+    long connect_timeout_ms;    /* 0: 10 s */
+    size_t max_body;            /* larger answers fail; 0: 64 MiB */
 };
 
 struct http_result {
-    long status;              /* HTTP status, 0 if none arrived */
-    int curl_code;            /* CURLcode, 0 on transport success */
-    const char *error;        /* human text for a transport failure, NULL otherwise */
-    const char *body;         /* NUL-terminated for convenience (may contain NULs: use len) */
+    long status;       /* HTTP status, 0 if none arrived */
+    int curl_code;     /* CURLcode, 0 on transport success */
+    const char *error; /* human text for a transport failure, NULL otherwise */
+    const char *body;  /* NUL-terminated for convenience (may contain NULs: use len) */
     size_t len;
     const char *content_type; /* or NULL */
     const char *retry_after;  /* the Retry-After header's value, or NULL */

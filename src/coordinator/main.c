@@ -9,6 +9,9 @@
 #include "common/util.h"
 #include "config.h"
 #include "coord.h"
+#include "curl_ev.h"
+#include "openai.h"
+#include "platforms.h"
 #include "deck.h"
 #include "http.h"
 #include "media.h"
@@ -248,6 +251,22 @@ int main(int argc, char **argv)
     if (getenv("PANIC_LOG") && log_level_parse(getenv("PANIC_LOG")) > 0)
         cfg.log_level = log_level_parse(getenv("PANIC_LOG"));
     log_set_level((enum log_level)cfg.log_level);
+    /* Models on the LAN's OpenAI-compatible servers join the catalogue before anything runs. */
+    struct model_info rows[OPENAI_CONFIG_MAX_MODELS];
+    int nrows = openai_config_models(&cfg.openai, rows, ARRAY_LEN(rows), err, sizeof err);
+    if (nrows < 0) {
+        fprintf(stderr, "<3>%s: %s\n", config_path, err);
+        config_free(&cfg);
+        return EX_CONFIG;
+    }
+    for (int i = 0; i < nrows; i++) {
+        if (catalog_register(&rows[i]) < 0) {
+            fprintf(stderr, "<3>%s: model.%s: the id is already taken or there are too many\n",
+                    config_path, rows[i].id);
+            config_free(&cfg);
+            return EX_CONFIG;
+        }
+    }
     signal(SIGPIPE, SIG_IGN);
     struct deck *deck = load_deck(&cfg, err, sizeof err);
     if (!deck) {
@@ -261,6 +280,7 @@ int main(int argc, char **argv)
     struct media_store *media = NULL;
     struct store *store = NULL;
     struct coord *coord = NULL;
+    struct curl_ev *curl = NULL;
     struct api *api = NULL;
     struct http_server *srv = NULL;
     char *token = NULL, *visitor_secret = NULL, *db_path = NULL;
@@ -294,6 +314,13 @@ int main(int argc, char **argv)
     }
     seed_displays(store, &cfg);
     coord = coord_new(ev, store, media, &cfg);
+    curl = curl_ev_new(ev);
+    if (!curl) {
+        log_err("cannot start the HTTP client (libcurl)");
+        goto out;
+    }
+    coord_platform_env(coord)->curl = curl;
+    platforms_register(coord, &cfg);
     api = api_new(ev, coord, store, media, &cfg, token, visitor_secret, deck);
     coord_set_sink(coord, api_on_event, api);
     if (coord_start(coord, err, sizeof err) < 0) {
@@ -352,6 +379,8 @@ out:
     http_server_free(srv);
     api_free(api);
     coord_free(coord);
+    curl_ev_free(curl);
+    catalog_reset_registered();
     store_close(store);
     media_close(media);
     ev_free(ev);

@@ -1,0 +1,22 @@
+/* platforms.c: the list of platforms (see platforms.h). Each constructor takes the shared env
+ * (loop, HTTP client, media store, config, done callback, key lookup); the coordinator frees
+ * them. Depends on the platform headers only. */
+#include "platforms.h"
+#include "common/log.h"
+#include "gemini.h"
+#include "openai.h"
+#include "platform.h"
+#include "replicate.h"
+
+void platforms_register(struct coord *c, const struct panicd_config *cfg)
+{
+    const struct platform_env *env = coord_platform_env(c);
+    coord_add_platform(c, "openai", openai_platform_new(env));
+    coord_add_platform(c, "replicate", replicate_platform_new(env));
+    coord_add_platform(c, "gemini", gemini_platform_new(env));
+    for (size_t i = 0; i < cfg->openai.nservers; i++) {
+        const char *name = cfg->openai.servers[i].name;
+        if (coord_add_platform(c, name, openai_platform_new_server(env, name)) < 0)
+            log_warn("cannot add the OpenAI-compatible server %s", name);
+    }
+}
