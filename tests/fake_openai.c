@@ -29,6 +29,7 @@ struct fake_openai {
     pthread_mutex_t mu;
     char *key;
     char *retry_after;
+    int delay_ms; /* every API answer waits this long (a model's thinking time) */
     enum fake_fault script[FAKE_SCRIPT_MAX];
     size_t nscript;
     struct fake_request *reqs;
@@ -404,7 +405,13 @@ static enum MHD_Result api_route(struct fake_openai *f, struct MHD_Connection *m
     pthread_mutex_lock(&f->mu);
     char *key = f->key ? xstrdup(f->key) : NULL;
     char *retry_after = f->retry_after ? xstrdup(f->retry_after) : NULL;
+    int delay_ms = f->delay_ms;
     pthread_mutex_unlock(&f->mu);
+    if (delay_ms > 0) {
+        /* One thread per connection: a slow answer holds up no other request. */
+        struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     enum MHD_Result ret;
     json_t *j = NULL;
     if (key) {
@@ -660,5 +667,12 @@ void fake_openai_reset(struct fake_openai *f)
         fake_request_free(&f->reqs[i]);
     f->nreqs = 0;
     f->nscript = 0;
+    pthread_mutex_unlock(&f->mu);
+}
+
+void fake_openai_set_delay_ms(struct fake_openai *f, int ms)
+{
+    pthread_mutex_lock(&f->mu);
+    f->delay_ms = ms;
     pthread_mutex_unlock(&f->mu);
 }

@@ -58,6 +58,8 @@ const char *fake_openai_base(const struct fake_openai *f);
 /* Require "Authorization: Bearer key" on /v1 (NULL: accept anything). Copied. */
 void fake_openai_set_key(struct fake_openai *f, const char *key);
 /* The Retry-After value sent with FAKE_RATE_LIMIT (NULL: none). Copied. */
+/* Every API answer waits ms first (0: none). */
+void fake_openai_set_delay_ms(struct fake_openai *f, int ms);
 void fake_openai_set_retry_after(struct fake_openai *f, const char *value);
 /* Answer the next n /v1 requests with fault (appended to what is already scripted). */
 void fake_openai_script(struct fake_openai *f, enum fake_fault fault, int n);
