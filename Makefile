@@ -50,11 +50,24 @@ PKG_TEST := libcurl jansson sqlite3 $(PKG_DISPLAY)
 pkgcflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
 
+# The builtin platform's offline engines: each optional, each detected here.
+HAVE_ESPEAK := $(shell pkg-config --exists espeak-ng 2>/dev/null && echo 1)
+HAVE_SPHINX := $(shell pkg-config --exists pocketsphinx sphinxbase 2>/dev/null && echo 1)
+HAVE_TESSERACT := $(shell pkg-config --exists tesseract lept 2>/dev/null && echo 1)
+HAVE_FREETYPE := $(shell pkg-config --exists freetype2 2>/dev/null && echo 1)
+HAVE_FLITE := $(shell test -f /usr/include/flite/flite.h && echo 1)
+PKG_BUILTIN := $(if $(HAVE_ESPEAK),espeak-ng) $(if $(HAVE_SPHINX),pocketsphinx sphinxbase) \
+               $(if $(HAVE_TESSERACT),tesseract lept) $(if $(HAVE_FREETYPE),freetype2)
+LIBS_BUILTIN := $(call pkglibs,$(PKG_BUILTIN)) \
+                $(if $(HAVE_FLITE),-lflite_cmu_us_slt -lflite_usenglish -lflite_cmulex -lflite) \
+                -lpthread
+
 COMMON_SRC := $(wildcard src/common/*.c)
 COORD_SRC := $(filter-out src/coordinator/main.c,$(wildcard src/coordinator/*.c))
 # Pure modules: built without any library's cflags, so a stray library #include fails the build.
 COORD_PURE := catalog catalog_builtin catalog_replicate catalog_openai catalog_gemini network runner \
-              config token deck ratelimit terminal openai_config nsfw
+              config token deck ratelimit terminal openai_config nsfw builtin_wav builtin_parrot \
+              builtin_describe
 CTL_SRC := $(wildcard src/ctl/*.c)
 DISPLAY_SRC := $(filter-out src/display/main.c,$(wildcard src/display/*.c))
 BUTTON_SRC := $(wildcard src/button/*.c)
@@ -85,6 +98,15 @@ $(B)/%.o: %.c
 
 $(B)/src/coordinator/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_PANICD))
 $(addprefix $(B)/src/coordinator/,$(COORD_PURE:=.o)): PKGCFLAGS =
+$(B)/src/coordinator/builtin_speech.o: PKGCFLAGS = \
+	$(if $(HAVE_ESPEAK),$(call pkgcflags,espeak-ng) -DPANIC_HAVE_ESPEAK=1) \
+	$(if $(HAVE_FLITE),-DPANIC_HAVE_FLITE=1)
+$(B)/src/coordinator/builtin_sphinx.o: PKGCFLAGS = \
+	$(if $(HAVE_SPHINX),$(call pkgcflags,pocketsphinx sphinxbase) -DPANIC_HAVE_SPHINX=1)
+$(B)/src/coordinator/builtin_ocr.o: PKGCFLAGS = \
+	$(if $(HAVE_TESSERACT),$(call pkgcflags,tesseract lept) -DPANIC_HAVE_TESSERACT=1)
+$(B)/src/coordinator/builtin_type.o: PKGCFLAGS = $(call pkgcflags,libpng) \
+	$(if $(HAVE_FREETYPE),$(call pkgcflags,freetype2) -DPANIC_HAVE_FREETYPE=1)
 $(B)/src/ctl/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_CTL))
 $(B)/src/display/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_DISPLAY)) \
 	$(if $(GPIOD_VERSION),-DPANIC_HAVE_GPIOD=1,)
@@ -108,7 +130,7 @@ $(B)/libdisplay.a: $(DISPLAY_OBJ)
 
 $(B)/panicd: $(B)/src/coordinator/main.o $(B)/libcoord.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_PANICD)) -lm
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_PANICD)) $(LIBS_BUILTIN) -lm
 
 $(B)/panicctl: $(CTL_OBJ) $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
@@ -120,11 +142,11 @@ $(B)/panic-display: $(B)/src/display/main.o $(B)/libdisplay.a $(B)/libcommon.a
 
 $(B)/tests/%: $(B)/tests/%.o $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm -lpthread
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
 
 $(B)/bench/%: $(B)/bench/%.o $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) -lm -lpthread
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
 
 deps:
 	@scripts/deps.sh

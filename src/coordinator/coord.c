@@ -160,6 +160,8 @@ int coord_model_available(struct coord *c, const struct model_info *m, char *why
         snprintf(why, len, "the %s platform is not part of this build", m->platform);
         return 0;
     }
+    if (p->ops->model_available)
+        return p->ops->model_available(p->self, m, why, len);
     return p->ops->available ? p->ops->available(p->self, why, len) : 1;
 }
 
@@ -808,8 +810,9 @@ int coord_start(struct coord *c, char *err, size_t errlen)
         /* A new installation runs with no configuration: the offline builtin models when this
          * build has them all (a real AI loop with no internet), else the dummy models. */
         static const char *const dummy[] = {"dummy-t2i", "dummy-i2t", "dummy-t2a", "dummy-a2t"};
-        static const char *const builtin[] = {"builtin-type", "builtin-tesseract", "builtin-espeak",
-                                              "builtin-sphinx"};
+        /* The parrot keeps the spoken hop from settling on one phrase forever. */
+        static const char *const builtin[] = {"builtin-parrot", "builtin-type", "builtin-tesseract",
+                                              "builtin-espeak", "builtin-sphinx"};
         int use_builtin = !strcmp(c->cfg->default_network, "builtin");
         for (size_t i = 0; use_builtin && i < ARRAY_LEN(builtin); i++) {
             const struct model_info *m = catalog_find(builtin[i]);
@@ -824,7 +827,8 @@ int coord_start(struct coord *c, char *err, size_t errlen)
         int rc = coord_network_create(c,
                                       use_builtin ? "Default loop (offline builtin models)"
                                                   : "Default loop (dummy models)",
-                                      defaults, 4, c->cfg->lockout_s, NULL, &id, err, errlen);
+                                      defaults, use_builtin ? ARRAY_LEN(builtin) : ARRAY_LEN(dummy),
+                                      c->cfg->lockout_s, NULL, &id, err, errlen);
         free(list);
         if (rc < 0)
             return rc;

@@ -8,6 +8,7 @@
 #include "common/notify.h"
 #include "common/util.h"
 #include "config.h"
+#include "builtin.h"
 #include "coord.h"
 #include "curl_ev.h"
 #include "openai.h"
@@ -202,6 +203,9 @@ static void seed_displays(struct store *store, const struct panicd_config *cfg)
 
 int main(int argc, char **argv)
 {
+    /* Tesseract's OpenMP reads OMP_THREAD_LIMIT when it loads, before main: set it and re-exec
+     * once (a no-op when the environment already has it). */
+    builtin_reexec_with_env(argv);
     struct panicd_config cfg;
     config_init(&cfg);
     const char *config_path = NULL, *state_dir = NULL, *listen = NULL;

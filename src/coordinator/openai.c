@@ -948,6 +948,7 @@ static void openai_free(void *self)
 static const struct platform_ops openai_ops = {
     .name = "openai",
     .available = openai_available,
+    .model_available = openai_model_available,
     .invoke = openai_invoke,
     .cancel = openai_cancel,
     .free = openai_free,

@@ -49,6 +49,8 @@ struct platform_ops {
     const char *name;
     /* 1 if calls can be made (keys present, models loaded), else 0 with the reason in why. */
     int (*available)(void *self, char *why, size_t whylen);
+    /* Optional, per model: 1 if this model can be called now, else 0 and why. */
+    int (*model_available)(void *self, const struct model_info *m, char *why, size_t whylen);
     /* 0, or a negative errno if the call could not even be started (then done is not called). */
     int (*invoke)(void *self, const struct platform_call *call);
     void (*cancel)(void *self, int64_t inv_id);

@@ -3,6 +3,7 @@
  * them. Depends on the platform headers only. */
 #include "platforms.h"
 #include "common/log.h"
+#include "builtin.h"
 #include "gemini.h"
 #include "openai.h"
 #include "platform.h"
@@ -11,6 +12,10 @@
 void platforms_register(struct coord *c, const struct panicd_config *cfg)
 {
     const struct platform_env *env = coord_platform_env(c);
+    /* The offline engines load once, now, so the first visitor does not wait for them. */
+    struct platform builtin = builtin_platform_new(env);
+    builtin_platform_prewarm(builtin.self);
+    coord_add_platform(c, "builtin", builtin);
     coord_add_platform(c, "openai", openai_platform_new(env));
     coord_add_platform(c, "replicate", replicate_platform_new(env));
     coord_add_platform(c, "gemini", gemini_platform_new(env));
