@@ -27,6 +27,9 @@ CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -MMD -MP $(WARN)
 ifeq ($(SAN),1)
 OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDSAN := -fsanitize=address,undefined
+else ifeq ($(SAN),thread)
+OPT := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+LDSAN := -fsanitize=thread
 else
 OPT ?= -O2 -g
 LDSAN :=
