@@ -3,6 +3,7 @@
  * catalogue, a per-call price gives a burn rate, and the hourly budget cap stops the run with
  * the reason on its status. */
 #define _GNU_SOURCE
+#include "fake_openai.h"
 #include "support.h"
 #include "test.h"
 
@@ -253,12 +254,76 @@ TEST(media_quota_frees_the_oldest_runs)
     daemon_cleanup(&d);
 }
 
+/* A LAN server's model through panicd's runner: a 500 is retried and the loop goes on; a
+ * no-credit answer fails the run with words a person understands. */
+TEST(remote_faults_through_the_runner)
+{
+    struct fake_openai *f = fake_openai_start();
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    char extra[600];
+    snprintf(extra, sizeof extra,
+             "openai_server.lan.base_url %s\nmodel.lan-chat.server lan\n"
+             "model.lan-chat.model m\nmodel.lan-chat.input text\nmodel.lan-chat.output text\n"
+             "retry_base_ms 50\n",
+             fake_openai_base(f));
+    struct daemon d;
+    if (daemon_start(&d, extra) < 0) {
+        CHECK(!"panicd started");
+        daemon_cleanup(&d);
+        fake_openai_stop(f);
+        return;
+    }
+    long st;
+    json_t *j = api_json(&d, "POST", "/api/v1/networks", d.token,
+                         "{\"name\":\"lan\",\"models\":[\"lan-chat\"],\"lockout_seconds\":0,"
+                         "\"schedule\":[{\"delay_s\":0.05}]}",
+                         &st);
+    long long net = json_int_of(j, "id", 0);
+    json_decref(j);
+    char runs[96], status[96];
+    snprintf(runs, sizeof runs, "/api/v1/networks/%lld/runs", net);
+    snprintf(status, sizeof status, "/api/v1/networks/%lld/status", net);
+    /* One server error: the runner retries and the run carries on past it. */
+    fake_openai_script(f, FAKE_SERVER_ERROR, 1);
+    CHECK_EQ_INT(api_status(&d, "POST", runs, d.token, "{\"prompt\":\"hello\"}"), 201);
+    long long seq = 0;
+    for (int i = 0; i < 100 && seq < 3; i++) {
+        j = api_json(&d, "GET", status, NULL, NULL, &st);
+        seq = json_int_of(j, "seq", 0);
+        json_decref(j);
+        support_sleep_ms(50);
+    }
+    CHECK(seq >= 3);
+    /* No credit left: not retried; the run fails and says why. */
+    fake_openai_script(f, FAKE_QUOTA, 10);
+    const char *state = "";
+    char err[256] = "";
+    for (int i = 0; i < 100; i++) {
+        j = api_json(&d, "GET", status, NULL, NULL, &st);
+        state = json_str_of(j, "state");
+        int failed = state && !strcmp(state, "failed");
+        if (failed && json_str_of(j, "error"))
+            snprintf(err, sizeof err, "%s", json_str_of(j, "error"));
+        json_decref(j);
+        if (failed)
+            break;
+        support_sleep_ms(50);
+    }
+    CHECK(strstr(err, "credit") != NULL);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+    fake_openai_stop(f);
+}
+
 int main(void)
 {
     RUN(keys_are_write_only);
     RUN(catalogue_says_what_can_run);
     RUN(budget_cap_stops_the_run);
     RUN(media_quota_frees_the_oldest_runs);
+    RUN(remote_faults_through_the_runner);
     support_done();
     TEST_END("it_platforms");
 }
