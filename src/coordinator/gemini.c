@@ -336,11 +336,7 @@ static void gemini_free(void *self)
 static int gemini_available(void *self, char *why, size_t whylen)
 {
     struct gemini *g = self;
-    const char *key = g->env.key ? g->env.key(g->env.owner, "gemini") : NULL;
-    if (key && *key)
-        return 1;
-    snprintf(why, whylen, "no Gemini API key is set");
-    return 0;
+    return platform_has_key(&g->env, "gemini", "Gemini", why, whylen);
 }
 
 static const struct platform_ops gemini_ops = {

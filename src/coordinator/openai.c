@@ -872,11 +872,7 @@ static int openai_available(void *self, char *why, size_t whylen)
     struct openai *o = self;
     if (o->server[0])
         return 1; /* a LAN server may need no key; its models say so when called */
-    const char *key = o->env.key ? o->env.key(o->env.owner, "openai") : NULL;
-    if (key && *key)
-        return 1;
-    snprintf(why, whylen, "no OpenAI API key is set");
-    return 0;
+    return platform_has_key(&o->env, "openai", "OpenAI", why, whylen);
 }
 
 int openai_model_available(void *self, const struct model_info *m, char *why, size_t whylen)

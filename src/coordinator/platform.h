@@ -63,4 +63,8 @@ struct platform {
     void *self;
 };
 
+/* For available(): 1 if env holds a key for platform, else 0 and "no <label> API key is set". */
+int platform_has_key(const struct platform_env *env, const char *platform, const char *label,
+                     char *why, size_t whylen);
+
 #endif

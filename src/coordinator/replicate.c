@@ -1430,11 +1430,7 @@ static void replicate_free(void *self)
 static int replicate_available(void *self, char *why, size_t whylen)
 {
     struct replicate *r = self;
-    const char *key = r->env.key ? r->env.key(r->env.owner, "replicate") : NULL;
-    if (key && *key)
-        return 1;
-    snprintf(why, whylen, "no Replicate API key is set");
-    return 0;
+    return platform_has_key(&r->env, "replicate", "Replicate", why, whylen);
 }
 
 static const struct platform_ops replicate_ops = {
