@@ -652,7 +652,14 @@ int builtin_reexec_with_env(char **argv)
         return 0;
     if (setenv("OMP_THREAD_LIMIT", "1", 1) < 0)
         return -errno;
-    execv("/proc/self/exe", argv);
+    /* Exec the binary by its real path, not /proc/self/exe, so the process keeps its name
+     * ("panicd" in ps, pgrep and the journal). */
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0)
+        return -errno;
+    path[n] = '\0';
+    execv(path, argv);
     return -errno;
 }
 

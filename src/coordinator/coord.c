@@ -920,3 +920,30 @@ const struct panicd_config *coord_config(const struct coord *c)
 {
     return c->cfg;
 }
+
+struct platform *coord_platform(struct coord *c, const char *name)
+{
+    return platform_named(c, name);
+}
+
+int coord_uses_platform(struct coord *c, const char *platform)
+{
+    struct store_network *list = NULL;
+    size_t n = 0;
+    int used = 0;
+    if (store_network_list(c->store, &list, &n) < 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *models = json_loads(list[i].models_json, 0, NULL), *v;
+        size_t k;
+        json_array_foreach(models, k, v)
+        {
+            const struct model_info *m = catalog_find(json_string_value(v));
+            used |= m && !strcmp(m->platform, platform);
+        }
+        json_decref(models);
+        store_network_clear(&list[i]);
+    }
+    free(list);
+    return used;
+}

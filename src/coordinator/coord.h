@@ -61,6 +61,10 @@ struct platform_env *coord_platform_env(struct coord *c);
 int coord_add_platform(struct coord *c, const char *name, struct platform p);
 /* 1 if the model's platform is built in and can be called now, else 0 and why. */
 int coord_model_available(struct coord *c, const struct model_info *m, char *why, size_t len);
+/* The registered platform called name, or NULL. Borrowed, lives with c. */
+struct platform *coord_platform(struct coord *c, const char *name);
+/* 1 if any network has a model on that platform. */
+int coord_uses_platform(struct coord *c, const char *platform);
 /* Set (secret) or remove (NULL) a platform's API key; stored, never returned. */
 int coord_set_key(struct coord *c, const char *platform, const char *secret);
 /* 1 if a key for the platform is found anywhere (store, credentials, config). */

@@ -331,6 +331,7 @@ int main(int argc, char **argv)
         log_err("cannot start the runners: %s", err);
         goto out;
     }
+    platforms_prewarm(coord);
     srv = http_server_new(ev, cfg.listen, MAX_BODY, api_handle, api, err, sizeof err);
     if (!srv) {
         log_err("%s", err);

@@ -12,10 +12,7 @@
 void platforms_register(struct coord *c, const struct panicd_config *cfg)
 {
     const struct platform_env *env = coord_platform_env(c);
-    /* The offline engines load once, now, so the first visitor does not wait for them. */
-    struct platform builtin = builtin_platform_new(env);
-    builtin_platform_prewarm(builtin.self);
-    coord_add_platform(c, "builtin", builtin);
+    coord_add_platform(c, "builtin", builtin_platform_new(env));
     coord_add_platform(c, "openai", openai_platform_new(env));
     coord_add_platform(c, "replicate", replicate_platform_new(env));
     coord_add_platform(c, "gemini", gemini_platform_new(env));
@@ -24,4 +21,14 @@ void platforms_register(struct coord *c, const struct panicd_config *cfg)
         if (coord_add_platform(c, name, openai_platform_new_server(env, name)) < 0)
             log_warn("cannot add the OpenAI-compatible server %s", name);
     }
+}
+
+void platforms_prewarm(struct coord *c)
+{
+    /* The offline engines (pocketsphinx alone is ~100 MB) load now, on the worker thread, only
+     * when a network uses them, so the first visitor does not wait and a dummy-only or cloud-only
+     * installation does not carry them. */
+    struct platform *builtin = coord_platform(c, "builtin");
+    if (builtin && coord_uses_platform(c, "builtin"))
+        builtin_platform_prewarm(builtin->self);
 }

@@ -10,5 +10,7 @@
  * configured OpenAI-compatible server, replicate, gemini. Uses coord_platform_env(c), whose curl
  * must be set first. */
 void platforms_register(struct coord *c, const struct panicd_config *cfg);
+/* Load what the networks will need (call after coord_start). */
+void platforms_prewarm(struct coord *c);
 
 #endif
