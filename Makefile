@@ -147,7 +147,7 @@ $(B)/tests/%: $(B)/tests/%.o $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
 
-$(B)/bench/%: $(B)/bench/%.o $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
+$(B)/bench/%: $(B)/bench/%.o $(B)/bench/util.o $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
 

@@ -24,6 +24,7 @@
  * read from fonts/. */
 #define _GNU_SOURCE
 #include "../tests/support.h"
+#include "util.h"
 #include "common/util.h"
 #include "display/app.h"
 #include "display/layout.h"
@@ -79,71 +80,11 @@
 
 static char root[1024];
 static char build[512];
-static int failures;
 static volatile pid_t live_pid; /* a child to kill if the bench is interrupted */
 
 /* ---- small helpers ---- */
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_display: FAIL: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    failures++;
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void note(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_display: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Nearest-rank percentile of v[0..n) (sorts v). */
-static double percentile(double *v, size_t n, double p)
-{
-    if (n == 0)
-        return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
-    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return v[rank - 1];
-}
-
-static double max_of(const double *v, size_t n)
-{
-    double m = n ? v[0] : NAN;
-    for (size_t i = 1; i < n; i++)
-        if (v[i] > m)
-            m = v[i];
-    return m;
-}
 
 /* "p50 / p99 / max" of v (sorted in place) into buf. */
 static const char *spread(double *v, size_t n, char *buf, size_t len)
@@ -154,36 +95,6 @@ static const char *spread(double *v, size_t n, char *buf, size_t len)
 }
 
 /* ---- the table ---- */
-
-#define MAX_ROWS 64
-static char rows[MAX_ROWS][2][160];
-static int nrows;
-
-static void row(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void row(const char *name, const char *fmt, ...)
-{
-    if (nrows == MAX_ROWS)
-        return;
-    snprintf(rows[nrows][0], sizeof rows[nrows][0], "%s", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rows[nrows][1], sizeof rows[nrows][1], fmt, ap);
-    va_end(ap);
-    nrows++;
-}
-
-static void print_table(void)
-{
-    int w = 9;
-    for (int i = 0; i < nrows; i++)
-        if ((int)strlen(rows[i][0]) > w)
-            w = (int)strlen(rows[i][0]);
-    printf("\n%-*s  %s\n", w, "benchmark", "value");
-    for (int i = 0; i < nrows; i++)
-        printf("%-*s  %s\n", w, rows[i][0], rows[i][1]);
-    fflush(stdout);
-}
 
 /* ---- processes ---- */
 
@@ -1355,6 +1266,7 @@ out:
 
 int main(int argc, char **argv)
 {
+    bench_name = "bench_display";
     if (argc == 3 && !strcmp(argv[1], "--callgrind-one"))
         return callgrind_one(argv[2]);
     if (argc > 1) {
@@ -1417,7 +1329,7 @@ int main(int argc, char **argv)
     curl_global_cleanup();
     SDL_Quit();
     remove_tree(root);
-    if (failures)
-        fprintf(stderr, "bench_display: %d functional failure(s)\n", failures);
-    return failures ? 1 : 0;
+    if (bench_failures())
+        fprintf(stderr, "bench_display: %d functional failure(s)\n", bench_failures());
+    return bench_failures() ? 1 : 0;
 }

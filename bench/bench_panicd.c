@@ -15,6 +15,8 @@
  * temporary state dirs go, default $TMPDIR or /tmp: put it on the SD card to measure that).
  * Nothing here depends on tests/support.c. */
 #define _GNU_SOURCE
+#include "util.h"
+
 #include <curl/curl.h>
 #include <jansson.h>
 
@@ -52,43 +54,10 @@ static char root[1024]; /* short, so root + a file name always fits a PATH_MAX b
 static char panicd_path[PATH_MAX];
 static char notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static int notify_fd = -1;
-static int failures;
 static int nconf;
 static volatile pid_t live_pid; /* killed by the signal handler if the bench is interrupted */
 
 /* ---- small helpers ---- */
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_panicd: FAIL: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    failures++;
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void note(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_panicd: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static void sleep_ms(double ms)
 {
@@ -99,34 +68,7 @@ static void sleep_ms(double ms)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Nearest-rank percentile of v[0..n) (sorts v). */
-static double percentile(double *v, size_t n, double p)
-{
-    if (n == 0)
-        return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
-    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return v[rank - 1];
-}
-
-static double max_of(const double *v, size_t n)
-{
-    double m = n ? v[0] : NAN;
-    for (size_t i = 1; i < n; i++)
-        if (v[i] > m)
-            m = v[i];
-    return m;
-}
 
 /* Whole file as a NUL-terminated string (NULL if unreadable); trailing newlines trimmed. */
 static char *slurp(const char *path)
@@ -625,36 +567,6 @@ static double health_rtt(const struct daemon *d, int n)
 
 /* ---- the table ---- */
 
-#define MAX_ROWS 64
-static char rows[MAX_ROWS][2][160];
-static int nrows;
-
-static void row(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void row(const char *name, const char *fmt, ...)
-{
-    if (nrows == MAX_ROWS)
-        return;
-    snprintf(rows[nrows][0], sizeof rows[nrows][0], "%s", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rows[nrows][1], sizeof rows[nrows][1], fmt, ap);
-    va_end(ap);
-    nrows++;
-}
-
-static void print_table(void)
-{
-    int w = 9;
-    for (int i = 0; i < nrows; i++)
-        if ((int)strlen(rows[i][0]) > w)
-            w = (int)strlen(rows[i][0]);
-    printf("\n%-*s  %s\n", w, "benchmark", "value");
-    for (int i = 0; i < nrows; i++)
-        printf("%-*s  %s\n", w, rows[i][0], rows[i][1]);
-    fflush(stdout);
-}
-
 /* ---- 1 and 4: start to READY, idle RSS ---- */
 
 static void bench_start(void)
@@ -1124,6 +1036,7 @@ out:
 
 int main(void)
 {
+    bench_name = "bench_panicd";
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *build = getenv("PANIC_BUILD");
     snprintf(panicd_path, sizeof panicd_path, "%s/panicd", build && *build ? build : "build");
@@ -1171,7 +1084,7 @@ int main(void)
         close(notify_fd);
     curl_global_cleanup();
     rm_tree(root);
-    if (failures)
-        fprintf(stderr, "bench_panicd: %d functional failure(s)\n", failures);
-    return failures ? 1 : 0;
+    if (bench_failures())
+        fprintf(stderr, "bench_panicd: %d functional failure(s)\n", bench_failures());
+    return bench_failures() ? 1 : 0;
 }
