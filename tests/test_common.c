@@ -143,6 +143,9 @@ TEST(secrets_and_numbers)
     CHECK(!secret_equal("0123456789abcdef", "0123456789abcdeg"));
     CHECK(!secret_equal("0123456789abcde", "0123456789abcdef"));
     CHECK(!secret_equal("", ""));
+    CHECK_EQ_INT(url_base_len("http://h:1/v1//"), strlen("http://h:1/v1"));
+    CHECK_EQ_INT(url_base_len("http://h"), 8);
+    CHECK_EQ_INT(url_base_len("/"), 0);
     int64_t v;
     CHECK_EQ_INT(parse_int64("42", 0, 100, &v), 0);
     CHECK_EQ_INT(v, 42);

@@ -69,6 +69,14 @@ char *xasprintf(const char *fmt, ...)
     return p;
 }
 
+size_t url_base_len(const char *url)
+{
+    size_t n = strlen(url);
+    while (n && url[n - 1] == '/')
+        n--;
+    return n;
+}
+
 int secret_equal(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

@@ -17,6 +17,10 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Length of a base URL without its trailing slashes ("http://h/v1/" -> that of "http://h/v1"),
+ * so an endpoint path can be appended. */
+size_t url_base_len(const char *url);
+
 /* printf into a new owned string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -353,10 +353,7 @@ struct platform gemini_platform_new_tuned(const struct platform_env *env,
     struct gemini *g = xcalloc(1, sizeof *g);
     g->env = *env;
     g->t = *t;
-    size_t n = strlen(t->base_url);
-    while (n && t->base_url[n - 1] == '/')
-        n--;
-    g->base = xstrndup(t->base_url, n);
+    g->base = xstrndup(t->base_url, url_base_len(t->base_url));
     g->t.base_url = g->base;
     return (struct platform){&gemini_ops, g};
 }

@@ -578,10 +578,7 @@ static void send_request(struct oa_call *k)
         return;
     }
     const char *base = base_url(m);
-    size_t bl = strlen(base);
-    while (bl && base[bl - 1] == '/')
-        bl--;
-    char *url = xasprintf("%.*s%s", (int)bl, base, endpoint_of(k->shape));
+    char *url = xasprintf("%.*s%s", (int)url_base_len(base), base, endpoint_of(k->shape));
     const char *key = key_for(o, m);
     char *auth = key ? xasprintf("Authorization: Bearer %s", key) : NULL;
     const char *headers[3] = {NULL, NULL, NULL};

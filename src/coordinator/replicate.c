@@ -1447,10 +1447,7 @@ struct platform replicate_platform_new_tuned(const struct platform_env *env,
     struct replicate *r = xcalloc(1, sizeof *r);
     r->env = *env;
     r->t = *t;
-    size_t n = strlen(t->base_url);
-    while (n && t->base_url[n - 1] == '/')
-        n--;
-    r->base = xstrndup(t->base_url, n);
+    r->base = xstrndup(t->base_url, url_base_len(t->base_url));
     r->t.base_url = r->base;
     r->origin = origin_of(r->base);
     if (r->t.poll_ms <= 0)

@@ -675,10 +675,7 @@ struct sync *sync_new(const struct sync_options *opt, struct app *app, struct me
     struct sync *s = xcalloc(1, sizeof *s);
     s->app = app;
     s->cache = cache;
-    s->base = xstrdup(opt->coordinator);
-    size_t n = strlen(s->base);
-    while (n && s->base[n - 1] == '/')
-        s->base[--n] = '\0';
+    s->base = xstrndup(opt->coordinator, url_base_len(opt->coordinator));
     s->token = opt->token ? xstrdup(opt->token) : NULL;
     s->state_dir = opt->state_dir ? xstrdup(opt->state_dir) : NULL;
     s->multi = curl_multi_init();
