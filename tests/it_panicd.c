@@ -302,11 +302,7 @@ static int count_backups(const char *dir)
 TEST(create_network)
 {
     struct daemon d;
-    if (daemon_start(&d, NULL) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, NULL);
     long st;
     json_t *j = api_json(&d, "POST", "/api/v1/networks", d.token,
                          "{\"name\":\"loop one\",\"models\":[\"dummy-t2i\",\"dummy-i2t\"],"
@@ -465,11 +461,7 @@ static void check_media(const struct daemon *d, const char *url_path, const char
 TEST(run_over_sse)
 {
     struct daemon d;
-    if (daemon_start(&d, NULL) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, NULL);
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.02);
     CHECK(net > 0);
     struct sse_client *c = open_events(&d, net, NULL);
@@ -566,11 +558,7 @@ TEST(run_over_sse)
 TEST(lockout)
 {
     struct daemon d;
-    if (daemon_start(&d, NULL) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, NULL);
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 2, 0.02);
     struct sse_client *c = open_events(&d, net, NULL);
     CHECK(c && wait_registered(c));
@@ -658,11 +646,7 @@ TEST(lockout)
 TEST(stop_run_test)
 {
     struct daemon d;
-    if (daemon_start(&d, "dummy_latency_ms 100") < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "dummy_latency_ms 100");
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.05);
     struct sse_client *c = open_events(&d, net, NULL);
     CHECK(c && wait_registered(c));
@@ -749,11 +733,7 @@ TEST(stop_run_test)
 TEST(kill9_resume)
 {
     struct daemon d;
-    if (daemon_start(&d, "dummy_latency_ms 20") < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "dummy_latency_ms 20");
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 30, 0.05);
     struct sse_client *c = open_events(&d, net, NULL);
     CHECK(c && wait_registered(c));
@@ -897,11 +877,7 @@ TEST(kill9_resume)
 TEST(last_event_id_replay)
 {
     struct daemon d;
-    if (daemon_start(&d, NULL) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, NULL);
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.02);
     struct sse_client *whole = open_events(&d, net, NULL);
     CHECK(whole && wait_registered(whole));
@@ -999,11 +975,7 @@ TEST(last_event_id_replay)
 TEST(auth)
 {
     struct daemon d;
-    if (daemon_start(&d, "device.tv1.token " DEVICE_TOKEN) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "device.tv1.token " DEVICE_TOKEN);
     long long net = create_net(&d, "guarded", "[\"dummy-t2t\"]", 30, 0.5);
     CHECK(net > 0);
     char p_net[96], p_runs[96], p_stop[96];
@@ -1123,11 +1095,7 @@ static long post_raw(const struct daemon *d, const char *path, const char *body,
 TEST(bad_input)
 {
     struct daemon d;
-    if (daemon_start(&d, NULL) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, NULL);
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.5);
     char p_runs[96];
     snprintf(p_runs, sizeof p_runs, "/api/v1/networks/%lld/runs", net);
@@ -1269,11 +1237,7 @@ TEST(bad_input)
 TEST(displays)
 {
     struct daemon d;
-    if (daemon_start(&d, NULL) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, NULL);
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.5);
     CHECK(net > 0);
     long st;
@@ -1369,11 +1333,7 @@ TEST(displays)
 TEST(backup)
 {
     struct daemon d;
-    if (daemon_start(&d, NULL) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, NULL);
     long long a = create_net(&d, "backup-alpha", "[\"dummy-t2t\"]", 0, 0.02);
     long long b = create_net(&d, "backup-beta", "[\"dummy-t2i\",\"dummy-i2t\"]", 0, 0.02);
     CHECK(a > 0 && b > 0);
@@ -1439,11 +1399,7 @@ TEST(backup)
 TEST(graceful_stop)
 {
     struct daemon d;
-    if (daemon_start(&d, "dummy_latency_ms 50") < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "dummy_latency_ms 50");
     long long net = create_net(&d, "t", "[\"dummy-t2i\",\"dummy-i2t\"]", 0, 0.02);
     struct sse_client *c = open_events(&d, net, NULL);
     CHECK(c && wait_registered(c));
@@ -1526,11 +1482,7 @@ TEST(bad_config)
 TEST(patch_applies_to_next_run)
 {
     struct daemon d;
-    if (daemon_start(&d, NULL) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, NULL);
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.02);
     long long run_a = start_run(&d, net, "before the change");
     CHECK(run_a > 0);
@@ -1566,11 +1518,7 @@ TEST(patch_applies_to_next_run)
 TEST(replay_after_prune)
 {
     struct daemon d;
-    if (daemon_start(&d, "events_keep 100") < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "events_keep 100");
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.0);
     struct sse_client *c = open_events(&d, net, NULL);
     CHECK(c && wait_registered(c));

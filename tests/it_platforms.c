@@ -46,11 +46,7 @@ static int key_set(const struct daemon *d, const char *platform)
 TEST(keys_are_write_only)
 {
     struct daemon d;
-    if (daemon_start(&d, "device.tv1.token tv1-device-token-0123456789\n") < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "device.tv1.token tv1-device-token-0123456789\n");
     CHECK_EQ_INT(key_set(&d, "openai"), 0);
     const char *body = "{\"key\":\"" SECRET "\"}";
     CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/platforms/openai/key", NULL, body), 401);
@@ -104,11 +100,7 @@ TEST(keys_are_write_only)
 TEST(catalogue_says_what_can_run)
 {
     struct daemon d;
-    if (daemon_start(&d, NULL) < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, NULL);
     long st;
     json_t *j = api_json(&d, "GET", "/api/v1/models", NULL, NULL, &st);
     json_t *m;
@@ -132,11 +124,7 @@ TEST(catalogue_says_what_can_run)
 TEST(budget_cap_stops_the_run)
 {
     struct daemon d;
-    if (daemon_start(&d, "price.dummy-t2t 1.25\nbudget_usd_per_hour 5\n") < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "price.dummy-t2t 1.25\nbudget_usd_per_hour 5\n");
     long st;
     json_t *j = api_json(&d, "POST", "/api/v1/networks", d.token,
                          "{\"name\":\"paid\",\"models\":[\"dummy-t2t\"],\"lockout_seconds\":0,"
@@ -206,11 +194,7 @@ static long media_status(const struct daemon *d, const char *name)
 TEST(media_quota_frees_the_oldest_runs)
 {
     struct daemon d;
-    if (daemon_start(&d, "media_quota_mb 1\nmedia_quota_check_seconds 1\n") < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "media_quota_mb 1\nmedia_quota_check_seconds 1\n");
     long st;
     json_t *j = api_json(&d, "POST", "/api/v1/networks", d.token,
                          "{\"name\":\"loud\",\"models\":[\"dummy-t2a\",\"dummy-a2t\"],"

@@ -38,6 +38,15 @@ const char *daemon_binary(char *buf, size_t len);
  * DIR/panicd.log and wait up to 10 s until DIR/panicd.url exists and /api/v1/health answers 200.
  * Fills url and token (DIR/admin.token). 0, or -1 with the reason printed. */
 int daemon_start(struct daemon *d, const char *extra_config);
+/* In a TEST (tests/test.h): start panicd, or record the failure and leave the test. */
+#define DAEMON_START_OR_FAIL(d, extra)                                                             \
+    do {                                                                                           \
+        if (daemon_start((d), (extra)) < 0) {                                                      \
+            CHECK(!"panicd started");                                                              \
+            daemon_cleanup(d);                                                                     \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
 /* Start panicd again on the same state dir and config (after a stop or kill -9). */
 int daemon_restart(struct daemon *d);
 /* SIGKILL and reap. */
