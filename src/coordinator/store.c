@@ -88,6 +88,8 @@ static const char *const migrations[] = {
     " run INTEGER);",
     /* 3: the media quota: runs whose pictures and sounds were deleted to free the disk. */
     "ALTER TABLE runs ADD COLUMN media_evicted INTEGER NOT NULL DEFAULT 0;",
+    /* 4: the burn rate in every status answer sums an hour of one network's invocations. */
+    "CREATE INDEX invocations_finished ON invocations(network_id, finished_at);",
 };
 
 enum stmt_id {
