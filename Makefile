@@ -65,23 +65,22 @@ LIBS_BUILTIN := $(call pkglibs,$(PKG_BUILTIN)) \
                 $(if $(HAVE_FLITE),-lflite_cmu_us_slt -lflite_usenglish -lflite_cmulex -lflite) \
                 -lpthread
 
-COMMON_SRC := $(wildcard src/common/*.c)
-COORD_SRC := $(filter-out src/coordinator/main.c,$(wildcard src/coordinator/*.c))
-# Pure modules: built without any library's cflags, so a stray library #include fails the build.
-COORD_PURE := catalog catalog_builtin catalog_replicate catalog_openai catalog_gemini network runner \
-              config token deck ratelimit terminal openai_config nsfw builtin_wav builtin_parrot \
-              builtin_describe
-CTL_SRC := $(wildcard src/ctl/*.c)
-DISPLAY_SRC := $(filter-out src/display/main.c,$(wildcard src/display/*.c))
-BUTTON_SRC := $(wildcard src/button/*.c)
+# Sources by folder: every .c below a program's folder is part of it (see each folder's README).
+srcs = $(shell find $(1) -name '*.c' 2>/dev/null | sort)
+COMMON_SRC := $(call srcs,src/common)
+COORD_SRC := $(filter-out src/coordinator/main.c,$(call srcs,src/coordinator))
+CTL_SRC := $(call srcs,src/ctl)
+DISPLAY_SRC := $(filter-out src/display/main.c,$(call srcs,src/display))
+BUTTON_SRC := $(call srcs,src/button)
 ifeq ($(GPIOD_VERSION),)
 BUTTON_SRC := $(filter-out src/button/input_gpiod.c,$(BUTTON_SRC))
 endif
-# Pure display modules: no SDL, curl or JSON.
-DISPLAY_PURE := app layout ring
-UNIT_TESTS := $(basename $(notdir $(wildcard tests/test_*.c)))
-SCRIPT_TESTS := $(wildcard tests/check_*.sh)
-IT_TESTS := $(basename $(notdir $(wildcard tests/it_*.c)))
+# Pure by folder: every core/ (and src/common) is built without any library's cflags, and
+# tests/checks/check_layers.sh fails on a library header included anywhere but its owner.
+PURE_SRC := $(filter %/core/%,$(COORD_SRC) $(DISPLAY_SRC) $(BUTTON_SRC)) $(COMMON_SRC)
+UNIT_TESTS := $(basename $(wildcard tests/unit/test_*.c))
+IT_TESTS := $(basename $(wildcard tests/it/it_*.c))
+SCRIPT_TESTS := $(wildcard tests/checks/check_*.sh)
 BENCHES := $(basename $(notdir $(wildcard bench/bench_*.c)))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
@@ -89,8 +88,10 @@ COORD_OBJ := $(COORD_SRC:%.c=$(B)/%.o)
 CTL_OBJ := $(CTL_SRC:%.c=$(B)/%.o)
 DISPLAY_OBJ := $(DISPLAY_SRC:%.c=$(B)/%.o) $(BUTTON_SRC:%.c=$(B)/%.o)
 
-.PHONY: all test test-build run bench install deps format format-check check clean
+.PHONY: all test test-build run bench install deps deps-test format format-check check clean
 .DEFAULT_GOAL := all
+# Keep the test and benchmark objects that chained rules would delete.
+.SECONDARY:
 
 all: $(B)/panicd $(B)/panicctl $(B)/panic-display
 
@@ -99,37 +100,37 @@ $(B)/%.o: %.c
 	@$(if $(Q),echo "  CC $<")
 	$(Q)$(CC) $(CFLAGS_BASE) $(OPT) $(EXTRA_CFLAGS) -Isrc $(PKGCFLAGS) -c $< -o $@
 
+PB := $(B)/src/coordinator/platforms/builtin
 $(B)/src/coordinator/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_PANICD))
-$(addprefix $(B)/src/coordinator/,$(COORD_PURE:=.o)): PKGCFLAGS =
-$(B)/src/coordinator/builtin_speech.o: PKGCFLAGS = \
+$(PB)/builtin_speech.o: PKGCFLAGS = \
 	$(if $(HAVE_ESPEAK),$(call pkgcflags,espeak-ng) -DPANIC_HAVE_ESPEAK=1) \
 	$(if $(HAVE_FLITE),-DPANIC_HAVE_FLITE=1)
-$(B)/src/coordinator/builtin_sphinx.o: PKGCFLAGS = \
+$(PB)/builtin_sphinx.o: PKGCFLAGS = \
 	$(if $(HAVE_SPHINX),$(call pkgcflags,pocketsphinx sphinxbase) -DPANIC_HAVE_SPHINX=1)
-$(B)/src/coordinator/builtin_ocr.o: PKGCFLAGS = \
+$(PB)/builtin_ocr.o: PKGCFLAGS = \
 	$(if $(HAVE_TESSERACT),$(call pkgcflags,tesseract lept) -DPANIC_HAVE_TESSERACT=1)
-$(B)/src/coordinator/builtin_type.o: PKGCFLAGS = $(call pkgcflags,libpng) \
+$(PB)/builtin_type.o: PKGCFLAGS = $(call pkgcflags,libpng) \
 	$(if $(HAVE_FREETYPE),$(call pkgcflags,freetype2) -DPANIC_HAVE_FREETYPE=1)
 $(B)/src/ctl/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_CTL))
 $(B)/src/display/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_DISPLAY)) \
 	$(if $(GPIOD_VERSION),-DPANIC_HAVE_GPIOD=1,)
-$(addprefix $(B)/src/display/,$(DISPLAY_PURE:=.o)): PKGCFLAGS =
-# The button core and its fake backend are pure; only the gpiod backend sees libgpiod.
+# Button backends need no library; only the gpiod backend sees libgpiod.
 $(B)/src/button/%.o: PKGCFLAGS =
 $(B)/src/button/input_gpiod.o: PKGCFLAGS = $(call pkgcflags,libgpiod) -DPANIC_GPIOD_MAJOR=$(GPIOD_MAJOR)
-$(B)/tests/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
-$(B)/bench/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
+$(PURE_SRC:%.c=$(B)/%.o): PKGCFLAGS =
+$(B)/tests/%.o: PKGCFLAGS = -Itests $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
+$(B)/bench/%.o: PKGCFLAGS = -Itests $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 
 $(B)/libcommon.a: $(COMMON_OBJ)
-	$(Q)ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(B)/libcoord.a: $(COORD_OBJ)
-	$(Q)ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 # Fake platform servers for the tests; before libcoord.a on the link line, which they use.
-FAKE_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard tests/fake_*.c))
+FAKE_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard tests/fakes/*.c))
 $(B)/libfakes.a: $(FAKE_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(B)/libdisplay.a: $(DISPLAY_OBJ)
-	$(Q)ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(B)/panicd: $(B)/src/coordinator/main.o $(B)/libcoord.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
@@ -143,11 +144,12 @@ $(B)/panic-display: $(B)/src/display/main.o $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_DISPLAY)) -lm -lpthread
 
-$(B)/tests/%: $(B)/tests/%.o $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
+TEST_LIBS := $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
+$(B)/tests/%: $(B)/tests/%.o $(TEST_LIBS)
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
 
-$(B)/bench/%: $(B)/bench/%.o $(B)/bench/util.o $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
+$(B)/bench/%: $(B)/bench/%.o $(B)/bench/util.o $(TEST_LIBS)
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
 
@@ -157,10 +159,10 @@ deps:
 # The test build lives in build/test with sanitizers; leak detection stays on.
 test: deps
 	@$(MAKE) --no-print-directory B=build/test SAN=1 test-build
-	@PANIC_BUILD=build/test tests/run.sh $(addprefix build/test/tests/,$(UNIT_TESTS) $(IT_TESTS)) \
+	@PANIC_BUILD=build/test tests/run.sh $(addprefix build/test/,$(UNIT_TESTS) $(IT_TESTS)) \
 		$(SCRIPT_TESTS)
 
-test-build: $(B)/panicd $(B)/panicctl $(B)/panic-display $(addprefix $(B)/tests/,$(UNIT_TESTS) $(IT_TESTS))
+test-build: $(B)/panicd $(B)/panicctl $(B)/panic-display $(addprefix $(B)/,$(UNIT_TESTS) $(IT_TESTS))
 
 check: format-check test
 

@@ -18,10 +18,10 @@
 #include "common/buf.h"
 #include "common/ev.h"
 #include "common/util.h"
-#include "coordinator/builtin.h"
-#include "coordinator/catalog.h"
-#include "coordinator/dummy_media.h"
-#include "coordinator/media.h"
+#include "coordinator/platforms/builtin/builtin.h"
+#include "coordinator/core/catalog.h"
+#include "coordinator/platforms/dummy/dummy_media.h"
+#include "coordinator/store/media.h"
 
 #include <dirent.h>
 #include <math.h>

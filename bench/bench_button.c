@@ -4,10 +4,10 @@
  * from the release edge (a short press ends on release) to the end of the first frame whose
  * slot 0 holds the new run's genesis. Prints a table; never fails on time. */
 #define _GNU_SOURCE
-#include "../tests/support.h"
+#include "support.h"
 #include "common/util.h"
-#include "display/app.h"
-#include "display/layout.h"
+#include "display/core/app.h"
+#include "display/core/layout.h"
 #include "display/mediacache.h"
 #include "display/panel.h"
 #include "display/render_sdl.h"

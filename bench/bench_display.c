@@ -23,11 +23,11 @@
  * frame of each resolution is saved there as PNG). Run it from the repository root: the font is
  * read from fonts/. */
 #define _GNU_SOURCE
-#include "../tests/support.h"
+#include "support.h"
 #include "util.h"
 #include "common/util.h"
-#include "display/app.h"
-#include "display/layout.h"
+#include "display/core/app.h"
+#include "display/core/layout.h"
 #include "display/mediacache.h"
 #include "display/render_sdl.h"
 #include "display/spectrum.h"

@@ -4,8 +4,8 @@
  * ten networks would share one call at a time (~5 calls/s in all); run side by side they make
  * ~50/s. Prints a table; never fails on time. */
 #define _GNU_SOURCE
-#include "../tests/fake_openai.h"
-#include "../tests/support.h"
+#include "fakes/fake_openai.h"
+#include "support.h"
 #include "common/util.h"
 
 #include <stdio.h>

@@ -159,8 +159,8 @@ long long sse_seq(const struct sse_msg *ev);
 const char *sse_state(const struct sse_msg *ev);
 
 /* ---- an offscreen panic-display under test ---- */
-#include "display/app.h"
-#include "display/drawlist.h"
+#include "display/core/app.h"
+#include "display/core/drawlist.h"
 #include <SDL.h>
 
 struct display {

@@ -2,8 +2,8 @@
  * leaves a flag so the LF that may start the next one is not taken for an empty line (which would
  * dispatch an event too early). Pure C and libc: no curl, no jansson, no I/O. */
 #include "sse.h"
-#include "common/buf.h"
-#include "common/util.h"
+#include "buf.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdlib.h>

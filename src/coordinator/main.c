@@ -2,23 +2,23 @@
  * and config, the state dir, the admin token and visitor secret, the prompt deck, the store,
  * media archive, coordinator core, HTTP API, signals (handlers only write to a self-pipe), and
  * systemd readiness and watchdog. */
-#include "api.h"
+#include "coordinator/api/api.h"
 #include "common/ev.h"
 #include "common/log.h"
 #include "common/notify.h"
 #include "common/util.h"
-#include "config.h"
-#include "builtin.h"
-#include "coord.h"
-#include "curl_ev.h"
-#include "openai.h"
-#include "platforms.h"
-#include "deck.h"
-#include "http.h"
-#include "media.h"
-#include "store.h"
-#include "token.h"
-#include "views.h"
+#include "coordinator/core/config.h"
+#include "coordinator/platforms/builtin/builtin.h"
+#include "coordinator/coord/coord.h"
+#include "coordinator/platforms/curl_ev.h"
+#include "coordinator/platforms/openai/openai.h"
+#include "coordinator/platforms/registry.h"
+#include "coordinator/core/deck.h"
+#include "coordinator/api/http.h"
+#include "coordinator/store/media.h"
+#include "coordinator/store/store.h"
+#include "coordinator/core/token.h"
+#include "coordinator/api/views.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* cmd.c: panicctl's request-and-print commands (all but tail). Each builds its path and body,
- * makes one call through api.c (two for status) and prints either the server's JSON (--json) or
+ * makes one call through request.c (two for status) and prints either the server's JSON (--json) or
  * short human lines. Nothing here talks to curl directly except backup's streaming sink. */
-#include "api.h"
+#include "request.h"
 #include "common/util.h"
 
 #include <errno.h>

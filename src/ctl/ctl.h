@@ -4,7 +4,7 @@
 #ifndef PANIC_CTL_CTL_H
 #define PANIC_CTL_CTL_H
 
-#include "http.h"
+#include "http_client.h"
 
 #include <signal.h>
 

@@ -1,7 +1,7 @@
 /* main.c: panicctl, the command-line client of panicd's HTTP API. This file only wires things
  * together: it parses the options, finds the coordinator's URL and the token (option, then
  * environment, then the files panicd leaves in its state directory), runs one command and turns
- * its result into the exit status. The commands live in cmd.c and tail.c, HTTP in http.c. */
+ * its result into the exit status. The commands live in cmd.c and tail.c, HTTP in http_client.c. */
 #include "ctl.h"
 #include "common/util.h"
 

@@ -3,7 +3,7 @@
  * so each line is printed and flushed as soon as its event is complete, wherever the TCP segments
  * happened to split it. There is no overall timeout; a coordinator that says nothing (not even
  * its 15 s heartbeat) for a minute is taken for gone. */
-#include "api.h"
+#include "request.h"
 #include "common/sse.h"
 #include "common/util.h"
 

@@ -5,7 +5,7 @@
  * (CI, a silent Pi) audio_tick feeds the tap at real-time pace instead. */
 #include "audio.h"
 #include "common/util.h"
-#include "ring.h"
+#include "display/core/ring.h"
 
 #include <SDL.h>
 #include <stdio.h>

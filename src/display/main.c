@@ -3,18 +3,18 @@
  * pipeline (disk cache -> decoder thread -> textures), audio and the spectrum, layout into a draw
  * list, rendering (to a texture when rotated), presenting, screenshots, and systemd readiness
  * (READY=1 after the first presented frame, WATCHDOG=1 only after successful presents). */
-#include "app.h"
+#include "display/core/app.h"
 #include "audio.h"
 #include "common/conf.h"
 #include "common/log.h"
 #include "common/notify.h"
 #include "common/util.h"
 #include "decoder.h"
-#include "layout.h"
+#include "display/core/layout.h"
 #include "mediacache.h"
 #include "panel.h"
 #include "render_sdl.h"
-#include "ring.h"
+#include "display/core/ring.h"
 #include "spectrum.h"
 #include "sync.h"
 

@@ -4,7 +4,7 @@
  * the coordinator's answer replaces the message. The LED is steady when a run can start,
  * blinks during a lockout and is off while the coordinator is away. */
 #include "panel.h"
-#include "button/button.h"
+#include "button/core/button.h"
 #include "button/input.h"
 #include "common/util.h"
 

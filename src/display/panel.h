@@ -5,7 +5,7 @@
 #ifndef PANIC_PANEL_H
 #define PANIC_PANEL_H
 
-#include "app.h"
+#include "display/core/app.h"
 #include "sync.h"
 
 #include <stddef.h>

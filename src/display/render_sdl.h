@@ -3,7 +3,7 @@
 #ifndef PANIC_RENDER_SDL_H
 #define PANIC_RENDER_SDL_H
 
-#include "drawlist.h"
+#include "display/core/drawlist.h"
 
 #include <SDL.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
  * This is the only file that includes kissfft. It must not depend on SDL, the audio device or
  * the clock: samples and dt come in as arguments. All memory is allocated in spectrum_new;
  * spectrum_process runs per frame and never allocates. */
-#include "display/spectrum.h"
+#include "spectrum.h"
 
 #include "common/util.h"
 

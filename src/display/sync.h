@@ -5,7 +5,7 @@
 #ifndef PANIC_SYNC_H
 #define PANIC_SYNC_H
 
-#include "app.h"
+#include "display/core/app.h"
 #include "mediacache.h"
 
 #include <stdint.h>

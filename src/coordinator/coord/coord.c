@@ -1,0 +1,949 @@
+/* coord.c: the coordinator core (see coord.h).
+ *
+ * Layout: `struct net` is one network's runner plus its timers; the runner_ops at the bottom turn
+ * the runner's decisions into store writes, platform calls and events. Every entry from outside
+ * (HTTP, a platform answer, a timer) is bracketed by txn_begin/txn_end, so one step of the loop
+ * is one sqlite transaction (one fsync with synchronous=FULL) and the events it wrote are handed
+ * to the sink only after COMMIT: a display never sees an event that a power cut could undo.
+ * Depends on the store, media, platforms and jansson (for event payloads); not on HTTP. */
+#define _DEFAULT_SOURCE /* explicit_bzero */
+#include "coord.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "coordinator/platforms/dummy/dummy.h"
+#include "coordinator/platforms/platform.h"
+#include "coordinator/store/store.h"
+#include "coordinator/api/views.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct net {
+    struct coord *c;
+    int64_t id;
+    struct runner *r;
+    uint64_t timer; /* ev timer of the runner's single timer */
+    uint64_t timer_gen;
+    uint64_t lockout_timer; /* emits a status event when the lockout ends */
+};
+
+struct pending_event {
+    int64_t id;
+    int64_t network;
+    char type[24];
+    char *data;
+};
+
+struct failure {
+    struct coord *c;
+    struct platform_call call;
+    char msg[PANIC_ERR_LEN];
+};
+
+struct coord {
+    struct ev *ev;
+    struct store *store;
+    struct media_store *media;
+    const struct panicd_config *cfg;
+    struct platform_env env;
+    struct {
+        char name[32];
+        struct platform p;
+    } platforms[COORD_MAX_PLATFORMS];
+    size_t nplatforms;
+    char keybuf[1024]; /* the last key handed to a platform (see coord_key) */
+    char last_error[512];
+    struct net **nets;
+    size_t nnets;
+    coord_sink_fn sink;
+    void *sink_user;
+    int depth;
+    struct pending_event *pending;
+    size_t npending, cappending;
+    int64_t appended;
+};
+
+static const struct runner_ops net_ops;
+static void op_status_changed(void *ctx);
+
+/* ---- platforms and their keys ---- */
+
+static struct platform *platform_named(struct coord *c, const char *name)
+{
+    for (size_t i = 0; i < c->nplatforms; i++)
+        if (!strcmp(c->platforms[i].name, name))
+            return &c->platforms[i].p;
+    return NULL;
+}
+
+int coord_add_platform(struct coord *c, const char *name, struct platform p)
+{
+    if (!p.ops || c->nplatforms == COORD_MAX_PLATFORMS || platform_named(c, name))
+        return -EINVAL;
+    snprintf(c->platforms[c->nplatforms].name, sizeof c->platforms[0].name, "%s", name);
+    c->platforms[c->nplatforms].p = p;
+    c->nplatforms++;
+    return 0;
+}
+
+struct platform_env *coord_platform_env(struct coord *c)
+{
+    return &c->env;
+}
+
+/* First line of a file into buf; 0 or -errno. */
+static int read_secret(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -errno;
+    int ok = fgets(buf, (int)len, f) != NULL;
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return ok && buf[0] ? 0 : -ENODATA;
+}
+
+/* A platform's key: set through the API (the store) first, then a systemd credential
+ * ($CREDENTIALS_DIRECTORY/<platform>, from LoadCredential=), then the config. The result lives in
+ * c->keybuf until the next call; it is never logged. */
+static const char *coord_key(void *owner, const char *platform)
+{
+    struct coord *c = owner;
+    char *stored = NULL;
+    explicit_bzero(c->keybuf, sizeof c->keybuf);
+    if (store_key_get(c->store, platform, &stored) == 0 && stored && stored[0]) {
+        snprintf(c->keybuf, sizeof c->keybuf, "%s", stored);
+        explicit_bzero(stored, strlen(stored));
+        free(stored);
+        return c->keybuf;
+    }
+    free(stored);
+    const char *creds = getenv("CREDENTIALS_DIRECTORY");
+    if (creds && strlen(platform) < 64 && !strchr(platform, '/')) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", creds, platform);
+        if (read_secret(path, c->keybuf, sizeof c->keybuf) == 0)
+            return c->keybuf;
+    }
+    for (size_t i = 0; i < c->cfg->nkeys; i++) {
+        const struct config_key *k = &c->cfg->keys[i];
+        if (strcmp(k->platform, platform) != 0)
+            continue;
+        if (k->value) {
+            snprintf(c->keybuf, sizeof c->keybuf, "%s", k->value);
+            return c->keybuf;
+        }
+        if (k->file && read_secret(k->file, c->keybuf, sizeof c->keybuf) == 0)
+            return c->keybuf;
+    }
+    return NULL;
+}
+
+int coord_set_key(struct coord *c, const char *platform, const char *secret)
+{
+    if (!secret)
+        return store_key_delete(c->store, platform);
+    return store_key_put(c->store, platform, secret, time_wall_ms());
+}
+
+int coord_key_set(struct coord *c, const char *platform)
+{
+    return coord_key(c, platform) != NULL;
+}
+
+int coord_model_available(struct coord *c, const struct model_info *m, char *why, size_t len)
+{
+    struct platform *p = platform_named(c, m->platform);
+    if (!p) {
+        snprintf(why, len, "the %s platform is not part of this build", m->platform);
+        return 0;
+    }
+    if (p->ops->model_available)
+        return p->ops->model_available(p->self, m, why, len);
+    return p->ops->available ? p->ops->available(p->self, why, len) : 1;
+}
+
+/* 0 if every model of the network can be called now, else -EPERM with the reasons. */
+static int network_ready(struct coord *c, const struct store_network *sn, char *err, size_t len)
+{
+    json_t *models = json_loads(sn->models_json, 0, NULL);
+    size_t i;
+    json_t *v;
+    int rc = 0;
+    json_array_foreach(models, i, v)
+    {
+        const struct model_info *m = catalog_find(json_string_value(v));
+        char why[256] = "";
+        if (!m) {
+            snprintf(err, len, "the model %s no longer exists", json_string_value(v));
+            rc = -EPERM;
+            break;
+        }
+        if (!coord_model_available(c, m, why, sizeof why)) {
+            snprintf(err, len, "%s cannot run: %s", m->id, why);
+            rc = -EPERM;
+            break;
+        }
+    }
+    json_decref(models);
+    return rc;
+}
+
+/* ---- transactions and events ---- */
+
+static void txn_begin(struct coord *c)
+{
+    if (c->depth++ == 0 && store_begin(c->store) < 0)
+        log_err("store: BEGIN failed");
+}
+
+static void txn_end(struct coord *c)
+{
+    if (--c->depth > 0)
+        return;
+    int ok = store_commit(c->store) == 0;
+    if (!ok) {
+        log_err("store: COMMIT failed; events of this step are dropped");
+        store_rollback(c->store);
+    }
+    for (size_t i = 0; i < c->npending; i++) {
+        if (ok && c->sink)
+            c->sink(c->sink_user, c->pending[i].id, c->pending[i].network, c->pending[i].type,
+                    c->pending[i].data);
+        free(c->pending[i].data);
+    }
+    c->npending = 0;
+    if (ok && c->appended >= 1000) {
+        c->appended = 0;
+        if (store_event_prune(c->store, c->cfg->events_keep) < 0)
+            log_warn("store: could not prune the event log");
+    }
+}
+
+/* Append an event inside the current transaction; data is consumed. */
+static void emit_json(struct coord *c, int64_t network, const char *type, json_t *data)
+{
+    char *text = view_dump(data);
+    int64_t id = store_event_append(c->store, network, type, text, time_wall_ms());
+    if (id < 0) {
+        log_err("store: could not append event type=%s network=%lld", type, (long long)network);
+        free(text);
+        return;
+    }
+    if (c->npending == c->cappending) {
+        c->cappending = c->cappending ? c->cappending * 2 : 16;
+        c->pending = xrealloc(c->pending, c->cappending * sizeof *c->pending);
+    }
+    struct pending_event *e = &c->pending[c->npending++];
+    e->id = id;
+    e->network = network;
+    snprintf(e->type, sizeof e->type, "%s", type);
+    e->data = text;
+    c->appended++;
+}
+
+int64_t coord_emit(struct coord *c, int64_t network, const char *type, const char *data)
+{
+    json_t *j = json_loads(data, 0, NULL);
+    if (!j)
+        return -EINVAL;
+    txn_begin(c);
+    emit_json(c, network, type, j);
+    int64_t id = c->npending ? c->pending[c->npending - 1].id : -EIO;
+    txn_end(c);
+    return id;
+}
+
+static void emit_invocation(struct coord *c, int64_t inv_id)
+{
+    struct store_invocation inv = {0};
+    if (store_invocation_get(c->store, inv_id, &inv) == 0)
+        emit_json(c, inv.network_id, "invocation", view_invocation(&inv));
+    store_invocation_clear(&inv);
+}
+
+/* ---- networks ---- */
+
+static struct net *find_net(struct coord *c, int64_t id)
+{
+    for (size_t i = 0; i < c->nnets; i++)
+        if (c->nets[i]->id == id)
+            return c->nets[i];
+    return NULL;
+}
+
+/* Parse a stored models array; owned array of borrowed strings from *holder. */
+static const char **models_from_json(const char *text, json_t **holder, size_t *n)
+{
+    *holder = json_loads(text, 0, NULL);
+    *n = json_array_size(*holder);
+    if (!json_is_array(*holder) || *n == 0)
+        return NULL;
+    const char **models = xcalloc(*n, sizeof *models);
+    for (size_t i = 0; i < *n; i++) {
+        models[i] = json_string_value(json_array_get(*holder, i));
+        if (!models[i]) {
+            free(models);
+            return NULL;
+        }
+    }
+    return models;
+}
+
+static int schedule_of(const struct store_network *sn, struct schedule *out)
+{
+    *out = schedule_default();
+    if (!sn->schedule_json)
+        return 0;
+    json_t *j = json_loads(sn->schedule_json, 0, NULL);
+    char err[PANIC_ERR_LEN];
+    int rc = view_parse_schedule(j, out, err, sizeof err);
+    json_decref(j);
+    if (rc < 0)
+        *out = schedule_default();
+    return rc;
+}
+
+static struct runner *make_runner(struct coord *c, struct net *n, const struct store_network *sn)
+{
+    json_t *holder;
+    size_t nmodels;
+    const char **models = models_from_json(sn->models_json, &holder, &nmodels);
+    struct runner *r = NULL;
+    if (models) {
+        struct runner_config rc = {
+            .network_id = sn->id,
+            .models = models,
+            .nmodels = nmodels,
+            .lockout_ms = sn->lockout_s * 1000,
+            .max_attempts = (int)c->cfg->max_attempts,
+            .retry_base_ms = c->cfg->retry_base_ms,
+        };
+        schedule_of(sn, &rc.schedule);
+        r = runner_new(&rc, &net_ops, n);
+    }
+    free(models);
+    json_decref(holder);
+    return r;
+}
+
+static struct net *add_net(struct coord *c, const struct store_network *sn)
+{
+    struct net *n = xcalloc(1, sizeof *n);
+    n->c = c;
+    n->id = sn->id;
+    n->r = make_runner(c, n, sn);
+    if (!n->r) {
+        log_err("network %lld has an unreadable model list; it cannot run", (long long)sn->id);
+        free(n);
+        return NULL;
+    }
+    c->nets = xrealloc(c->nets, (c->nnets + 1) * sizeof *c->nets);
+    c->nets[c->nnets++] = n;
+    return n;
+}
+
+static void free_net(struct coord *c, struct net *n)
+{
+    ev_timer_del(c->ev, n->timer);
+    ev_timer_del(c->ev, n->lockout_timer);
+    runner_free(n->r);
+    free(n);
+}
+
+static void remove_net(struct coord *c, struct net *n)
+{
+    for (size_t i = 0; i < c->nnets; i++) {
+        if (c->nets[i] == n) {
+            c->nets[i] = c->nets[--c->nnets];
+            break;
+        }
+    }
+    free_net(c, n);
+}
+
+int64_t coord_first_network(struct coord *c)
+{
+    int64_t first = 0;
+    for (size_t i = 0; i < c->nnets; i++)
+        if (!first || c->nets[i]->id < first)
+            first = c->nets[i]->id;
+    return first;
+}
+
+static char *models_json(const char *const *models, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(models[i]));
+    return view_dump(a);
+}
+
+int coord_network_create(struct coord *c, const char *name, const char *const *models, size_t n,
+                         int64_t lockout_s, const struct schedule *schedule, int64_t *id, char *err,
+                         size_t errlen)
+{
+    if (network_validate(models, n, err, errlen) < 0)
+        return -EINVAL;
+    if (schedule && schedule_check(schedule, err, errlen) < 0)
+        return -EINVAL;
+    char *mj = models_json(models, n);
+    char *sj = schedule ? view_dump(view_schedule(schedule)) : NULL;
+    int64_t now = time_wall_ms();
+    txn_begin(c);
+    int64_t nid = store_network_insert(c->store, name, mj, lockout_s, sj, now);
+    struct store_network sn = {0};
+    int rc = nid < 0 ? (int)nid : store_network_get(c->store, nid, &sn);
+    if (rc == 0) {
+        emit_json(c, 0, "network", view_network(&sn));
+        if (!add_net(c, &sn))
+            rc = -EIO;
+    }
+    txn_end(c);
+    store_network_clear(&sn);
+    free(mj);
+    free(sj);
+    if (rc < 0) {
+        snprintf(err, errlen, "could not store the network");
+        return rc;
+    }
+    *id = nid;
+    return 0;
+}
+
+int coord_network_update(struct coord *c, int64_t id, const char *name, const char *const *models,
+                         size_t n, int64_t lockout_s, const struct schedule *schedule, char *err,
+                         size_t errlen)
+{
+    struct net *net = find_net(c, id);
+    struct store_network sn = {0};
+    if (!net || store_network_get(c->store, id, &sn) < 0) {
+        snprintf(err, errlen, "no network %lld", (long long)id);
+        return -ENOENT;
+    }
+    int rc = 0;
+    char *mj = NULL, *sj = NULL;
+    if (models && network_validate(models, n, err, errlen) < 0)
+        rc = -EINVAL;
+    else if (schedule && schedule_check(schedule, err, errlen) < 0)
+        rc = -EINVAL;
+    if (rc < 0)
+        goto out;
+    mj = models ? models_json(models, n) : xstrdup(sn.models_json);
+    sj = schedule ? view_dump(view_schedule(schedule))
+                  : (sn.schedule_json ? xstrdup(sn.schedule_json) : NULL);
+    int64_t now = time_wall_ms();
+    txn_begin(c);
+    int models_changed = strcmp(mj, sn.models_json) != 0;
+    if (models_changed)
+        runner_stop(net->r, "the network's models changed", now);
+    rc = store_network_update(c->store, id, name ? name : sn.name, mj,
+                              lockout_s >= 0 ? lockout_s : sn.lockout_s, sj, now);
+    store_network_clear(&sn);
+    if (rc == 0)
+        rc = store_network_get(c->store, id, &sn);
+    if (rc == 0) {
+        emit_json(c, 0, "network", view_network(&sn));
+        if (models_changed) {
+            /* The old run was stopped above; a fresh runner takes the new models. */
+            struct runner *fresh = make_runner(c, net, &sn);
+            if (fresh) {
+                ev_timer_del(c->ev, net->timer);
+                net->timer = 0;
+                runner_free(net->r);
+                net->r = fresh;
+            }
+        } else {
+            struct schedule sched;
+            schedule_of(&sn, &sched);
+            runner_reconfigure(net->r, sn.lockout_s * 1000, &sched);
+        }
+        op_status_changed(net);
+    }
+    txn_end(c);
+out:
+    store_network_clear(&sn);
+    free(mj);
+    free(sj);
+    if (rc < 0 && rc != -EINVAL)
+        snprintf(err, errlen, "could not store the network");
+    return rc;
+}
+
+int coord_network_delete(struct coord *c, int64_t id)
+{
+    struct net *n = find_net(c, id);
+    if (!n)
+        return -ENOENT;
+    int64_t now = time_wall_ms();
+    txn_begin(c);
+    runner_stop(n->r, "the network was deleted", now);
+    int rc = store_network_delete(c->store, id);
+    if (rc == 0) {
+        json_t *j = json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1);
+        emit_json(c, 0, "network", j);
+    }
+    txn_end(c);
+    if (rc == 0)
+        remove_net(c, n);
+    return rc;
+}
+
+/* ---- runs ---- */
+
+int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_t *run,
+                    int64_t *genesis, int64_t *retry_after_ms)
+{
+    struct net *n = find_net(c, network);
+    if (!n)
+        return -ENOENT;
+    struct store_network sn = {0};
+    if (store_network_get(c->store, network, &sn) == 0) {
+        int rc = network_ready(c, &sn, c->last_error, sizeof c->last_error);
+        store_network_clear(&sn);
+        if (rc < 0)
+            return rc;
+    }
+    txn_begin(c);
+    int rc = runner_start(n->r, prompt, time_wall_ms(), run, genesis, retry_after_ms);
+    txn_end(c);
+    return rc;
+}
+
+int coord_run_stop(struct coord *c, int64_t network, const char *reason)
+{
+    struct net *n = find_net(c, network);
+    if (!n)
+        return -ENOENT;
+    txn_begin(c);
+    int rc = runner_stop(n->r, reason, time_wall_ms());
+    txn_end(c);
+    return rc;
+}
+
+int coord_status(struct coord *c, int64_t network, struct runner_status *out)
+{
+    struct net *n = find_net(c, network);
+    if (!n)
+        return -ENOENT;
+    runner_get_status(n->r, time_wall_ms(), out);
+    return 0;
+}
+
+/* ---- platform answers and timers ---- */
+
+static void on_platform_done(void *owner, const struct platform_call *call,
+                             const struct runner_io *output, const char *error, int retryable)
+{
+    struct coord *c = owner;
+    struct net *n = find_net(c, call->network_id);
+    if (!n)
+        return;
+    if (error)
+        log_warn("invocation failed network=%lld invocation=%lld model=%s attempt=%d error=\"%s\"",
+                 (long long)call->network_id, (long long)call->inv_id, call->model->id,
+                 call->attempt + 1, error);
+    txn_begin(c);
+    int64_t now = time_wall_ms();
+    int rc = runner_complete(n->r, call->gen, call->inv_id, output, error, retryable, now);
+    /* The budget cap: over the hour's budget, the run stops with the reason on the status. */
+    double cap = c->cfg->budget_usd_per_hour;
+    double spent = cap > 0 && rc == 0 ? coord_burn_per_hour(c, n->id) : 0;
+    if (cap > 0 && spent >= cap) {
+        char why[160];
+        snprintf(why, sizeof why, "budget cap reached: $%.2f spent in the last hour (cap $%.2f)",
+                 spent, cap);
+        if (runner_stop(n->r, why, now) == 0)
+            log_warn("run stopped network=%lld reason=\"%s\"", (long long)n->id, why);
+    }
+    txn_end(c);
+    if (rc == -ESTALE)
+        log_debug("dropped a stale completion invocation=%lld", (long long)call->inv_id);
+}
+
+static void on_failure_due(struct ev *ev, uint64_t id, void *data)
+{
+    (void)ev;
+    (void)id;
+    struct failure *f = data;
+    on_platform_done(f->c, &f->call, NULL, f->msg, 0);
+    free(f);
+}
+
+static void on_runner_timer(struct ev *ev, uint64_t id, void *data)
+{
+    (void)ev;
+    (void)id;
+    struct net *n = data;
+    n->timer = 0;
+    txn_begin(n->c);
+    runner_timer(n->r, n->timer_gen, time_wall_ms());
+    txn_end(n->c);
+}
+
+static void on_lockout_end(struct ev *ev, uint64_t id, void *data)
+{
+    (void)ev;
+    (void)id;
+    struct net *n = data;
+    n->lockout_timer = 0;
+    struct runner_status st;
+    runner_get_status(n->r, time_wall_ms(), &st);
+    txn_begin(n->c);
+    emit_json(n->c, n->id, "status", view_status(n->id, &st));
+    txn_end(n->c);
+}
+
+/* ---- runner ops ---- */
+
+static int64_t op_run_create(void *ctx, const char *prompt, int64_t now)
+{
+    struct net *n = ctx;
+    return store_run_insert(n->c->store, n->id, prompt, now);
+}
+
+static void op_run_end(void *ctx, int64_t run, const char *state, const char *reason, int64_t now)
+{
+    struct net *n = ctx;
+    if (store_run_end(n->c->store, run, state, reason, now) < 0)
+        log_err("store: could not end run=%lld", (long long)run);
+    log_info("run ended network=%lld run=%lld state=%s reason=\"%s\"", (long long)n->id,
+             (long long)run, state, reason ? reason : "");
+}
+
+static int64_t op_invocation_create(void *ctx, int64_t run, int64_t seq, const char *model,
+                                    const struct runner_io *input, int64_t now)
+{
+    struct net *n = ctx;
+    int64_t id = store_invocation_insert(n->c->store, n->id, run, seq, model, input->type,
+                                         input->value, now);
+    if (id > 0)
+        emit_invocation(n->c, id);
+    return id;
+}
+
+static void op_invoke(void *ctx, uint64_t gen, int64_t inv_id, const char *model,
+                      const struct runner_io *input, int attempt)
+{
+    struct net *n = ctx;
+    struct coord *c = n->c;
+    const struct model_info *m = catalog_find(model);
+    struct platform_call call = {n->id, gen, inv_id, m, *input, attempt};
+    const char *why = NULL;
+    if (!m)
+        why = "this model no longer exists";
+    else if (!platform_named(c, m->platform))
+        why = "this model's platform is not part of this build";
+    else if (platform_named(c, m->platform)
+                 ->ops->invoke(platform_named(c, m->platform)->self, &call) < 0)
+        why = "the platform could not start the call";
+    if (!why)
+        return;
+    /* Answer from the loop, never from inside the runner's own call. */
+    struct failure *f = xcalloc(1, sizeof *f);
+    f->c = c;
+    f->call = call;
+    f->call.input.value = NULL;
+    snprintf(f->msg, sizeof f->msg, "%s: %s", model, why);
+    static const struct model_info unknown = {"unknown", "unknown", "none", MEDIA_TEXT, MEDIA_TEXT,
+                                              "",        "{}",      NULL,   NULL};
+    if (!m)
+        f->call.model = &unknown;
+    ev_timer_in(c->ev, 0, on_failure_due, f);
+}
+
+static void op_cancel(void *ctx, int64_t inv_id)
+{
+    struct net *n = ctx;
+    /* Only the platform that has the call knows it; the others ignore the id. */
+    for (size_t i = 0; i < n->c->nplatforms; i++)
+        n->c->platforms[i].p.ops->cancel(n->c->platforms[i].p.self, inv_id);
+}
+
+static void op_invocation_finish(void *ctx, int64_t inv_id, const struct runner_io *output,
+                                 const char *error, int64_t now)
+{
+    struct net *n = ctx;
+    int rc = store_invocation_finish(n->c->store, inv_id, output ? output->type : MEDIA_TEXT,
+                                     output ? output->value : NULL, error, now);
+    if (rc < 0) {
+        log_err("store: could not finish invocation=%lld", (long long)inv_id);
+        return;
+    }
+    if (output && n->c->cfg->nprices) {
+        struct store_invocation inv = {0};
+        double usd = store_invocation_get(n->c->store, inv_id, &inv) == 0
+                         ? config_price(n->c->cfg, inv.model)
+                         : 0;
+        if (usd > 0)
+            store_invocation_set_cost(n->c->store, inv_id, usd);
+        store_invocation_clear(&inv);
+    }
+    emit_invocation(n->c, inv_id);
+}
+
+static void op_timer_arm(void *ctx, uint64_t gen, int64_t at_ms)
+{
+    struct net *n = ctx;
+    ev_timer_del(n->c->ev, n->timer);
+    n->timer_gen = gen;
+    n->timer = ev_timer_in(n->c->ev, at_ms - time_wall_ms(), on_runner_timer, n);
+}
+
+static void op_timer_cancel(void *ctx)
+{
+    struct net *n = ctx;
+    ev_timer_del(n->c->ev, n->timer);
+    n->timer = 0;
+}
+
+static void op_status_changed(void *ctx)
+{
+    struct net *n = ctx;
+    struct runner_status st;
+    runner_get_status(n->r, time_wall_ms(), &st);
+    emit_json(n->c, n->id, "status", view_status(n->id, &st));
+    ev_timer_del(n->c->ev, n->lockout_timer);
+    n->lockout_timer = 0;
+    if (st.in_lockout)
+        n->lockout_timer = ev_timer_in(n->c->ev, st.lockout_remaining_ms, on_lockout_end, n);
+}
+
+static const struct runner_ops net_ops = {
+    .run_create = op_run_create,
+    .run_end = op_run_end,
+    .invocation_create = op_invocation_create,
+    .invoke = op_invoke,
+    .cancel = op_cancel,
+    .invocation_finish = op_invocation_finish,
+    .timer_arm = op_timer_arm,
+    .timer_cancel = op_timer_cancel,
+    .status_changed = op_status_changed,
+};
+
+/* ---- life cycle ---- */
+
+struct coord *coord_new(struct ev *ev, struct store *store, struct media_store *media,
+                        const struct panicd_config *cfg)
+{
+    struct coord *c = xcalloc(1, sizeof *c);
+    c->ev = ev;
+    c->store = store;
+    c->media = media;
+    c->cfg = cfg;
+    c->env = (struct platform_env){.ev = ev,
+                                   .media = media,
+                                   .cfg = cfg,
+                                   .done = on_platform_done,
+                                   .owner = c,
+                                   .key = coord_key};
+    coord_add_platform(c, "dummy", dummy_platform_new(ev, media, cfg, on_platform_done, c));
+    return c;
+}
+
+void coord_free(struct coord *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nnets; i++)
+        free_net(c, c->nets[i]);
+    free(c->nets);
+    for (size_t i = 0; i < c->nplatforms; i++)
+        c->platforms[i].p.ops->free(c->platforms[i].p.self);
+    explicit_bzero(c->keybuf, sizeof c->keybuf);
+    for (size_t i = 0; i < c->npending; i++)
+        free(c->pending[i].data);
+    free(c->pending);
+    free(c);
+}
+
+void coord_set_sink(struct coord *c, coord_sink_fn fn, void *user)
+{
+    c->sink = fn;
+    c->sink_user = user;
+}
+
+/* Pick up the network's last run if the daemon stopped while it was live. */
+static void resume_net(struct coord *c, struct net *n, int64_t now)
+{
+    struct store_run run = {0};
+    struct store_invocation last = {0};
+    if (store_run_latest(c->store, n->id, &run) < 0 || strcmp(run.state, "running") != 0)
+        goto out;
+    if (store_invocation_last(c->store, run.id, &last) < 0) {
+        store_run_end(c->store, run.id, "failed", "no invocation was recorded", now);
+        goto out;
+    }
+    if (!strcmp(last.state, "failed")) {
+        store_run_end(c->store, run.id, "failed", last.error ? last.error : "failed", now);
+        goto out;
+    }
+    struct runner_resume rs = {
+        .run = run.id,
+        .genesis_at = run.created_at,
+        .last_id = last.id,
+        .last_seq = last.seq,
+        .last_completed = !strcmp(last.state, "completed"),
+        .input = {last.input_type, last.input},
+        .output = {last.output_type, last.output},
+        .last_finished_at = last.finished_at,
+    };
+    log_info("resuming network=%lld run=%lld seq=%lld state=%s", (long long)n->id,
+             (long long)run.id, (long long)last.seq, last.state);
+    runner_resume(n->r, &rs, now);
+out:
+    store_run_clear(&run);
+    store_invocation_clear(&last);
+}
+
+int coord_start(struct coord *c, char *err, size_t errlen)
+{
+    struct store_network *list = NULL;
+    size_t count = 0;
+    if (store_network_list(c->store, &list, &count) < 0) {
+        snprintf(err, errlen, "cannot read the networks from the database");
+        return -EIO;
+    }
+    if (count == 0) {
+        /* A new installation runs with no configuration: the offline builtin models when this
+         * build has them all (a real AI loop with no internet), else the dummy models. */
+        static const char *const dummy[] = {"dummy-t2i", "dummy-i2t", "dummy-t2a", "dummy-a2t"};
+        /* The parrot keeps the spoken hop from settling on one phrase forever. */
+        static const char *const builtin[] = {"builtin-parrot", "builtin-type", "builtin-tesseract",
+                                              "builtin-espeak", "builtin-sphinx"};
+        int use_builtin = !strcmp(c->cfg->default_network, "builtin");
+        for (size_t i = 0; use_builtin && i < ARRAY_LEN(builtin); i++) {
+            const struct model_info *m = catalog_find(builtin[i]);
+            char why[256];
+            use_builtin = m && coord_model_available(c, m, why, sizeof why);
+            if (!use_builtin)
+                log_info("default network: %s is not available (%s); using dummy models",
+                         builtin[i], m ? why : "not in this build");
+        }
+        const char *const *defaults = use_builtin ? builtin : dummy;
+        int64_t id;
+        int rc = coord_network_create(c,
+                                      use_builtin ? "Default loop (offline builtin models)"
+                                                  : "Default loop (dummy models)",
+                                      defaults, use_builtin ? ARRAY_LEN(builtin) : ARRAY_LEN(dummy),
+                                      c->cfg->lockout_s, NULL, &id, err, errlen);
+        free(list);
+        if (rc < 0)
+            return rc;
+        log_info("created the default network id=%lld", (long long)id);
+        return 0;
+    }
+    int64_t now = time_wall_ms();
+    txn_begin(c);
+    for (size_t i = 0; i < count; i++) {
+        struct net *n = add_net(c, &list[i]);
+        if (n)
+            resume_net(c, n, now);
+        store_network_clear(&list[i]);
+    }
+    txn_end(c);
+    free(list);
+    return 0;
+}
+
+const char *coord_last_error(struct coord *c)
+{
+    return c->last_error;
+}
+
+double coord_burn_per_hour(struct coord *c, int64_t network)
+{
+    double sum = 0;
+    store_cost_since(c->store, network, time_wall_ms() - 3600 * 1000, &sum);
+    return sum;
+}
+
+/* ---- the media quota ---- */
+
+struct evict_ctx {
+    struct coord *c;
+    int64_t run;
+    uint64_t freed;
+    size_t files;
+};
+
+static int evict_one(void *user, const char *name)
+{
+    struct evict_ctx *e = user;
+    /* A picture can be shared by runs (same bytes, same name): keep it while another uses it. */
+    if (store_media_shared(e->c->store, name, e->run) != 0)
+        return 0;
+    int64_t size = media_remove(e->c->media, name);
+    if (size > 0) {
+        e->freed += (uint64_t)size;
+        e->files++;
+    }
+    return 0;
+}
+
+int coord_media_quota(struct coord *c, uint64_t quota, uint64_t *freed)
+{
+    uint64_t used;
+    *freed = 0;
+    if (media_usage(c->media, &used, NULL) < 0 || used <= quota)
+        return 0;
+    uint64_t target = quota / 10 * 9; /* some headroom so this does not run every time */
+    int evicted = 0;
+    txn_begin(c);
+    while (used > target) {
+        int64_t runs[32];
+        int n = store_runs_for_eviction(c->store, 32, runs);
+        if (n <= 0)
+            break;
+        for (int i = 0; i < n && used > target; i++) {
+            struct evict_ctx e = {c, runs[i], 0, 0};
+            store_run_media_each(c->store, runs[i], evict_one, &e);
+            store_run_mark_evicted(c->store, runs[i]);
+            used = e.freed < used ? used - e.freed : 0;
+            *freed += e.freed;
+            evicted++;
+            log_info("media quota: freed run=%lld files=%zu bytes=%llu", (long long)runs[i],
+                     e.files, (unsigned long long)e.freed);
+        }
+    }
+    txn_end(c);
+    if (used > target)
+        log_warn("media quota: %llu bytes used, over the %llu quota, and no finished run is left "
+                 "to free",
+                 (unsigned long long)used, (unsigned long long)quota);
+    return evicted;
+}
+
+const struct panicd_config *coord_config(const struct coord *c)
+{
+    return c->cfg;
+}
+
+struct platform *coord_platform(struct coord *c, const char *name)
+{
+    return platform_named(c, name);
+}
+
+int coord_uses_platform(struct coord *c, const char *platform)
+{
+    struct store_network *list = NULL;
+    size_t n = 0;
+    int used = 0;
+    if (store_network_list(c->store, &list, &n) < 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *models = json_loads(list[i].models_json, 0, NULL), *v;
+        size_t k;
+        json_array_foreach(models, k, v)
+        {
+            const struct model_info *m = catalog_find(json_string_value(v));
+            used |= m && !strcmp(m->platform, platform);
+        }
+        json_decref(models);
+        store_network_clear(&list[i]);
+    }
+    free(list);
+    return used;
+}

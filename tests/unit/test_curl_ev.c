@@ -1,0 +1,470 @@
+/* test_curl_ev.c: the HTTP client on the event loop, against the fake server's plain routes on
+ * 127.0.0.1 (tests/fake_openai.c): bodies and multipart uploads arrive intact, timeouts and
+ * stalls give CURLE_OPERATION_TIMEDOUT, cancel never calls back, parallel calls all complete,
+ * max_body is enforced, Retry-After is captured, redirects are followed for GET only, and no
+ * callback ever runs inside curl_ev_start or curl_ev_cancel. */
+#include "common/ev.h"
+#include "common/util.h"
+#include "coordinator/platforms/curl_ev.h"
+#include "fakes/fake_openai.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct fake_openai *fake;
+static int inside_api; /* set while the test is inside curl_ev_start/cancel */
+static int reentrant_calls;
+
+struct rec {
+    int calls;
+    long status;
+    int code;
+    char *body;
+    size_t len;
+    char content_type[128];
+    char retry_after[64];
+    char error[256];
+    long elapsed_ms;
+};
+
+static void rec_free(struct rec *r)
+{
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+static void on_done(void *user, const struct http_result *r)
+{
+    struct rec *out = user;
+    if (inside_api)
+        reentrant_calls++;
+    out->calls++;
+    out->status = r->status;
+    out->code = r->curl_code;
+    free(out->body);
+    out->body = xmalloc(r->len + 1);
+    memcpy(out->body, r->body, r->len);
+    out->body[r->len] = '\0';
+    out->len = r->len;
+    snprintf(out->content_type, sizeof out->content_type, "%s",
+             r->content_type ? r->content_type : "");
+    snprintf(out->retry_after, sizeof out->retry_after, "%s", r->retry_after ? r->retry_after : "");
+    snprintf(out->error, sizeof out->error, "%s", r->error ? r->error : "");
+    out->elapsed_ms = r->elapsed_ms;
+}
+
+static uint64_t start(struct curl_ev *c, const struct http_call *call, struct rec *r)
+{
+    inside_api = 1;
+    uint64_t id = curl_ev_start(c, call, on_done, r);
+    inside_api = 0;
+    return id;
+}
+
+static void cancel(struct curl_ev *c, uint64_t id)
+{
+    inside_api = 1;
+    curl_ev_cancel(c, id);
+    inside_api = 0;
+}
+
+/* Run the loop until every rec has a call or timeout_ms passes; 1 if all arrived. */
+static int wait_all(struct ev *ev, struct rec *recs, size_t n, int timeout_ms)
+{
+    int64_t end = time_mono_ms() + timeout_ms;
+    for (;;) {
+        size_t have = 0;
+        for (size_t i = 0; i < n; i++)
+            have += recs[i].calls > 0;
+        if (have == n)
+            return 1;
+        if (time_mono_ms() >= end)
+            return 0;
+        ev_run_once(ev, 20);
+    }
+}
+
+static void spin(struct ev *ev, int ms)
+{
+    int64_t end = time_mono_ms() + ms;
+    while (time_mono_ms() < end)
+        ev_run_once(ev, 10);
+}
+
+static char *url(const char *path)
+{
+    return xasprintf("%s%s", fake_openai_root(fake), path);
+}
+
+TEST(get_body_and_headers)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    char *u = url("/t/size/1000");
+    struct rec r = {0};
+    uint64_t id = start(c, &(struct http_call){.method = "GET", .url = u}, &r);
+    CHECK(id > 0);
+    CHECK_EQ_INT(curl_ev_pending(c), 1);
+    CHECK_EQ_INT(r.calls, 0); /* never from inside start */
+    CHECK(wait_all(ev, &r, 1, 5000));
+    CHECK_EQ_INT(r.calls, 1);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_INT(r.code, 0);
+    CHECK_EQ_INT(r.len, 1000);
+    CHECK(r.body[0] == 'x' && r.body[999] == 'x');
+    CHECK_STR_EQ(r.content_type, "text/plain");
+    CHECK_STR_EQ(r.retry_after, "");
+    CHECK_STR_EQ(r.error, "");
+    CHECK_EQ_INT(curl_ev_pending(c), 0);
+    rec_free(&r);
+    free(u);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+TEST(post_body_arrives)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    fake_openai_reset(fake);
+    char *u = url("/t/echo");
+    static const char body[] = "{\"a\":1}\0binary\xff tail";
+    const char *headers[] = {"Content-Type: application/json", "X-Test: yes", NULL};
+    struct rec r = {0};
+    start(c,
+          &(struct http_call){.method = "POST",
+                              .url = u,
+                              .headers = headers,
+                              .body = body,
+                              .body_len = sizeof body - 1},
+          &r);
+    CHECK(wait_all(ev, &r, 1, 5000));
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_INT(r.len, sizeof body - 1);
+    CHECK(memcmp(r.body, body, sizeof body - 1) == 0);
+    struct fake_request fr;
+    CHECK(fake_openai_request(fake, 0, &fr) == 0);
+    CHECK_STR_EQ(fr.method, "POST");
+    CHECK_STR_EQ(fr.content_type, "application/json");
+    CHECK_EQ_INT(fr.len, sizeof body - 1);
+    fake_request_free(&fr);
+
+    /* An empty POST and a PUT. */
+    struct rec r2 = {0}, r3 = {0};
+    start(c, &(struct http_call){.method = "POST", .url = u}, &r2);
+    start(c, &(struct http_call){.method = "PUT", .url = u, .body = "put", .body_len = 3}, &r3);
+    CHECK(wait_all(ev, &r2, 1, 5000) && wait_all(ev, &r3, 1, 5000));
+    CHECK_EQ_INT(r2.status, 200);
+    CHECK_EQ_INT(r2.len, 0);
+    CHECK_STR_EQ(r3.body, "put");
+    int saw_put = 0;
+    for (size_t i = 0; fake_openai_request(fake, i, &fr) == 0; i++) {
+        saw_put |= !strcmp(fr.method, "PUT");
+        fake_request_free(&fr);
+    }
+    CHECK(saw_put);
+    rec_free(&r);
+    rec_free(&r2);
+    rec_free(&r3);
+    free(u);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+TEST(multipart_upload)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    fake_openai_reset(fake);
+    char *u = url("/t/echo");
+    unsigned char audio[3000];
+    for (size_t i = 0; i < sizeof audio; i++)
+        audio[i] = (unsigned char)(i * 7);
+    const char *fields[] = {"model", "whisper-1", "response_format", "json", NULL};
+    struct rec r = {0};
+    start(c,
+          &(struct http_call){.method = "POST",
+                              .url = u,
+                              .form_fields = fields,
+                              .form_file_field = "file",
+                              .form_file = audio,
+                              .form_file_len = sizeof audio,
+                              .form_file_name = "audio.wav",
+                              .form_file_type = "audio/wav"},
+          &r);
+    CHECK(wait_all(ev, &r, 1, 5000));
+    CHECK_EQ_INT(r.status, 200);
+    struct fake_request fr;
+    CHECK(fake_openai_request(fake, 0, &fr) == 0);
+    CHECK(!strncmp(fr.content_type, "multipart/form-data", 19));
+    const struct fake_part *p = fake_request_part(&fr, "model");
+    CHECK(p && !strcmp(p->data, "whisper-1"));
+    p = fake_request_part(&fr, "response_format");
+    CHECK(p && !strcmp(p->data, "json"));
+    p = fake_request_part(&fr, "file");
+    CHECK(p && p->len == sizeof audio && !memcmp(p->data, audio, sizeof audio));
+    CHECK(p && !strcmp(p->filename, "audio.wav"));
+    CHECK(p && !strcmp(p->type, "audio/wav"));
+    fake_request_free(&fr);
+    rec_free(&r);
+    free(u);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+TEST(timeouts_give_28)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    char *slow = url("/t/sleep/5000"), *stall = url("/t/stall");
+    struct rec r[2] = {{0}, {0}};
+    int64_t t0 = time_mono_ms();
+    start(c, &(struct http_call){.method = "GET", .url = slow, .timeout_ms = 300}, &r[0]);
+    start(c, &(struct http_call){.method = "POST", .url = stall, .timeout_ms = 300}, &r[1]);
+    CHECK(wait_all(ev, r, 2, 5000));
+    CHECK(time_mono_ms() - t0 < 2500);
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ_INT(r[i].calls, 1);
+        CHECK_EQ_INT(r[i].code, 28);
+        CHECK(r[i].error[0] != '\0');
+        CHECK(r[i].elapsed_ms >= 250 && r[i].elapsed_ms < 2500);
+        rec_free(&r[i]);
+    }
+    free(slow);
+    free(stall);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+struct canceller {
+    struct curl_ev *c;
+    uint64_t victim;
+    struct rec rec;
+};
+
+static void on_done_cancel_other(void *user, const struct http_result *r)
+{
+    struct canceller *k = user;
+    on_done(&k->rec, r);
+    curl_ev_cancel(k->c, k->victim);
+}
+
+TEST(cancel_never_calls_back)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    char *slow = url("/t/sleep/200"), *fast = url("/t/size/10");
+    struct rec r = {0};
+    uint64_t id = start(c, &(struct http_call){.method = "GET", .url = slow}, &r);
+    ev_run_once(ev, 10); /* let it connect */
+    cancel(c, id);
+    CHECK_EQ_INT(curl_ev_pending(c), 0);
+    cancel(c, id);     /* again: a no-op */
+    cancel(c, 999999); /* unknown: a no-op */
+    spin(ev, 500);
+    CHECK_EQ_INT(r.calls, 0);
+
+    /* Cancel at once, before the loop ran at all. */
+    id = start(c, &(struct http_call){.method = "GET", .url = fast}, &r);
+    cancel(c, id);
+    spin(ev, 200);
+    CHECK_EQ_INT(r.calls, 0);
+
+    /* Cancel from inside another call's callback, whether the victim finished in the same
+     * batch or not. */
+    for (int round = 0; round < 5; round++) {
+        struct canceller k = {c, 0, {0}};
+        struct rec victim = {0};
+        inside_api = 1;
+        curl_ev_start(c, &(struct http_call){.method = "GET", .url = fast}, on_done_cancel_other,
+                      &k);
+        k.victim =
+            curl_ev_start(c, &(struct http_call){.method = "GET", .url = fast}, on_done, &victim);
+        inside_api = 0;
+        CHECK(wait_all(ev, &k.rec, 1, 5000));
+        spin(ev, 100);
+        CHECK_EQ_INT(victim.calls, 0);
+        CHECK_EQ_INT(curl_ev_pending(c), 0);
+        rec_free(&k.rec);
+    }
+    free(slow);
+    free(fast);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+TEST(ten_in_parallel)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    char *u = url("/t/sleep/300");
+    struct rec r[10];
+    memset(r, 0, sizeof r);
+    int64_t t0 = time_mono_ms();
+    for (int i = 0; i < 10; i++)
+        CHECK(start(c, &(struct http_call){.method = "GET", .url = u}, &r[i]) > 0);
+    CHECK_EQ_INT(curl_ev_pending(c), 10);
+    CHECK(wait_all(ev, r, 10, 10000));
+    int64_t took = time_mono_ms() - t0;
+    CHECK(took < 2000); /* in parallel, not 10 x 300 ms */
+    for (int i = 0; i < 10; i++) {
+        CHECK_EQ_INT(r[i].calls, 1);
+        CHECK_EQ_INT(r[i].status, 200);
+        CHECK_STR_EQ(r[i].body, "slept");
+        rec_free(&r[i]);
+    }
+    CHECK_EQ_INT(curl_ev_pending(c), 0);
+    free(u);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+TEST(max_body_enforced)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    char *sized = url("/t/size/5000"), *chunked = url("/t/chunked/50000"),
+         *exact = url("/t/size/1000");
+    struct rec r[3];
+    memset(r, 0, sizeof r);
+    start(c, &(struct http_call){.method = "GET", .url = sized, .max_body = 1000}, &r[0]);
+    start(c, &(struct http_call){.method = "GET", .url = chunked, .max_body = 1000}, &r[1]);
+    start(c, &(struct http_call){.method = "GET", .url = exact, .max_body = 1000}, &r[2]);
+    CHECK(wait_all(ev, r, 3, 5000));
+    CHECK_EQ_INT(r[0].code, 63); /* CURLE_FILESIZE_EXCEEDED */
+    CHECK_EQ_INT(r[1].code, 63);
+    CHECK(strstr(r[0].error, "larger than 1000 bytes") != NULL);
+    CHECK(strstr(r[1].error, "larger than 1000 bytes") != NULL);
+    CHECK(r[1].len <= 1000);
+    CHECK_EQ_INT(r[2].code, 0);
+    CHECK_EQ_INT(r[2].len, 1000);
+    for (int i = 0; i < 3; i++)
+        rec_free(&r[i]);
+    free(sized);
+    free(chunked);
+    free(exact);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+TEST(status_and_retry_after)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    char *retry = url("/t/retry"), *s503 = url("/t/status/503");
+    struct rec r[2];
+    memset(r, 0, sizeof r);
+    start(c, &(struct http_call){.method = "POST", .url = retry, .body = "{}", .body_len = 2},
+          &r[0]);
+    start(c, &(struct http_call){.method = "GET", .url = s503}, &r[1]);
+    CHECK(wait_all(ev, r, 2, 5000));
+    CHECK_EQ_INT(r[0].status, 429);
+    CHECK_EQ_INT(r[0].code, 0);
+    CHECK_STR_EQ(r[0].retry_after, "7");
+    CHECK_STR_EQ(r[0].body, "slow down");
+    CHECK_EQ_INT(r[1].status, 503);
+    CHECK_EQ_INT(r[1].code, 0);
+    CHECK_STR_EQ(r[1].error, "");
+    CHECK_STR_EQ(r[1].body, "status 503");
+    rec_free(&r[0]);
+    rec_free(&r[1]);
+    free(retry);
+    free(s503);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+TEST(redirects_for_get_only)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    char *two = url("/t/redirect/2"), *five = url("/t/redirect/5"), *one = url("/t/redirect/1");
+    struct rec r[3];
+    memset(r, 0, sizeof r);
+    start(c, &(struct http_call){.method = "GET", .url = two}, &r[0]);
+    start(c, &(struct http_call){.method = "GET", .url = five}, &r[1]);
+    start(c, &(struct http_call){.method = "POST", .url = one, .body = "x", .body_len = 1}, &r[2]);
+    CHECK(wait_all(ev, r, 3, 5000));
+    CHECK_EQ_INT(r[0].status, 200);
+    CHECK_STR_EQ(r[0].body, "landed");
+    CHECK_EQ_INT(r[1].code, 47); /* CURLE_TOO_MANY_REDIRECTS */
+    CHECK_EQ_INT(r[2].status, 302);
+    CHECK_EQ_INT(r[2].code, 0);
+    for (int i = 0; i < 3; i++)
+        rec_free(&r[i]);
+    free(two);
+    free(five);
+    free(one);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+TEST(failures_arrive_from_the_loop)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    struct rec r[3];
+    memset(r, 0, sizeof r);
+    /* Refused, a protocol we never speak, and a malformed URL: all reported later. */
+    start(c, &(struct http_call){.method = "GET", .url = "http://127.0.0.1:1/"}, &r[0]);
+    start(c, &(struct http_call){.method = "GET", .url = "file:///etc/passwd"}, &r[1]);
+    uint64_t id = start(c, &(struct http_call){.method = "GET", .url = "http://[::1"}, &r[2]);
+    CHECK_EQ_INT(r[0].calls + r[1].calls + r[2].calls, 0);
+    CHECK(wait_all(ev, r, id ? 3 : 2, 5000));
+    CHECK_EQ_INT(r[0].code, 7); /* CURLE_COULDNT_CONNECT */
+    CHECK_EQ_INT(r[0].status, 0);
+    CHECK(r[0].error[0] != '\0');
+    CHECK_EQ_INT(r[1].code, 1); /* CURLE_UNSUPPORTED_PROTOCOL */
+    CHECK(r[1].len == 0);
+    if (id)
+        CHECK_EQ_INT(r[2].code, 3); /* CURLE_URL_MALFORMAT */
+    for (int i = 0; i < 3; i++)
+        rec_free(&r[i]);
+    CHECK(curl_ev_start(c, &(struct http_call){.method = "GET", .url = NULL}, on_done, r) == 0);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+TEST(free_with_calls_in_flight)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    char *u = url("/t/sleep/200");
+    struct rec r[3];
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < 3; i++)
+        start(c, &(struct http_call){.method = "GET", .url = u}, &r[i]);
+    ev_run_once(ev, 20);
+    curl_ev_free(c); /* no callbacks, no leaks (ASan) */
+    spin(ev, 100);
+    CHECK_EQ_INT(r[0].calls + r[1].calls + r[2].calls, 0);
+    curl_ev_free(NULL);
+    free(u);
+    ev_free(ev);
+}
+
+int main(void)
+{
+    fake = fake_openai_start();
+    if (!fake) {
+        printf("test_curl_ev: 0 passed, 1 failed\n");
+        return 1;
+    }
+    RUN(get_body_and_headers);
+    RUN(post_body_arrives);
+    RUN(multipart_upload);
+    RUN(timeouts_give_28);
+    RUN(cancel_never_calls_back);
+    RUN(ten_in_parallel);
+    RUN(max_body_enforced);
+    RUN(status_and_retry_after);
+    RUN(redirects_for_get_only);
+    RUN(failures_arrive_from_the_loop);
+    RUN(free_with_calls_in_flight);
+    CHECK_EQ_INT(reentrant_calls, 0);
+    if (reentrant_calls)
+        test_failed++;
+    fake_openai_stop(fake);
+    TEST_END("test_curl_ev");
+}
