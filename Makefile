@@ -75,9 +75,12 @@ BUTTON_SRC := $(call srcs,src/button)
 ifeq ($(GPIOD_VERSION),)
 BUTTON_SRC := $(filter-out src/button/input_gpiod.c,$(BUTTON_SRC))
 endif
-# Pure by folder: every core/ (and src/common) is built without any library's cflags, and
-# tests/checks/check_layers.sh fails on a library header included anywhere but its owner.
-PURE_SRC := $(filter %/core/%,$(COORD_SRC) $(DISPLAY_SRC) $(BUTTON_SRC)) $(COMMON_SRC)
+# Pure by folder: every core/ (and src/common but its adapters: lib/ and the *_json.c wire
+# codecs) is built without any library's cflags, and tests/checks/check_layers.sh fails on a
+# library header included anywhere but the adapters that own it.
+COMMON_ADAPTERS := $(filter src/common/lib/% %_json.c,$(COMMON_SRC))
+PURE_SRC := $(filter %/core/%,$(COORD_SRC) $(DISPLAY_SRC) $(BUTTON_SRC)) \
+            $(filter-out $(COMMON_ADAPTERS),$(COMMON_SRC))
 UNIT_TESTS := $(basename $(wildcard tests/unit/test_*.c))
 IT_TESTS := $(basename $(wildcard tests/it/it_*.c))
 SCRIPT_TESTS := $(wildcard tests/checks/check_*.sh)
@@ -118,6 +121,8 @@ $(B)/src/display/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_DISPLAY)) \
 $(B)/src/button/%.o: PKGCFLAGS =
 $(B)/src/button/input_gpiod.o: PKGCFLAGS = $(call pkgcflags,libgpiod) -DPANIC_GPIOD_MAJOR=$(GPIOD_MAJOR)
 $(PURE_SRC:%.c=$(B)/%.o): PKGCFLAGS =
+$(B)/src/common/lib/%.o: PKGCFLAGS = $(call pkgcflags,libcrypto libpng)
+$(B)/src/common/%_json.o: PKGCFLAGS = $(call pkgcflags,jansson)
 $(B)/tests/%.o: PKGCFLAGS = -Itests $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 $(B)/bench/%.o: PKGCFLAGS = -Itests $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 
