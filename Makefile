@@ -4,7 +4,8 @@
 #   make test       install missing packages, build with ASan/UBSan into build/test/, run every test
 #   make bench      build optimised and print the benchmark tables
 #   make install    DESTDIR=... PREFIX=/usr/local
-#   make deps       apt-get the missing -dev packages (idempotent)
+#   make deps       apt-get what building and running needs, if missing (idempotent)
+#   make deps-test  the same plus what only the tests use (a headless browser, Node, curl)
 #   make format / format-check
 # WERROR=0 relaxes -Werror (newer compilers on image builds); V=1 shows full command lines.
 
@@ -159,10 +160,12 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/bench/util.o $(TEST_LIBS)
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh run
+deps-test:
+	@scripts/deps.sh test
 
 # The test build lives in build/test with sanitizers; leak detection stays on.
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory B=build/test SAN=1 test-build
 	@PANIC_BUILD=build/test tests/run.sh $(addprefix build/test/,$(UNIT_TESTS) $(IT_TESTS)) \
 		$(SCRIPT_TESTS)
@@ -174,7 +177,7 @@ check: format-check test
 run: deps all
 	@scripts/run.sh $(B)
 
-bench: deps
+bench: deps-test
 	@$(MAKE) --no-print-directory B=build/bench SAN=0 OPT="-O2 -g" build/bench/panicd build/bench/panicctl build/bench/panic-display $(addprefix build/bench/bench/,$(BENCHES))
 	@for b in $(BENCHES); do PANIC_BUILD=build/bench build/bench/bench/$$b || exit 1; done
 

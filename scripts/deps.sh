@@ -1,12 +1,34 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and `make run` need, only if one is missing.
-# Idempotent: a machine that has everything makes no apt call at all.
+# Installs the Debian packages a job needs, only those that are missing; a machine that has
+# everything makes no apt call at all. `deps.sh` (make deps, make run): what building and running
+# the appliance needs. `deps.sh test` (make test): that plus what only the tests use (a headless
+# browser and Node for the phone page, curl for scripts, the sqlite3 shell), which a Pi running
+# `make run` never gets.
+# `deps.sh --list run|test` prints the packages, one a line, and installs nothing.
 set -eu
-pkgs="build-essential pkg-config sqlite3 libsqlite3-dev libmicrohttpd-dev libjansson-dev
+list=0
+if [ "${1:-}" = "--list" ]; then
+    list=1
+    shift
+fi
+run="build-essential pkg-config libsqlite3-dev libmicrohttpd-dev libjansson-dev
 libcurl4-openssl-dev libssl-dev libpng-dev ca-certificates libsdl2-dev libsdl2-ttf-dev
-libsdl2-image-dev libkissfft-dev libqrencode-dev libgpiod-dev curl chromium nodejs
+libsdl2-image-dev libkissfft-dev libqrencode-dev libgpiod-dev
 libespeak-ng-dev espeak-ng-data flite1-dev libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
 libtesseract-dev libleptonica-dev tesseract-ocr-eng libfreetype-dev"
+test_only="sqlite3 curl chromium nodejs"
+case "${1:-run}" in
+run) pkgs=$run ;;
+test) pkgs="$run $test_only" ;;
+*)
+    echo "usage: deps.sh [--list] [run|test]" >&2
+    exit 2
+    ;;
+esac
+if [ "$list" = 1 ]; then
+    printf '%s\n' $pkgs
+    exit 0
+fi
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
