@@ -1,4 +1,5 @@
-/* api.h: the HTTP API v1 of DESIGN.md on top of the coordinator core, plus the SSE fan-out. */
+/* api.h: the HTTP API v1 of DESIGN.md on top of the coordinator core, plus the SSE fan-out. Every
+ * endpoint is one row of the route table (api_routes.c), which says who may call it. */
 #ifndef PANIC_API_H
 #define PANIC_API_H
 
@@ -28,5 +29,35 @@ void api_set_server(struct api *a, struct http_server *srv);
 void api_on_event(void *user, int64_t id, int64_t network, const char *type, const char *data);
 /* Number of connected event-stream clients. */
 size_t api_stream_count(const struct api *a);
+
+/* ---- the route table ---- */
+
+/* Who may call a route, as a set of bits. API_PUBLIC: anyone, with any token or none; otherwise
+ * the caller needs a token of one of the roles: the admin token, a device's token (from the
+ * config), or a visitor token (from a QR code, bound to one network: the handler checks which). A
+ * missing or invalid token gets 401, a token of another role 403, before anything else of the
+ * request is looked at. */
+#define API_PUBLIC (1u << 0)
+#define API_VISITOR (1u << 1)
+#define API_DEVICE (1u << 2)
+#define API_ADMIN (1u << 3)
+
+/* A route's flags: API_NO_HEAD, a GET route that does not also answer HEAD (an event stream). */
+#define API_NO_HEAD (1u << 0)
+
+struct api_call;
+typedef void (*api_handler_fn)(struct api *a, struct http_req *req, const struct api_call *call);
+
+struct api_route {
+    const char *method; /* "GET" also answers HEAD unless flags has API_NO_HEAD */
+    const char *path;   /* "/api/v1/networks/{id}/runs": a "{...}" segment matches any segment */
+    unsigned roles;     /* API_PUBLIC, or a set of API_ADMIN, API_DEVICE, API_VISITOR */
+    api_handler_fn handler;
+    unsigned flags;
+};
+
+/* The whole API, read-only and static: *n rows. A path that matches no row is 404; a path that
+ * matches rows of other methods only is 405 with those methods in Allow. */
+const struct api_route *api_routes(size_t *n);
 
 #endif

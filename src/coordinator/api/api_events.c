@@ -1,0 +1,146 @@
+/* api_events.c: the Server-Sent Events of GET /api/v1/networks/{id}/events: a new client gets the
+ * current status, a returning one (Last-Event-ID) the events it missed from the store's log (and a
+ * "gap" event when some were pruned); committed events then fan out to every client of their
+ * network (api_on_event), a comment heartbeat keeps idle connections open, and a client too far
+ * behind is closed so it reconnects and replays. Owns the list of stream clients. */
+#include "api_internal.h"
+#include "common/buf.h"
+#include "common/util.h"
+#include "views.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define STREAM_BACKLOG_MAX (1024 * 1024)
+#define REPLAY_MAX 10000
+
+struct api_client {
+    struct api *a;
+    struct http_stream *st;
+    int64_t network;
+    struct api_client *next;
+};
+
+static void stream_closed(void *user, struct http_stream *st)
+{
+    struct api *a = user;
+    for (struct api_client **pp = &a->clients; *pp; pp = &(*pp)->next) {
+        if ((*pp)->st == st) {
+            struct api_client *gone = *pp;
+            *pp = gone->next;
+            free(gone);
+            a->nclients--;
+            return;
+        }
+    }
+}
+
+static void send_event(struct http_stream *st, int64_t id, const char *type, const char *data)
+{
+    struct buf b = BUF_INIT;
+    if (id > 0)
+        buf_printf(&b, "id: %lld\n", (long long)id);
+    buf_printf(&b, "event: %s\ndata: %s\n\n", type, data);
+    http_stream_write(st, b.data, b.len);
+    buf_free(&b);
+}
+
+static int replay_one(void *user, int64_t id, const char *type, const char *data)
+{
+    send_event(user, id, type, data);
+    return 0;
+}
+
+/* What a client that saw everything up to event `after` has missed. */
+static void replay(struct api *a, struct http_stream *stream, int64_t id, int64_t after)
+{
+    int64_t first = store_event_first_id(a->store);
+    if (first > after + 1) {
+        /* Some of what this client missed has been pruned: tell it to reload the run. */
+        char data[96];
+        snprintf(data, sizeof data, "{\"missed_after\":%lld,\"oldest_kept\":%lld}",
+                 (long long)after, (long long)first);
+        send_event(stream, 0, "gap", data);
+    }
+    store_event_each(a->store, id, after, REPLAY_MAX, replay_one, stream);
+}
+
+void api_get_events(struct api *a, struct http_req *req, const struct api_call *call)
+{
+    int64_t id;
+    struct runner_status st;
+    if (api_network_status(a, req, call, &id, &st) < 0)
+        return;
+    const char *last = http_req_header(req, "Last-Event-ID");
+    if (!last)
+        last = http_req_query(req, "last_event_id");
+    int64_t after = -1;
+    if (last && *last && parse_int64(last, 0, INT64_MAX, &after) < 0) {
+        api_reply_error(req, 400, "bad_last_event_id", "Last-Event-ID must be an event id");
+        return;
+    }
+    struct http_stream *stream = http_reply_stream(req, "text/event-stream", stream_closed, a);
+    if (!stream)
+        return;
+    struct api_client *cl = xcalloc(1, sizeof *cl);
+    cl->a = a;
+    cl->st = stream;
+    cl->network = id;
+    cl->next = a->clients;
+    a->clients = cl;
+    a->nclients++;
+    http_stream_write(stream, "retry: 2000\n\n", 13);
+    if (after >= 0) {
+        replay(a, stream, id, after);
+    } else {
+        /* A new client: the current status, without an id so replay semantics stay exact. */
+        char *data = view_dump(view_status(id, &st));
+        send_event(stream, 0, "status", data);
+        free(data);
+    }
+}
+
+void api_on_event(void *user, int64_t id, int64_t network, const char *type, const char *data)
+{
+    struct api *a = user;
+    for (struct api_client *cl = a->clients; cl; cl = cl->next) {
+        if (network != 0 && cl->network != network)
+            continue;
+        if (http_stream_pending(cl->st) > STREAM_BACKLOG_MAX) {
+            /* A client this far behind reconnects and replays from its Last-Event-ID. */
+            http_stream_close(cl->st);
+            continue;
+        }
+        send_event(cl->st, id, type, data);
+    }
+}
+
+static void on_heartbeat(struct ev *ev, uint64_t tid, void *data)
+{
+    (void)tid;
+    struct api *a = data;
+    for (struct api_client *cl = a->clients; cl; cl = cl->next)
+        http_stream_write(cl->st, ":\n\n", 3);
+    a->heartbeat = ev_timer_in(ev, a->cfg->heartbeat_ms, on_heartbeat, a);
+}
+
+void api_events_start(struct api *a)
+{
+    a->heartbeat = ev_timer_in(a->ev, a->cfg->heartbeat_ms, on_heartbeat, a);
+}
+
+void api_events_stop(struct api *a)
+{
+    ev_timer_del(a->ev, a->heartbeat);
+    /* Streams end with the server; forget the clients so no callback touches freed memory. */
+    while (a->clients) {
+        struct api_client *cl = a->clients;
+        a->clients = cl->next;
+        free(cl);
+    }
+}
+
+size_t api_stream_count(const struct api *a)
+{
+    return a->nclients;
+}
