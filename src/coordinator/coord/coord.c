@@ -813,7 +813,7 @@ int coord_start(struct coord *c, char *err, size_t errlen)
         /* The parrot keeps the spoken hop from settling on one phrase forever. */
         static const char *const builtin[] = {"builtin-parrot", "builtin-type", "builtin-tesseract",
                                               "builtin-espeak", "builtin-sphinx"};
-        int use_builtin = !strcmp(c->cfg->default_network, "builtin");
+        int use_builtin = c->cfg->default_builtin;
         for (size_t i = 0; use_builtin && i < ARRAY_LEN(builtin); i++) {
             const struct model_info *m = catalog_find(builtin[i]);
             char why[256];
