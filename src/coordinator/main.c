@@ -20,7 +20,6 @@
 #include "coordinator/core/token.h"
 #include "coordinator/prompt_deck.h"
 #include "coordinator/state_dir.h"
-#include "coordinator/api/views.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,16 +167,6 @@ static int register_models(struct panicd_config *cfg, const char *config_path)
     return 0;
 }
 
-static void seed_displays(struct store *store, const struct panicd_config *cfg)
-{
-    for (size_t i = 0; i < cfg->ndisplays; i++) {
-        char *text = view_dump(view_display(cfg->displays[i].name, &cfg->displays[i].cfg, 1));
-        if (store_display_put(store, cfg->displays[i].name, text, time_wall_ms()) < 0)
-            log_warn("could not store display=%s from the config", cfg->displays[i].name);
-        free(text);
-    }
-}
-
 /* Everything that runs, from the state dir to the HTTP server. */
 struct daemon {
     struct ev *ev;
@@ -222,8 +211,8 @@ static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct
         log_err("%s", err);
         return -1;
     }
-    seed_displays(d->store, cfg);
     d->coord = coord_new(d->ev, d->store, d->media, cfg);
+    coord_seed_displays(d->coord);
     d->curl = curl_ev_new(d->ev);
     if (!d->curl) {
         log_err("cannot start the HTTP client (libcurl)");
