@@ -190,25 +190,45 @@ static int parse_usd(const char *value, double *out, char *err, size_t errlen)
 
 struct config_family {
     const char *what; /* "device": "unknown device setting ..." */
-    int whole_key;    /* set() takes the whole key and splits it itself */
     int (*name_ok)(const char *key, const char *name, char *err, size_t errlen); /* 1: not ours */
-    void *(*entry)(struct panicd_config *cfg, const char *name, char *err, size_t errlen);
+    /* Where the NAMEs' entries are: the array and its count (offsetof in struct panicd_config),
+     * an entry's size, how many fit, where an entry keeps its NAME: an owned char * (name_len 0)
+     * or a char[name_len]. size 0: the family is one struct at list, and set() takes the whole
+     * key and splits it itself. */
+    size_t list, count, size, max, name_off, name_len;
+    const char *too_many;
+    void (*init)(void *entry); /* a new entry, after zeroing and its NAME */
     int (*set)(void *entry, const char *key, const char *field, const char *value, char *err,
                size_t errlen); /* CONFIG_FIELDS */
 };
 
-static void *device_entry(struct panicd_config *cfg, const char *name, char *err, size_t errlen)
+/* NAME's entry, added (with its defaults) if the file has not named it before; NULL if there
+ * are too many. */
+static void *family_entry(const struct config_family *f, struct panicd_config *cfg,
+                          const char *name, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < cfg->ndevices; i++)
-        if (!strcmp(cfg->devices[i].name, name))
-            return &cfg->devices[i];
-    if (cfg->ndevices == CONFIG_MAX_DEVICES) {
-        snprintf(err, errlen, "too many devices (at most %d)", CONFIG_MAX_DEVICES);
+    char *list = (char *)cfg + f->list;
+    if (!f->size)
+        return list;
+    size_t *count = (size_t *)(void *)((char *)cfg + f->count);
+    for (size_t i = 0; i < *count; i++) {
+        char *e = list + i * f->size + f->name_off;
+        if (!strcmp(f->name_len ? e : *(char **)(void *)e, name))
+            return e - f->name_off;
+    }
+    if (*count == f->max) {
+        snprintf(err, errlen, "%s", f->too_many);
         return NULL;
     }
-    struct config_device *d = &cfg->devices[cfg->ndevices++];
-    *d = (struct config_device){.name = xstrdup(name)};
-    return d;
+    char *e = list + (*count)++ * f->size;
+    memset(e, 0, f->size);
+    if (f->name_len)
+        snprintf(e + f->name_off, f->name_len, "%s", name);
+    else
+        *(char **)(void *)(e + f->name_off) = xstrdup(name);
+    if (f->init)
+        f->init(e);
+    return e;
 }
 
 static int dummy_name_ok(const char *key, const char *model, char *err, size_t errlen)
@@ -221,19 +241,9 @@ static int dummy_name_ok(const char *key, const char *model, char *err, size_t e
     return -EINVAL;
 }
 
-static void *dummy_entry(struct panicd_config *cfg, const char *model, char *err, size_t errlen)
+static void dummy_init(void *entry)
 {
-    for (size_t i = 0; i < cfg->ndummy; i++)
-        if (!strcmp(cfg->dummy[i].model, model))
-            return &cfg->dummy[i];
-    if (cfg->ndummy == CONFIG_MAX_DUMMY) {
-        snprintf(err, errlen, "too many dummy model settings");
-        return NULL;
-    }
-    struct dummy_model_cfg *d = &cfg->dummy[cfg->ndummy++];
-    *d = (struct dummy_model_cfg){.latency_ms = -1};
-    snprintf(d->model, sizeof d->model, "%s", model);
-    return d;
+    ((struct dummy_model_cfg *)entry)->latency_ms = -1; /* dummy_latency_ms */
 }
 
 static int display_name_ok(const char *key, const char *name, char *err, size_t errlen)
@@ -245,19 +255,9 @@ static int display_name_ok(const char *key, const char *name, char *err, size_t 
     return -EINVAL;
 }
 
-static void *display_entry(struct panicd_config *cfg, const char *name, char *err, size_t errlen)
+static void display_init(void *entry)
 {
-    for (size_t i = 0; i < cfg->ndisplays; i++)
-        if (!strcmp(cfg->displays[i].name, name))
-            return &cfg->displays[i];
-    if (cfg->ndisplays == CONFIG_MAX_DISPLAYS) {
-        snprintf(err, errlen, "too many displays (at most %d)", CONFIG_MAX_DISPLAYS);
-        return NULL;
-    }
-    struct config_display *d = &cfg->displays[cfg->ndisplays++];
-    snprintf(d->name, sizeof d->name, "%s", name);
-    d->cfg = display_cfg_default();
-    return d;
+    ((struct config_display *)entry)->cfg = display_cfg_default();
 }
 
 static int display_set(void *entry, const char *key, const char *field, const char *value,
@@ -276,48 +276,12 @@ static int price_name_ok(const char *key, const char *model, char *err, size_t e
     return model[0] ? 0 : 1;
 }
 
-static void *price_entry(struct panicd_config *cfg, const char *model, char *err, size_t errlen)
-{
-    for (size_t i = 0; i < cfg->nprices; i++)
-        if (!strcmp(cfg->prices[i].model, model))
-            return &cfg->prices[i];
-    if (cfg->nprices == CONFIG_MAX_PRICES) {
-        snprintf(err, errlen, "too many prices (at most %d)", CONFIG_MAX_PRICES);
-        return NULL;
-    }
-    struct config_price *p = &cfg->prices[cfg->nprices++];
-    *p = (struct config_price){.model = xstrdup(model)};
-    return p;
-}
-
 static int key_name_ok(const char *key, const char *platform, char *err, size_t errlen)
 {
     if (platform[0] && strlen(platform) <= 32)
         return 0;
     snprintf(err, errlen, "'%s' needs a platform name (api_key.openai, ...)", key);
     return -EINVAL;
-}
-
-static void *key_entry(struct panicd_config *cfg, const char *platform, char *err, size_t errlen)
-{
-    for (size_t i = 0; i < cfg->nkeys; i++)
-        if (!strcmp(cfg->keys[i].platform, platform))
-            return &cfg->keys[i];
-    if (cfg->nkeys == CONFIG_MAX_KEYS) {
-        snprintf(err, errlen, "too many api keys (at most %d)", CONFIG_MAX_KEYS);
-        return NULL;
-    }
-    struct config_key *k = &cfg->keys[cfg->nkeys++];
-    *k = (struct config_key){.platform = xstrdup(platform)};
-    return k;
-}
-
-static void *openai_entry(struct panicd_config *cfg, const char *name, char *err, size_t errlen)
-{
-    (void)name;
-    (void)err;
-    (void)errlen;
-    return &cfg->openai;
 }
 
 static int openai_set(void *entry, const char *key, const char *field, const char *value, char *err,
@@ -327,13 +291,34 @@ static int openai_set(void *entry, const char *key, const char *field, const cha
     return openai_config_set(entry, key, value, err, errlen);
 }
 
-static const struct config_family device = {"device", 0, NULL, device_entry, NULL};
-static const struct config_family dummy = {"dummy", 0, dummy_name_ok, dummy_entry, NULL};
-static const struct config_family display = {"display", 0, display_name_ok, display_entry,
-                                             display_set};
-static const struct config_family price = {"price", 0, price_name_ok, price_entry, NULL};
-static const struct config_family api_key = {"api key", 0, key_name_ok, key_entry, NULL};
-static const struct config_family openai = {"openai", 1, NULL, openai_entry, openai_set};
+/* clang-format off */
+#define QUOTE_(x) #x
+#define QUOTE(x) QUOTE_(x)
+#define LIST(array, type, name, cap) \
+    .list = offsetof(struct panicd_config, array), .count = offsetof(struct panicd_config, n##array), \
+    .size = sizeof(struct type), .max = cap, .name_off = offsetof(struct type, name)
+#define NAME_LEN(type, name) .name_len = sizeof(((struct type *)0)->name)
+
+static const struct config_family device = {
+    "device", NULL, LIST(devices, config_device, name, CONFIG_MAX_DEVICES),
+    .too_many = "too many devices (at most " QUOTE(CONFIG_MAX_DEVICES) ")"};
+static const struct config_family dummy = {
+    "dummy", dummy_name_ok, LIST(dummy, dummy_model_cfg, model, CONFIG_MAX_DUMMY),
+    NAME_LEN(dummy_model_cfg, model), .init = dummy_init,
+    .too_many = "too many dummy model settings"};
+static const struct config_family display = {
+    "display", display_name_ok, LIST(displays, config_display, name, CONFIG_MAX_DISPLAYS),
+    NAME_LEN(config_display, name), .init = display_init, .set = display_set,
+    .too_many = "too many displays (at most " QUOTE(CONFIG_MAX_DISPLAYS) ")"};
+static const struct config_family price = {
+    "price", price_name_ok, LIST(prices, config_price, model, CONFIG_MAX_PRICES),
+    .too_many = "too many prices (at most " QUOTE(CONFIG_MAX_PRICES) ")"};
+static const struct config_family api_key = {
+    "api key", key_name_ok, LIST(keys, config_key, platform, CONFIG_MAX_KEYS),
+    .too_many = "too many api keys (at most " QUOTE(CONFIG_MAX_KEYS) ")"};
+static const struct config_family openai = {
+    "openai", NULL, .list = offsetof(struct panicd_config, openai), .set = openai_set};
+/* clang-format on */
 
 /* ---- the table ---- */
 
@@ -441,7 +426,7 @@ static int key_match(const char *key, struct key_match *m)
         if (strncmp(key, s->name, pl) != 0)
             continue;
         const char *field = pattern_field(s->name);
-        if (s->family->whole_key || !field) {
+        if (!s->family->size || !field) {
             *m = (struct key_match){.spec = s, .family = s->family, .name = key + pl};
             return 0;
         }
@@ -575,7 +560,7 @@ int config_set(struct panicd_config *cfg, const char *key, const char *value, ch
     union config_value v = {0};
     if (parse_value(m.spec, key, value, &v, err, errlen) < 0)
         return -EINVAL;
-    void *base = f ? f->entry(cfg, m.name, err, errlen) : cfg;
+    void *base = f ? family_entry(f, cfg, m.name, err, errlen) : cfg;
     if (!base)
         return -EINVAL;
     if (m.spec->type == CONFIG_FIELDS)
