@@ -1,13 +1,15 @@
-/* coord.c: the coordinator core (see coord.h).
+/* coord.c: the coordinator core (see coord.h): the runners, the store and the platforms glued
+ * together. The platforms' keys are in coord_keys.c, the default network and the configured
+ * displays in coord_seed.c, the media quota in coord_quota.c; they share coord_internal.h.
  *
  * Layout: `struct net` is one network's runner plus its timers; the runner_ops at the bottom turn
  * the runner's decisions into store writes, platform calls and events. Every entry from outside
- * (HTTP, a platform answer, a timer) is bracketed by txn_begin/txn_end, so one step of the loop
+ * (HTTP, a platform answer, a timer) is bracketed by coord_txn_begin/end, so one step of the loop
  * is one sqlite transaction (one fsync with synchronous=FULL) and the events it wrote are handed
  * to the sink only after COMMIT: a display never sees an event that a power cut could undo.
  * Depends on the store, media, platforms and jansson (for event payloads); not on HTTP. */
 #define _DEFAULT_SOURCE /* explicit_bzero */
-#include "coord.h"
+#include "coord_internal.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/dummy/dummy.h"
@@ -42,29 +44,6 @@ struct failure {
     char msg[PANIC_ERR_LEN];
 };
 
-struct coord {
-    struct ev *ev;
-    struct store *store;
-    struct media_store *media;
-    const struct panicd_config *cfg;
-    struct platform_env env;
-    struct {
-        char name[32];
-        struct platform p;
-    } platforms[COORD_MAX_PLATFORMS];
-    size_t nplatforms;
-    char keybuf[1024]; /* the last key handed to a platform (see coord_key) */
-    char last_error[512];
-    struct net **nets;
-    size_t nnets;
-    coord_sink_fn sink;
-    void *sink_user;
-    int depth;
-    struct pending_event *pending;
-    size_t npending, cappending;
-    int64_t appended;
-};
-
 static const struct runner_ops net_ops;
 static void op_status_changed(void *ctx);
 
@@ -91,66 +70,6 @@ int coord_add_platform(struct coord *c, const char *name, struct platform p)
 struct platform_env *coord_platform_env(struct coord *c)
 {
     return &c->env;
-}
-
-/* First line of a file into buf; 0 or -errno. */
-static int read_secret(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -errno;
-    int ok = fgets(buf, (int)len, f) != NULL;
-    fclose(f);
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return ok && buf[0] ? 0 : -ENODATA;
-}
-
-/* A platform's key: set through the API (the store) first, then a systemd credential
- * ($CREDENTIALS_DIRECTORY/<platform>, from LoadCredential=), then the config. The result lives in
- * c->keybuf until the next call; it is never logged. */
-static const char *coord_key(void *owner, const char *platform)
-{
-    struct coord *c = owner;
-    char *stored = NULL;
-    explicit_bzero(c->keybuf, sizeof c->keybuf);
-    if (store_key_get(c->store, platform, &stored) == 0 && stored && stored[0]) {
-        snprintf(c->keybuf, sizeof c->keybuf, "%s", stored);
-        explicit_bzero(stored, strlen(stored));
-        free(stored);
-        return c->keybuf;
-    }
-    free(stored);
-    const char *creds = getenv("CREDENTIALS_DIRECTORY");
-    if (creds && strlen(platform) < 64 && !strchr(platform, '/')) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", creds, platform);
-        if (read_secret(path, c->keybuf, sizeof c->keybuf) == 0)
-            return c->keybuf;
-    }
-    for (size_t i = 0; i < c->cfg->nkeys; i++) {
-        const struct config_key *k = &c->cfg->keys[i];
-        if (strcmp(k->platform, platform) != 0)
-            continue;
-        if (k->value) {
-            snprintf(c->keybuf, sizeof c->keybuf, "%s", k->value);
-            return c->keybuf;
-        }
-        if (k->file && read_secret(k->file, c->keybuf, sizeof c->keybuf) == 0)
-            return c->keybuf;
-    }
-    return NULL;
-}
-
-int coord_set_key(struct coord *c, const char *platform, const char *secret)
-{
-    if (!secret)
-        return store_key_delete(c->store, platform);
-    return store_key_put(c->store, platform, secret, time_wall_ms());
-}
-
-int coord_key_set(struct coord *c, const char *platform)
-{
-    return coord_key(c, platform) != NULL;
 }
 
 int coord_model_available(struct coord *c, const struct model_info *m, char *why, size_t len)
@@ -193,13 +112,13 @@ static int network_ready(struct coord *c, const struct store_network *sn, char *
 
 /* ---- transactions and events ---- */
 
-static void txn_begin(struct coord *c)
+void coord_txn_begin(struct coord *c)
 {
     if (c->depth++ == 0 && store_begin(c->store) < 0)
         log_err("store: BEGIN failed");
 }
 
-static void txn_end(struct coord *c)
+void coord_txn_end(struct coord *c)
 {
     if (--c->depth > 0)
         return;
@@ -249,10 +168,10 @@ int64_t coord_emit(struct coord *c, int64_t network, const char *type, const cha
     json_t *j = json_loads(data, 0, NULL);
     if (!j)
         return -EINVAL;
-    txn_begin(c);
+    coord_txn_begin(c);
     emit_json(c, network, type, j);
     int64_t id = c->npending ? c->pending[c->npending - 1].id : -EIO;
-    txn_end(c);
+    coord_txn_end(c);
     return id;
 }
 
@@ -392,7 +311,7 @@ int coord_network_create(struct coord *c, const char *name, const char *const *m
     char *mj = models_json(models, n);
     char *sj = schedule ? view_dump(view_schedule(schedule)) : NULL;
     int64_t now = time_wall_ms();
-    txn_begin(c);
+    coord_txn_begin(c);
     int64_t nid = store_network_insert(c->store, name, mj, lockout_s, sj, now);
     struct store_network sn = {0};
     int rc = nid < 0 ? (int)nid : store_network_get(c->store, nid, &sn);
@@ -401,7 +320,7 @@ int coord_network_create(struct coord *c, const char *name, const char *const *m
         if (!add_net(c, &sn))
             rc = -EIO;
     }
-    txn_end(c);
+    coord_txn_end(c);
     store_network_clear(&sn);
     free(mj);
     free(sj);
@@ -435,7 +354,7 @@ int coord_network_update(struct coord *c, int64_t id, const char *name, const ch
     sj = schedule ? view_dump(view_schedule(schedule))
                   : (sn.schedule_json ? xstrdup(sn.schedule_json) : NULL);
     int64_t now = time_wall_ms();
-    txn_begin(c);
+    coord_txn_begin(c);
     int models_changed = strcmp(mj, sn.models_json) != 0;
     if (models_changed)
         runner_stop(net->r, "the network's models changed", now);
@@ -462,7 +381,7 @@ int coord_network_update(struct coord *c, int64_t id, const char *name, const ch
         }
         op_status_changed(net);
     }
-    txn_end(c);
+    coord_txn_end(c);
 out:
     store_network_clear(&sn);
     free(mj);
@@ -478,14 +397,14 @@ int coord_network_delete(struct coord *c, int64_t id)
     if (!n)
         return -ENOENT;
     int64_t now = time_wall_ms();
-    txn_begin(c);
+    coord_txn_begin(c);
     runner_stop(n->r, "the network was deleted", now);
     int rc = store_network_delete(c->store, id);
     if (rc == 0) {
         json_t *j = json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1);
         emit_json(c, 0, "network", j);
     }
-    txn_end(c);
+    coord_txn_end(c);
     if (rc == 0)
         remove_net(c, n);
     return rc;
@@ -506,9 +425,9 @@ int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_
         if (rc < 0)
             return rc;
     }
-    txn_begin(c);
+    coord_txn_begin(c);
     int rc = runner_start(n->r, prompt, time_wall_ms(), run, genesis, retry_after_ms);
-    txn_end(c);
+    coord_txn_end(c);
     return rc;
 }
 
@@ -517,9 +436,9 @@ int coord_run_stop(struct coord *c, int64_t network, const char *reason)
     struct net *n = find_net(c, network);
     if (!n)
         return -ENOENT;
-    txn_begin(c);
+    coord_txn_begin(c);
     int rc = runner_stop(n->r, reason, time_wall_ms());
-    txn_end(c);
+    coord_txn_end(c);
     return rc;
 }
 
@@ -545,7 +464,7 @@ static void on_platform_done(void *owner, const struct platform_call *call,
         log_warn("invocation failed network=%lld invocation=%lld model=%s attempt=%d error=\"%s\"",
                  (long long)call->network_id, (long long)call->inv_id, call->model->id,
                  call->attempt + 1, error);
-    txn_begin(c);
+    coord_txn_begin(c);
     int64_t now = time_wall_ms();
     int rc = runner_complete(n->r, call->gen, call->inv_id, output, error, retryable, now);
     /* The budget cap: over the hour's budget, the run stops with the reason on the status. */
@@ -558,7 +477,7 @@ static void on_platform_done(void *owner, const struct platform_call *call,
         if (runner_stop(n->r, why, now) == 0)
             log_warn("run stopped network=%lld reason=\"%s\"", (long long)n->id, why);
     }
-    txn_end(c);
+    coord_txn_end(c);
     if (rc == -ESTALE)
         log_debug("dropped a stale completion invocation=%lld", (long long)call->inv_id);
 }
@@ -578,9 +497,9 @@ static void on_runner_timer(struct ev *ev, uint64_t id, void *data)
     (void)id;
     struct net *n = data;
     n->timer = 0;
-    txn_begin(n->c);
+    coord_txn_begin(n->c);
     runner_timer(n->r, n->timer_gen, time_wall_ms());
-    txn_end(n->c);
+    coord_txn_end(n->c);
 }
 
 static void on_lockout_end(struct ev *ev, uint64_t id, void *data)
@@ -591,9 +510,9 @@ static void on_lockout_end(struct ev *ev, uint64_t id, void *data)
     n->lockout_timer = 0;
     struct runner_status st;
     runner_get_status(n->r, time_wall_ms(), &st);
-    txn_begin(n->c);
+    coord_txn_begin(n->c);
     emit_json(n->c, n->id, "status", view_status(n->id, &st));
-    txn_end(n->c);
+    coord_txn_end(n->c);
 }
 
 /* ---- runner ops ---- */
@@ -738,7 +657,7 @@ struct coord *coord_new(struct ev *ev, struct store *store, struct media_store *
                                    .cfg = cfg,
                                    .done = on_platform_done,
                                    .owner = c,
-                                   .key = coord_key};
+                                   .key = coord_key_lookup};
     coord_add_platform(c, "dummy", dummy_platform_new(ev, media, cfg, on_platform_done, c));
     return c;
 }
@@ -807,43 +726,18 @@ int coord_start(struct coord *c, char *err, size_t errlen)
         return -EIO;
     }
     if (count == 0) {
-        /* A new installation runs with no configuration: the offline builtin models when this
-         * build has them all (a real AI loop with no internet), else the dummy models. */
-        static const char *const dummy[] = {"dummy-t2i", "dummy-i2t", "dummy-t2a", "dummy-a2t"};
-        /* The parrot keeps the spoken hop from settling on one phrase forever. */
-        static const char *const builtin[] = {"builtin-parrot", "builtin-type", "builtin-tesseract",
-                                              "builtin-espeak", "builtin-sphinx"};
-        int use_builtin = !strcmp(c->cfg->default_network, "builtin");
-        for (size_t i = 0; use_builtin && i < ARRAY_LEN(builtin); i++) {
-            const struct model_info *m = catalog_find(builtin[i]);
-            char why[256];
-            use_builtin = m && coord_model_available(c, m, why, sizeof why);
-            if (!use_builtin)
-                log_info("default network: %s is not available (%s); using dummy models",
-                         builtin[i], m ? why : "not in this build");
-        }
-        const char *const *defaults = use_builtin ? builtin : dummy;
-        int64_t id;
-        int rc = coord_network_create(c,
-                                      use_builtin ? "Default loop (offline builtin models)"
-                                                  : "Default loop (dummy models)",
-                                      defaults, use_builtin ? ARRAY_LEN(builtin) : ARRAY_LEN(dummy),
-                                      c->cfg->lockout_s, NULL, &id, err, errlen);
         free(list);
-        if (rc < 0)
-            return rc;
-        log_info("created the default network id=%lld", (long long)id);
-        return 0;
+        return coord_seed_network(c, err, errlen);
     }
     int64_t now = time_wall_ms();
-    txn_begin(c);
+    coord_txn_begin(c);
     for (size_t i = 0; i < count; i++) {
         struct net *n = add_net(c, &list[i]);
         if (n)
             resume_net(c, n, now);
         store_network_clear(&list[i]);
     }
-    txn_end(c);
+    coord_txn_end(c);
     free(list);
     return 0;
 }
@@ -858,62 +752,6 @@ double coord_burn_per_hour(struct coord *c, int64_t network)
     double sum = 0;
     store_cost_since(c->store, network, time_wall_ms() - 3600 * 1000, &sum);
     return sum;
-}
-
-/* ---- the media quota ---- */
-
-struct evict_ctx {
-    struct coord *c;
-    int64_t run;
-    uint64_t freed;
-    size_t files;
-};
-
-static int evict_one(void *user, const char *name)
-{
-    struct evict_ctx *e = user;
-    /* A picture can be shared by runs (same bytes, same name): keep it while another uses it. */
-    if (store_media_shared(e->c->store, name, e->run) != 0)
-        return 0;
-    int64_t size = media_remove(e->c->media, name);
-    if (size > 0) {
-        e->freed += (uint64_t)size;
-        e->files++;
-    }
-    return 0;
-}
-
-int coord_media_quota(struct coord *c, uint64_t quota, uint64_t *freed)
-{
-    uint64_t used;
-    *freed = 0;
-    if (media_usage(c->media, &used, NULL) < 0 || used <= quota)
-        return 0;
-    uint64_t target = quota / 10 * 9; /* some headroom so this does not run every time */
-    int evicted = 0;
-    txn_begin(c);
-    while (used > target) {
-        int64_t runs[32];
-        int n = store_runs_for_eviction(c->store, 32, runs);
-        if (n <= 0)
-            break;
-        for (int i = 0; i < n && used > target; i++) {
-            struct evict_ctx e = {c, runs[i], 0, 0};
-            store_run_media_each(c->store, runs[i], evict_one, &e);
-            store_run_mark_evicted(c->store, runs[i]);
-            used = e.freed < used ? used - e.freed : 0;
-            *freed += e.freed;
-            evicted++;
-            log_info("media quota: freed run=%lld files=%zu bytes=%llu", (long long)runs[i],
-                     e.files, (unsigned long long)e.freed);
-        }
-    }
-    txn_end(c);
-    if (used > target)
-        log_warn("media quota: %llu bytes used, over the %llu quota, and no finished run is left "
-                 "to free",
-                 (unsigned long long)used, (unsigned long long)quota);
-    return evicted;
 }
 
 const struct panicd_config *coord_config(const struct coord *c)

@@ -31,6 +31,10 @@ struct coord *coord_new(struct ev *ev, struct store *store, struct media_store *
 void coord_free(struct coord *c);
 void coord_set_sink(struct coord *c, coord_sink_fn fn, void *user);
 
+/* Store the displays the config declares (display.NAME.*), as PUT /api/v1/displays/NAME would;
+ * a failure is a warning in the log. */
+void coord_seed_displays(struct coord *c);
+
 /* Load the networks (creating the default network on an empty store) and resume live runs. */
 int coord_start(struct coord *c, char *err, size_t errlen);
 

@@ -49,27 +49,37 @@ struct config_key {
     char *file;  /* owned path, or NULL */
 };
 
+struct config_device {
+    char *name;
+    char *token;         /* NULL only until its token line is read; config_load insists */
+    int long_press_stop; /* a long press of this device's panic button stops the run */
+};
+
+struct config_price {
+    char *model;
+    double usd; /* estimated cost of one invocation */
+};
+
+struct config_display {
+    char name[DISPLAY_NAME_MAX + 1];
+    struct display_cfg cfg;
+};
+
 struct panicd_config {
     struct openai_config openai; /* OpenAI-compatible servers and their models */
     struct config_key keys[CONFIG_MAX_KEYS];
     size_t nkeys;
-    struct {
-        char *model;
-        double usd; /* estimated cost of one invocation */
-    } prices[CONFIG_MAX_PRICES];
+    struct config_price prices[CONFIG_MAX_PRICES];
     size_t nprices;
     double budget_usd_per_hour; /* 0: no cap */
     int64_t media_quota_mb;     /* the media archive's disk budget */
-    char default_network[16];   /* "builtin" (when every builtin model can run) or "dummy" */
+    int default_builtin;        /* default_network: builtin (1, when every builtin model can run)
+                                 * or dummy (0) */
     int64_t media_check_s;      /* how often the quota is checked */
     char *listen;               /* "host:port"; port 0 picks a free one */
     char *state_dir;
     char *admin_token; /* NULL: read or generate STATE_DIR/admin.token */
-    struct {
-        char *name;
-        char *token;         /* NULL only until its token line is read; config_load insists */
-        int long_press_stop; /* a long press of this device's panic button stops the run */
-    } devices[CONFIG_MAX_DEVICES];
+    struct config_device devices[CONFIG_MAX_DEVICES];
     size_t ndevices;
     int64_t lockout_s; /* for the default network */
     int sync_full;     /* sqlite synchronous FULL (1) or NORMAL (0) */
@@ -80,10 +90,7 @@ struct panicd_config {
     int64_t dummy_latency_ms;
     struct dummy_model_cfg dummy[CONFIG_MAX_DUMMY];
     size_t ndummy;
-    struct {
-        char name[DISPLAY_NAME_MAX + 1];
-        struct display_cfg cfg;
-    } displays[CONFIG_MAX_DISPLAYS];
+    struct config_display displays[CONFIG_MAX_DISPLAYS];
     size_t ndisplays;
     char *public_url;
     int log_level;
@@ -92,6 +99,46 @@ struct panicd_config {
     char *visitor_secret;    /* NULL: read or generate STATE_DIR/visitor.secret */
     int64_t visitor_per_min; /* prompts a visitor's address may post per minute; 0: no limit */
 };
+
+/* The table of panicd.conf's keys (config.c), one row a key or a family of keys. A family's
+ * name stands for many keys: an upper-case word for the part the file chooses (device.NAME.token,
+ * price.MODEL), "*" for any field another module checks (display.NAME.*, model.ID.*). */
+enum config_type {
+    CONFIG_INT,    /* a whole number in [min, max], stored times scale; int64_t */
+    CONFIG_BOOL,   /* yes/no, true/false, on/off, 1/0; int */
+    CONFIG_USD,    /* an amount from 0 to 1000000; double */
+    CONFIG_STR,    /* text that check() accepts (min: its shortest length); char *, owned */
+    CONFIG_ENUM,   /* one of choices' names, stored as its value; int */
+    CONFIG_FIELDS, /* a family's "*": its own setter checks and stores every field */
+};
+
+struct config_choice {
+    const char *name;
+    int value;
+};
+
+struct config_family; /* how a family finds its NAME's entry (config.c) */
+struct config_spec;
+typedef int (*config_check_fn)(const struct config_spec *s, const char *key, const char *value,
+                               char *err, size_t errlen);
+
+struct config_spec {
+    const char *name;
+    enum config_type type;
+    long long min, max;
+    int64_t scale;
+    const char *def;       /* the default as the file writes it; NULL: 0 or unset */
+    size_t off;            /* offsetof in struct panicd_config or the family's entry */
+    config_check_fn check; /* CONFIG_STR; NULL: any text */
+    const struct config_choice *choices; /* CONFIG_ENUM; ends with a NULL name */
+    const struct config_family *family;  /* NULL: a plain key */
+};
+
+/* Every row of the table, in order. Borrowed, static. */
+const struct config_spec *config_specs(size_t *n);
+/* The row that takes key ("lockout_seconds", "device.tv1.token", "display.tv1.mode"), or NULL.
+ * Matches names only; whether the value and the NAME are good is config_set's business. */
+const struct config_spec *config_spec_find(const char *key);
 
 /* Fill cfg with the defaults. Owned strings inside: config_free. */
 void config_init(struct panicd_config *cfg);
