@@ -1,5 +1,5 @@
-/* http_client.c: the libcurl adapter of panicctl and the only ctl file that includes <curl/curl.h>. One
- * easy handle is reused (reset between requests) so a command that makes two requests keeps its
+/* http_client.c: the libcurl adapter of panicctl and the only ctl file that includes <curl/curl.h>.
+ * One easy handle is reused (reset between requests) so a command that makes two requests keeps its
  * connection. Every request gets the same guards: no signals from curl, a 5 s connect timeout,
  * http and https only, no redirects (a bearer token must not follow one). */
 #include "http_client.h"

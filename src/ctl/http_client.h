@@ -1,6 +1,7 @@
-/* http_client.h: panicctl's HTTP client, a thin wrapper of one libcurl easy handle. It knows nothing of
- * the API's paths or JSON: it sends a request to base URL + path with the bearer token, and hands
- * back the status and the body (or streams a 2xx body to a sink), or a transport error in words. */
+/* http_client.h: panicctl's HTTP client, a thin wrapper of one libcurl easy handle. It knows
+ * nothing of the API's paths or JSON: it sends a request to base URL + path with the bearer token,
+ * and hands back the status and the body (or streams a 2xx body to a sink), or a transport error in
+ * words. */
 #ifndef PANIC_CTL_HTTP_CLIENT_H
 #define PANIC_CTL_HTTP_CLIENT_H
 

@@ -10,10 +10,8 @@ static const struct {
     const struct model_info *models;
     const size_t *count;
 } tables[] = {
-    {dummy_models, &dummy_models_count},
-    {builtin_models, &builtin_models_count},
-    {replicate_models, &replicate_models_count},
-    {openai_models, &openai_models_count},
+    {dummy_models, &dummy_models_count},         {builtin_models, &builtin_models_count},
+    {replicate_models, &replicate_models_count}, {openai_models, &openai_models_count},
     {gemini_models, &gemini_models_count},
 };
 
