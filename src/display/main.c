@@ -363,7 +363,7 @@ static void update_qr(struct app *a, QRcode **qr, char *qr_text, size_t len)
 /* Terminal mode: typing, Enter posts, Backspace deletes a code point. */
 static void on_key(struct app *a, struct sync *s, const SDL_Event *ev, int64_t now)
 {
-    if (a->cfg.mode != MODE_TERMINAL)
+    if (a->cfg.mode != DISPLAY_MODE_TERMINAL)
         return;
     if (ev->type == SDL_TEXTINPUT) {
         if (app_lockout_left_s(a, now) > 0)
