@@ -139,6 +139,15 @@ void app_set_online(struct app *a, int online, int64_t now)
     a->changed_at = now;
 }
 
+int app_audible_cell(const struct app *a)
+{
+    int best = -1;
+    for (int i = 0; i < a->ncells; i++)
+        if (a->cells[i].kind == CELL_AUDIO && (best < 0 || a->cells[i].seq > a->cells[best].seq))
+            best = i;
+    return a->cfg.audio ? best : -1;
+}
+
 int app_lockout_left_s(const struct app *a, int64_t now)
 {
     if (!a->status.lockout_until || now >= a->status.lockout_until)

@@ -69,5 +69,7 @@ int app_lockout_left_s(const struct app *a, int64_t now);
 
 /* The cell an invocation seq goes to, or -1 if this display does not show it. */
 int app_slot_for(const struct display_config *cfg, int64_t seq);
+/* The audible cell: the newest audio invocation on screen if this display plays audio, else -1. */
+int app_audible_cell(const struct app *a);
 
 #endif
