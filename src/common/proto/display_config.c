@@ -18,32 +18,22 @@ static const char *const mode_names[DISPLAY_MODE_COUNT] = {
     [DISPLAY_MODE_TERMINAL] = "terminal",
 };
 
-/* Where each key lives: an int64_t (wide) or an int (the enum is stored as an int too). */
+/* Where each key lives in the struct: an int64_t, an int, or the enum. */
 static const struct field_slot {
     struct display_field f;
-    size_t off;
-    int wide;
+    size_t off, size;
 } fields[] = {
-    {{.key = "network", .type = DISPLAY_FIELD_INT, .min = 0, .max = INT64_MAX},
-     offsetof(struct display_config, network),
-     1},
-    {{.key = "mode", .type = DISPLAY_FIELD_MODE}, offsetof(struct display_config, mode), 0},
-    {{.key = "rows", .type = DISPLAY_FIELD_INT, .min = 1, .max = 16},
-     offsetof(struct display_config, rows),
-     0},
-    {{.key = "cols", .type = DISPLAY_FIELD_INT, .min = 1, .max = 16},
-     offsetof(struct display_config, cols),
-     0},
-    {{.key = "offset", .type = DISPLAY_FIELD_INT, .min = 0, .max = 63},
-     offsetof(struct display_config, offset),
-     0},
-    {{.key = "stride", .type = DISPLAY_FIELD_INT, .min = 1, .max = 64},
-     offsetof(struct display_config, stride),
-     0},
-    {{.key = "show_invoking", .type = DISPLAY_FIELD_BOOL},
-     offsetof(struct display_config, show_invoking),
-     0},
-    {{.key = "audio", .type = DISPLAY_FIELD_BOOL}, offsetof(struct display_config, audio), 0},
+#define SLOT(m)                                                                                    \
+    .off = offsetof(struct display_config, m), .size = sizeof(((struct display_config *)0)->m)
+    {.f = {.key = "network", .type = DISPLAY_FIELD_INT, .min = 0, .max = INT64_MAX}, SLOT(network)},
+    {.f = {.key = "mode", .type = DISPLAY_FIELD_MODE}, SLOT(mode)},
+    {.f = {.key = "rows", .type = DISPLAY_FIELD_INT, .min = 1, .max = 16}, SLOT(rows)},
+    {.f = {.key = "cols", .type = DISPLAY_FIELD_INT, .min = 1, .max = 16}, SLOT(cols)},
+    {.f = {.key = "offset", .type = DISPLAY_FIELD_INT, .min = 0, .max = 63}, SLOT(offset)},
+    {.f = {.key = "stride", .type = DISPLAY_FIELD_INT, .min = 1, .max = 64}, SLOT(stride)},
+    {.f = {.key = "show_invoking", .type = DISPLAY_FIELD_BOOL}, SLOT(show_invoking)},
+    {.f = {.key = "audio", .type = DISPLAY_FIELD_BOOL}, SLOT(audio)},
+#undef SLOT
 };
 
 const char *display_mode_name(enum display_mode mode)
@@ -113,7 +103,7 @@ long long display_field_get(const struct display_config *d, const struct display
     if (!s)
         return 0;
     const char *p = (const char *)d + s->off;
-    if (s->wide)
+    if (s->size == sizeof(int64_t))
         return *(const int64_t *)(const void *)p;
     if (s->f.type == DISPLAY_FIELD_MODE)
         return *(const enum display_mode *)(const void *)p;
@@ -123,7 +113,7 @@ long long display_field_get(const struct display_config *d, const struct display
 static void put(struct display_config *d, const struct field_slot *s, long long v)
 {
     char *p = (char *)d + s->off;
-    if (s->wide)
+    if (s->size == sizeof(int64_t))
         *(int64_t *)(void *)p = (int64_t)v;
     else if (s->f.type == DISPLAY_FIELD_MODE)
         *(enum display_mode *)(void *)p = (enum display_mode)v;
