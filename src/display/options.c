@@ -207,17 +207,16 @@ static void *slot(struct display_options *o, const struct display_option *d)
     return (char *)o + d->off;
 }
 
-/* "0, 90, 180 or 270" */
-static void steps(const struct display_option *d, char *out, size_t len)
+/* Item i of count onto a list in words: "a", "a or b", "a, b or c". */
+static void list_add(char *out, size_t len, size_t i, size_t count, const char *item, size_t n)
 {
-    size_t n = 0;
-    out[0] = '\0';
-    for (long v = d->min; v <= d->max && n < len; v += d->step)
-        n += (size_t)snprintf(out + n, len - n, "%s%ld",
-                              v == d->min            ? ""
-                              : v + d->step > d->max ? " or "
-                                                     : ", ",
-                              v);
+    size_t used = strlen(out);
+    if (used < len)
+        snprintf(out + used, len - used, "%s%.*s",
+                 !i               ? ""
+                 : i + 1 == count ? " or "
+                                  : ", ",
+                 (int)n, item);
 }
 
 static int set_int(struct display_options *o, const struct display_option *d, const char *value,
@@ -226,8 +225,12 @@ static int set_int(struct display_options *o, const struct display_option *d, co
     long long v;
     if (conf_int(value, d->min, d->max, &v, err, errlen) < 0 || (d->step && v % d->step)) {
         if (d->step) {
-            char list[64];
-            steps(d, list, sizeof list);
+            char list[64] = "", item[24];
+            size_t count = (size_t)((d->max - d->min) / d->step + 1);
+            for (size_t i = 0; i < count; i++) {
+                int n = snprintf(item, sizeof item, "%ld", d->min + (long)i * d->step);
+                list_add(list, sizeof list, i, count, item, (size_t)n);
+            }
             snprintf(err, errlen, "'%s' is not %s", value, list);
         }
         return -EINVAL;
@@ -249,12 +252,14 @@ static int set_choice(struct display_options *o, const struct display_option *d,
         c += n + (c[n] == '|');
     }
     char list[128] = "";
-    size_t n = 0;
-    for (c = d->choices; *c && n < sizeof list;) {
-        size_t w = strcspn(c, "|");
-        const char *sep = c == d->choices ? "" : strchr(c, '|') ? ", " : " or ";
-        n += (size_t)snprintf(list + n, sizeof list - n, "%s%.*s", sep, (int)w, c);
-        c += w + (c[w] == '|');
+    size_t count = 1;
+    for (c = d->choices; *c; c++)
+        count += *c == '|';
+    c = d->choices;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strcspn(c, "|");
+        list_add(list, sizeof list, i, count, c, n);
+        c += n + (c[n] == '|');
     }
     snprintf(err, errlen, "'%s' is not %s", value, list);
     return -EINVAL;
