@@ -326,14 +326,14 @@ static SDL_Surface *make_image(int i)
 static int scene_fill_grid(struct scene *s)
 {
     struct app *a = s->app;
-    struct app_config cfg = {.network = 1,
-                             .mode = MODE_GRID,
-                             .rows = 4,
-                             .cols = 4,
-                             .offset = 0,
-                             .stride = 1,
-                             .show_invoking = 1,
-                             .audio = 1};
+    struct display_config cfg = {.network = 1,
+                                 .mode = DISPLAY_MODE_GRID,
+                                 .rows = 4,
+                                 .cols = 4,
+                                 .offset = 0,
+                                 .stride = 1,
+                                 .show_invoking = 1,
+                                 .audio = 1};
     app_set_config(a, &cfg, 0);
     app_set_online(a, 1, 0);
     snprintf(a->network_name, sizeof a->network_name, "bench grid");

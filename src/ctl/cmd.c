@@ -2,6 +2,7 @@
  * makes one call through request.c (two for status) and prints either the server's JSON (--json) or
  * short human lines. Nothing here talks to curl directly except backup's streaming sink. */
 #include "request.h"
+#include "common/proto/display_config_json.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -397,18 +397,9 @@ static void print_fields(const json_t *obj)
     }
 }
 
-static const char *const display_int_keys[] = {"network", "rows", "cols", "offset", "stride"};
-static const char *const display_bool_keys[] = {"show_invoking", "audio"};
-
-static int in_list(const char *key, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(key, list[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* KEY=VALUE words into the display object; CTL_OK or a usage error. */
+/* KEY=VALUE words into the display object, each value checked and typed as panicd will
+ * (common/proto), so a typo is refused here with the reason; CTL_OK or a usage error. The rules
+ * across keys (offset < stride) are panicd's: it applies the words onto the stored config. */
 static int display_body(const struct ctl_args *a, json_t *body)
 {
     for (int i = 2; i < a->npos; i++) {
@@ -416,28 +407,14 @@ static int display_body(const struct ctl_args *a, json_t *body)
         if (!eq || eq == pair)
             return ctl_usage_error("display set wants KEY=VALUE, not '%s'", pair);
         char *key = xstrndup(pair, (size_t)(eq - pair));
-        const char *val = eq + 1;
-        json_t *v = NULL;
-        int64_t n;
-        if (in_list(key, display_int_keys, ARRAY_LEN(display_int_keys))) {
-            if (parse_int64(val, INT32_MIN, INT32_MAX, &n) == 0)
-                v = json_integer(n);
-        } else if (in_list(key, display_bool_keys, ARRAY_LEN(display_bool_keys))) {
-            if (!strcasecmp(val, "yes") || !strcasecmp(val, "true") || !strcmp(val, "1"))
-                v = json_true();
-            else if (!strcasecmp(val, "no") || !strcasecmp(val, "false") || !strcmp(val, "0"))
-                v = json_false();
-        } else {
-            v = arg_string(val);
-        }
-        int ok = v && utf8_valid(key, strlen(key));
-        if (ok)
-            json_object_set_new(body, key, v);
-        else
-            json_decref(v);
+        struct display_config one = display_config_default();
+        char err[PANIC_ERR_LEN];
+        int rc = display_config_set(&one, key, eq + 1, err, sizeof err);
+        if (rc == 0)
+            json_object_set_new(body, key, display_field_to_json(&one, display_field_find(key)));
         free(key);
-        if (!ok)
-            return ctl_usage_error("display set: bad value in '%s'", pair);
+        if (rc < 0)
+            return ctl_usage_error("display set: %s", err);
     }
     return CTL_OK;
 }

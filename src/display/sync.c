@@ -9,6 +9,7 @@
 #include "sync.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/proto/display_config_json.h"
 #include "common/sse.h"
 #include "common/util.h"
 
@@ -170,19 +171,6 @@ static int count(struct sync *s, enum xkind kind)
 
 /* ---- parsing ---- */
 
-static enum app_mode mode_of(const char *m)
-{
-    if (!m)
-        return MODE_GRID;
-    if (!strcmp(m, "single"))
-        return MODE_SINGLE;
-    if (!strcmp(m, "info"))
-        return MODE_INFO;
-    if (!strcmp(m, "terminal"))
-        return MODE_TERMINAL;
-    return MODE_GRID;
-}
-
 static int parse_invocation(json_t *j, struct app_inv *out)
 {
     memset(out, 0, sizeof *out);
@@ -301,17 +289,13 @@ static void take_status(struct sync *s, json_t *j)
 
 static void take_config(struct sync *s, json_t *j)
 {
-    struct app_config c = s->app->cfg;
-    c.network = json_integer_value(json_object_get(j, "network"));
-    c.mode = mode_of(json_string_value(json_object_get(j, "mode")));
-    c.rows = (int)json_integer_value(json_object_get(j, "rows"));
-    c.cols = (int)json_integer_value(json_object_get(j, "cols"));
-    c.offset = (int)json_integer_value(json_object_get(j, "offset"));
-    c.stride = (int)json_integer_value(json_object_get(j, "stride"));
-    c.show_invoking = json_is_true(json_object_get(j, "show_invoking"));
-    c.audio = json_is_true(json_object_get(j, "audio"));
-    if (c.rows < 1 || c.cols < 1 || c.stride < 1)
+    /* Onto what we have; keys a newer coordinator adds are skipped, a bad config is ignored. */
+    struct display_config c = s->app->cfg;
+    char err[PANIC_ERR_LEN];
+    if (display_config_from_json(j, &c, DISPLAY_CONFIG_JSON_IGNORE_UNKNOWN, err, sizeof err) < 0) {
+        log_warn("ignoring the display config: %s", err);
         return;
+    }
     app_set_config(s->app, &c, s->now);
     /* Where phones go to prompt (the QR code), when the coordinator offers it. */
     const char *url = json_string_value(json_object_get(j, "prompt_url"));

@@ -91,7 +91,7 @@ TEST(button_starts_a_run_and_answers_locally)
     }
     struct app *a = calloc(1, sizeof *a);
     app_init(a, "tv1");
-    struct app_config cfg = a->cfg;
+    struct display_config cfg = a->cfg;
     cfg.network = 1;
     app_set_config(a, &cfg, 0);
 

@@ -69,7 +69,7 @@ TEST(display_follows_the_coordinator)
     /* What the display lays out: the default config for a new name (a 2x2 grid). */
     struct app *a = calloc(1, sizeof *a);
     app_init(a, "tv1");
-    struct app_config cfg = a->cfg;
+    struct display_config cfg = a->cfg;
     cfg.network = 1;
     app_set_config(a, &cfg, 0);
 

@@ -50,9 +50,9 @@ static struct layout_env env_for(int w, int h, int64_t now)
 static void app_grid(int rows, int cols)
 {
     app_init(&A, "test");
-    struct app_config cfg = A.cfg;
+    struct display_config cfg = A.cfg;
     cfg.network = 1;
-    cfg.mode = MODE_GRID;
+    cfg.mode = DISPLAY_MODE_GRID;
     cfg.rows = rows;
     cfg.cols = cols;
     app_set_config(&A, &cfg, 0);
@@ -63,9 +63,9 @@ static void app_grid(int rows, int cols)
 static void app_single(int offset, int stride, int show_invoking)
 {
     app_init(&A, "test");
-    struct app_config cfg = A.cfg;
+    struct display_config cfg = A.cfg;
     cfg.network = 1;
-    cfg.mode = MODE_SINGLE;
+    cfg.mode = DISPLAY_MODE_SINGLE;
     cfg.offset = offset;
     cfg.stride = stride;
     cfg.show_invoking = show_invoking;
@@ -74,10 +74,10 @@ static void app_single(int offset, int stride, int show_invoking)
     A.online = 1;
 }
 
-static void app_mode(enum app_mode mode)
+static void app_mode(enum display_mode mode)
 {
     app_init(&A, "test");
-    struct app_config cfg = A.cfg;
+    struct display_config cfg = A.cfg;
     cfg.network = 1;
     cfg.mode = mode;
     app_set_config(&A, &cfg, 0);
@@ -742,7 +742,7 @@ TEST(full_drawlist_counts_overflow)
 
 TEST(terminal_mode)
 {
-    app_mode(MODE_TERMINAL);
+    app_mode(DISPLAY_MODE_TERMINAL);
     struct rect panel = layout_cell_rect(&A, 1920, 1080, 0);
     frame(1920, 1080, 0);
     CHECK(find_text("Current run:") != NULL);
@@ -797,7 +797,7 @@ TEST(terminal_mode)
 
 TEST(info_mode)
 {
-    app_mode(MODE_INFO);
+    app_mode(DISPLAY_MODE_INFO);
     snprintf(A.network_name, sizeof A.network_name, "gallery loop");
     A.nmodels = 3;
     snprintf(A.models[0], sizeof A.models[0], "llama");
@@ -860,7 +860,7 @@ TEST(degenerate_sizes)
     for (int mode = 0; mode < 4; mode++)
         for (size_t s = 0; s < ARRAY_LEN(sizes); s++) {
             int w = sizes[s][0], h = sizes[s][1];
-            app_mode((enum app_mode)mode);
+            app_mode((enum display_mode)mode);
             snprintf(A.prompt_url, sizeof A.prompt_url, "http://x/");
             put(1, CELL_TEXT, "some words that will not fit anywhere", NULL);
             A.online = 0;

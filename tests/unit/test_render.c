@@ -84,13 +84,13 @@ static struct app *grid_app(void)
 {
     struct app *a = calloc(1, sizeof *a);
     app_init(a, "test");
-    struct app_config c = {.network = 1,
-                           .mode = MODE_GRID,
-                           .rows = 2,
-                           .cols = 2,
-                           .stride = 1,
-                           .show_invoking = 1,
-                           .audio = 0};
+    struct display_config c = {.network = 1,
+                               .mode = DISPLAY_MODE_GRID,
+                               .rows = 2,
+                               .cols = 2,
+                               .stride = 1,
+                               .show_invoking = 1,
+                               .audio = 0};
     app_set_config(a, &c, 0);
     app_set_run(a, 5, "a prompt", 0);
     a->online = 1;

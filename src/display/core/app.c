@@ -14,39 +14,32 @@ void app_init(struct app *a, const char *name)
 {
     memset(a, 0, sizeof *a);
     snprintf(a->name, sizeof a->name, "%s", name);
-    a->cfg = (struct app_config){.network = 0,
-                                 .mode = MODE_GRID,
-                                 .rows = 2,
-                                 .cols = 2,
-                                 .offset = 0,
-                                 .stride = 1,
-                                 .show_invoking = 1,
-                                 .audio = 1};
+    a->cfg = display_config_default(); /* a 2x2 grid */
     a->ncells = 4;
     snprintf(a->status.state, sizeof a->status.state, "idle");
 }
 
-static int cell_count(const struct app_config *cfg)
+static int cell_count(const struct display_config *cfg)
 {
-    if (cfg->mode != MODE_GRID)
+    if (cfg->mode != DISPLAY_MODE_GRID)
         return 1;
     int n = cfg->rows * cfg->cols;
     return n < 1 ? 1 : n > APP_MAX_CELLS ? APP_MAX_CELLS : n;
 }
 
-int app_slot_for(const struct app_config *cfg, int64_t seq)
+int app_slot_for(const struct display_config *cfg, int64_t seq)
 {
     if (seq < 0)
         return -1;
     switch (cfg->mode) {
-    case MODE_GRID:
+    case DISPLAY_MODE_GRID:
         return (int)(seq % cell_count(cfg));
-    case MODE_SINGLE:
+    case DISPLAY_MODE_SINGLE:
         if (seq == 0 || (cfg->stride > 0 && seq % cfg->stride == cfg->offset))
             return 0;
         return -1;
-    case MODE_INFO:
-    case MODE_TERMINAL:
+    case DISPLAY_MODE_INFO:
+    case DISPLAY_MODE_TERMINAL:
         return 0;
     }
     return -1;
@@ -64,7 +57,7 @@ static void clear_cells(struct app *a)
     }
 }
 
-void app_set_config(struct app *a, const struct app_config *cfg, int64_t now)
+void app_set_config(struct app *a, const struct display_config *cfg, int64_t now)
 {
     int network_changed = cfg->network != a->cfg.network;
     /* On the heap: 256 cells are over a megabyte, too much for a small stack. Config changes
@@ -116,8 +109,8 @@ int app_put_invocation(struct app *a, const struct app_inv *inv, int64_t now)
     int slot = app_slot_for(&a->cfg, inv->seq);
     if (slot < 0 || slot >= a->ncells)
         return 0;
-    int quiet = a->cfg.mode == MODE_INFO || a->cfg.mode == MODE_TERMINAL ||
-                (a->cfg.mode == MODE_SINGLE && !a->cfg.show_invoking);
+    int quiet = a->cfg.mode == DISPLAY_MODE_INFO || a->cfg.mode == DISPLAY_MODE_TERMINAL ||
+                (a->cfg.mode == DISPLAY_MODE_SINGLE && !a->cfg.show_invoking);
     /* A screen that hides invoking keeps the previous output while the next one computes; the
      * genesis still shows on every screen. */
     if (inv->kind == CELL_INVOKING && quiet && inv->seq != 0)
@@ -144,6 +137,15 @@ void app_set_online(struct app *a, int online, int64_t now)
     if (!online)
         a->offline_since = now;
     a->changed_at = now;
+}
+
+int app_audible_cell(const struct app *a)
+{
+    int best = -1;
+    for (int i = 0; i < a->ncells; i++)
+        if (a->cells[i].kind == CELL_AUDIO && (best < 0 || a->cells[i].seq > a->cells[best].seq))
+            best = i;
+    return a->cfg.audio ? best : -1;
 }
 
 int app_lockout_left_s(const struct app *a, int64_t now)

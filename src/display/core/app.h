@@ -5,6 +5,8 @@
 #ifndef PANIC_APP_H
 #define PANIC_APP_H
 
+#include "common/proto/display_config.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,18 +14,7 @@
 #define APP_TEXT_MAX 4096
 #define APP_NAME_MAX 64
 
-enum app_mode { MODE_GRID, MODE_SINGLE, MODE_INFO, MODE_TERMINAL };
-
 enum cell_kind { CELL_EMPTY, CELL_INVOKING, CELL_FAILED, CELL_TEXT, CELL_IMAGE, CELL_AUDIO };
-
-struct app_config {
-    int64_t network;
-    enum app_mode mode;
-    int rows, cols;
-    int offset, stride;
-    int show_invoking;
-    int audio;
-};
 
 /* One invocation as the display needs it. */
 struct app_inv {
@@ -43,8 +34,8 @@ struct app_status {
 };
 
 struct app {
-    char name[APP_NAME_MAX]; /* this display's name */
-    struct app_config cfg;
+    char name[APP_NAME_MAX];   /* this display's name */
+    struct display_config cfg; /* as the coordinator serves it */
     char network_name[128];
     char models[16][APP_NAME_MAX]; /* the network's models, for info mode */
     int nmodels;
@@ -65,7 +56,7 @@ struct app {
 /* A fresh app with a default config (grid 2x2). */
 void app_init(struct app *a, const char *name);
 /* New config (from the coordinator). Cells are re-slotted; a network change clears the run. */
-void app_set_config(struct app *a, const struct app_config *cfg, int64_t now);
+void app_set_config(struct app *a, const struct display_config *cfg, int64_t now);
 /* A run became current (from runs/current or a genesis event): clears every cell. */
 void app_set_run(struct app *a, int64_t run, const char *prompt, int64_t now);
 /* An invocation event or catch-up row. Returns 1 if it changed what is shown. Invocations of
@@ -77,6 +68,8 @@ void app_set_online(struct app *a, int online, int64_t now);
 int app_lockout_left_s(const struct app *a, int64_t now);
 
 /* The cell an invocation seq goes to, or -1 if this display does not show it. */
-int app_slot_for(const struct app_config *cfg, int64_t seq);
+int app_slot_for(const struct display_config *cfg, int64_t seq);
+/* The audible cell: the newest audio invocation on screen if this display plays audio, else -1. */
+int app_audible_cell(const struct app *a);
 
 #endif

@@ -221,7 +221,7 @@ static void geometry(const struct app *a, int w, int h, struct geom *g)
         g->ncells = 0;
         return;
     }
-    if (a->cfg.mode == MODE_GRID) {
+    if (a->cfg.mode == DISPLAY_MODE_GRID) {
         g->rows = imin(imax(a->cfg.rows, 1), APP_MAX_CELLS);
         g->cols = imin(imax(a->cfg.cols, 1), APP_MAX_CELLS);
         g->ncells = imin(imin(a->ncells, g->rows * g->cols), APP_MAX_CELLS);
@@ -277,15 +277,15 @@ static struct rect cell_rect(const struct app *a, const struct geom *g, int cell
     if (cell < 0 || cell >= g->ncells)
         return (struct rect){0, 0, 0, 0};
     switch (a->cfg.mode) {
-    case MODE_GRID: {
+    case DISPLAY_MODE_GRID: {
         int r = cell / g->cols, c = cell % g->cols;
         return (struct rect){g->ox + c * (g->cw + g->gap), g->oy + r * (g->ch + g->gap), g->cw,
                              g->ch};
     }
-    case MODE_INFO:
+    case DISPLAY_MODE_INFO:
         return info_output_rect(panel_rect(g));
-    case MODE_SINGLE:
-    case MODE_TERMINAL:
+    case DISPLAY_MODE_SINGLE:
+    case DISPLAY_MODE_TERMINAL:
         break;
     }
     return panel_rect(g);
@@ -827,24 +827,24 @@ void layout_frame(const struct app *a, const struct layout_env *env, struct draw
     draw_qr(&c, g.qr);
     draw_hud(&c, g.hud);
 
-    const char *placeholder = a->cfg.mode == MODE_GRID
+    const char *placeholder = a->cfg.mode == DISPLAY_MODE_GRID
                                   ? arena_printf(dl, "%d/%d", a->cfg.rows, a->cfg.cols)
                                   : arena_printf(dl, "%d/%d", a->cfg.offset, a->cfg.stride);
     switch (a->cfg.mode) {
-    case MODE_GRID:
-    case MODE_SINGLE:
+    case DISPLAY_MODE_GRID:
+    case DISPLAY_MODE_SINGLE:
         for (int i = 0; i < g.ncells; i++)
             draw_cell(&c, cell_rect(a, &g, i), &a->cells[i], i, placeholder);
         break;
-    case MODE_INFO:
+    case DISPLAY_MODE_INFO:
         draw_info(&c, panel_rect(&g), placeholder);
         break;
-    case MODE_TERMINAL:
+    case DISPLAY_MODE_TERMINAL:
         draw_terminal(&c, panel_rect(&g));
         break;
     }
 
-    if (a->cfg.mode != MODE_TERMINAL && a->message[0] && env->now < a->message_until)
+    if (a->cfg.mode != DISPLAY_MODE_TERMINAL && a->message[0] && env->now < a->message_until)
         draw_banner(&c, a->message);
 
     if (!a->online) { /* last: over the top-right cell, and the list always has room for it */
