@@ -87,7 +87,7 @@ TEST(config_accepts_every_key)
     CHECK_EQ_INT(config_dummy(&cfg, "dummy-t2i")->fail_times, 2);
     CHECK_EQ_INT(cfg.ndevices, 1);
     CHECK_EQ_INT(cfg.ndisplays, 1);
-    CHECK_STR_EQ(cfg.displays[0].cfg.mode, "single");
+    CHECK_STR_EQ(display_mode_name(cfg.displays[0].cfg.mode), "single");
     CHECK_EQ_INT(cfg.displays[0].cfg.offset, 3);
     config_free(&cfg);
 }
@@ -113,12 +113,12 @@ TEST(config_errors_name_file_and_line)
     CHECK_EQ_INT(parse(&cfg, "lockout_seconds\n", err), -EINVAL);
     CHECK(strstr(err, "needs a value") != NULL);
     config_free(&cfg);
-    struct display_cfg d = display_cfg_default();
+    struct display_config d = display_config_default();
     d.stride = 2;
     d.offset = 2;
-    CHECK_EQ_INT(display_cfg_check(&d, err, 512), -EINVAL);
-    CHECK(!display_name_valid("a b"));
-    CHECK(display_name_valid("tv-1_x"));
+    CHECK_EQ_INT(display_config_check(&d, err, 512), -EINVAL);
+    CHECK(!display_config_name_valid("a b"));
+    CHECK(display_config_name_valid("tv-1_x"));
 }
 
 int main(void)

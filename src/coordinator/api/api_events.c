@@ -6,7 +6,7 @@
 #include "api_internal.h"
 #include "common/buf.h"
 #include "common/util.h"
-#include "views.h"
+#include "coordinator/coord/views.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -75,7 +75,7 @@ void api_reply_lockout(struct http_req *req, int64_t retry_ms);
 json_t *api_body_object(struct http_req *req);
 /* A path segment as a positive id into *id: 0, or -1 with 404 "no <what> '<text>'" sent. */
 int api_path_id(struct http_req *req, const char *text, const char *what, int64_t *id);
-/* A path segment that must be a name (display_name_valid, at most max bytes): text, or NULL with
+/* A path segment that must be a name (display_config_name_valid, at most max bytes): text, or NULL with
  * 400 "a <what> name is 1-<max> letters, ..." sent. */
 const char *api_path_name(struct http_req *req, const char *text, size_t max, const char *what);
 /* The query parameter name as a whole number in min..max (def if absent): 0, or -1 with 400 sent.
@@ -135,7 +135,7 @@ void api_get_display(struct api *a, struct http_req *req, const struct api_call 
 void api_put_display(struct api *a, struct http_req *req, const struct api_call *call);
 /* The stored config of a display, else the default; *configured says which. Its network is an
  * existing one (the first network when the stored one is gone; 0 when there is none). */
-struct display_cfg api_display_load(struct api *a, const char *name, int *configured);
+struct display_config api_display_load(struct api *a, const char *name, int *configured);
 
 /* ---- api_visitor.c: visitor tokens, the phone page ---- */
 

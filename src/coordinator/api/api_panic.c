@@ -6,7 +6,7 @@
 #include "api_internal.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "views.h"
+#include "coordinator/coord/views.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -93,14 +93,14 @@ void api_post_panic(struct api *a, struct http_req *req, const struct api_call *
         return;
     json_t *jd = json_object_get(body, "display"), *jl = json_object_get(body, "long");
     const char *display = json_string_value(jd);
-    if (!display || !display_name_valid(display)) {
+    if (!display || !display_config_name_valid(display)) {
         api_reply_error(req, 422, "invalid_display",
                         "display must be a display name: 1-63 letters, digits, '-' or '_'");
     } else if (jl && !json_is_boolean(jl)) {
         api_reply_error(req, 422, "invalid", "long must be true or false");
     } else {
         int configured;
-        struct display_cfg d = api_display_load(a, display, &configured);
+        struct display_config d = api_display_load(a, display, &configured);
         if (!d.network) {
             record_press(a, display, who, 0, json_is_true(jl), "error", 0);
             api_reply_error(req, 404, "not_found", "there is no network for display %s", display);

@@ -4,7 +4,7 @@
  * coordinator. */
 #include "api_internal.h"
 #include "common/util.h"
-#include "views.h"
+#include "coordinator/coord/views.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -71,7 +71,7 @@ int api_path_id(struct http_req *req, const char *text, const char *what, int64_
 
 const char *api_path_name(struct http_req *req, const char *text, size_t max, const char *what)
 {
-    if (strlen(text) <= max && display_name_valid(text))
+    if (strlen(text) <= max && display_config_name_valid(text))
         return text;
     api_reply_error(req, 400, "bad_name", "a %s name is 1-%zu letters, digits, '-' or '_'", what,
                     max);

@@ -6,7 +6,7 @@
 #include "api_internal.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "views.h"
+#include "coordinator/coord/views.h"
 
 #include <errno.h>
 

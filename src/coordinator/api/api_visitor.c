@@ -9,7 +9,7 @@
 #include "common/util.h"
 #include "hmac.h"
 #include "terminal.h"
-#include "views.h"
+#include "coordinator/coord/views.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,7 +15,7 @@
 #include "coordinator/platforms/dummy/dummy.h"
 #include "coordinator/platforms/platform.h"
 #include "coordinator/store/store.h"
-#include "coordinator/api/views.h"
+#include "views.h"
 
 #include <errno.h>
 #include <stdio.h>

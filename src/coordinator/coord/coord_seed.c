@@ -4,9 +4,10 @@
  * has them all (a real AI loop with no internet), else the dummy models. Depends on the store,
  * the catalogue and the platforms' availability; not on HTTP. */
 #include "coord_internal.h"
+#include "common/proto/display_config_json.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "coordinator/api/views.h"
+#include "views.h"
 #include "coordinator/store/store.h"
 
 #include <stdio.h>
@@ -43,7 +44,8 @@ void coord_seed_displays(struct coord *c)
 {
     const struct panicd_config *cfg = c->cfg;
     for (size_t i = 0; i < cfg->ndisplays; i++) {
-        char *text = view_dump(view_display(cfg->displays[i].name, &cfg->displays[i].cfg, 1));
+        char *text =
+            view_dump(display_config_to_json(cfg->displays[i].name, &cfg->displays[i].cfg, 1));
         if (store_display_put(c->store, cfg->displays[i].name, text, time_wall_ms()) < 0)
             log_warn("could not store display=%s from the config", cfg->displays[i].name);
         free(text);

@@ -13,88 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int set_int(const char *value, long long min, long long max, int64_t *slot, char *err,
-                   size_t errlen)
-{
-    long long v;
-    int rc = conf_int(value, min, max, &v, err, errlen);
-    if (rc == 0)
-        *slot = v;
-    return rc;
-}
-
-struct display_cfg display_cfg_default(void)
-{
-    struct display_cfg d = {.network = 0,
-                            .rows = 2,
-                            .cols = 2,
-                            .offset = 0,
-                            .stride = 1,
-                            .show_invoking = 1,
-                            .audio = 1};
-    snprintf(d.mode, sizeof d.mode, "grid");
-    return d;
-}
-
-int display_name_valid(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > DISPLAY_NAME_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
-int display_cfg_set(struct display_cfg *d, const char *key, const char *value, char *err,
-                    size_t errlen)
-{
-    if (!strcmp(key, "network"))
-        return set_int(value, 0, INT64_MAX, &d->network, err, errlen);
-    if (!strcmp(key, "rows"))
-        return set_int(value, 1, 16, &d->rows, err, errlen);
-    if (!strcmp(key, "cols"))
-        return set_int(value, 1, 16, &d->cols, err, errlen);
-    if (!strcmp(key, "offset"))
-        return set_int(value, 0, 63, &d->offset, err, errlen);
-    if (!strcmp(key, "stride"))
-        return set_int(value, 1, 64, &d->stride, err, errlen);
-    if (!strcmp(key, "show_invoking"))
-        return conf_bool(value, &d->show_invoking, err, errlen);
-    if (!strcmp(key, "audio"))
-        return conf_bool(value, &d->audio, err, errlen);
-    if (!strcmp(key, "mode")) {
-        static const char *const modes[] = {"grid", "single", "info", "terminal"};
-        for (size_t i = 0; i < ARRAY_LEN(modes); i++) {
-            if (!strcmp(value, modes[i])) {
-                snprintf(d->mode, sizeof d->mode, "%s", value);
-                return 0;
-            }
-        }
-        snprintf(err, errlen, "mode '%s' is not one of grid, single, info, terminal", value);
-        return -EINVAL;
-    }
-    snprintf(err, errlen,
-             "unknown display setting '%s' (network, mode, rows, cols, offset, stride, "
-             "show_invoking, audio)",
-             key);
-    return -EINVAL;
-}
-
-int display_cfg_check(const struct display_cfg *d, char *err, size_t errlen)
-{
-    if (d->offset >= d->stride) {
-        snprintf(err, errlen, "offset (%lld) must be smaller than stride (%lld)",
-                 (long long)d->offset, (long long)d->stride);
-        return -EINVAL;
-    }
-    return 0;
-}
-
 /* ---- checks of text values ---- */
 
 static int no_space_min(const char *value, long long min)
@@ -249,7 +167,7 @@ static void dummy_init(void *entry)
 static int display_name_ok(const char *key, const char *name, char *err, size_t errlen)
 {
     (void)key;
-    if (display_name_valid(name))
+    if (display_config_name_valid(name))
         return 0;
     snprintf(err, errlen, "display name '%s' must be 1-63 letters, digits, - or _", name);
     return -EINVAL;
@@ -257,7 +175,7 @@ static int display_name_ok(const char *key, const char *name, char *err, size_t 
 
 static void display_init(void *entry)
 {
-    ((struct config_display *)entry)->cfg = display_cfg_default();
+    ((struct config_display *)entry)->cfg = display_config_default();
 }
 
 static int display_set(void *entry, const char *key, const char *field, const char *value,
@@ -265,7 +183,7 @@ static int display_set(void *entry, const char *key, const char *field, const ch
 {
     (void)key;
     struct config_display *d = entry;
-    return display_cfg_set(&d->cfg, field, value, err, errlen);
+    return display_config_set(&d->cfg, field, value, err, errlen);
 }
 
 static int price_name_ok(const char *key, const char *model, char *err, size_t errlen)
@@ -343,7 +261,7 @@ static const struct config_choice default_networks[] = {{"builtin", 1}, {"dummy"
 #define F_ALL(name, fam)               {name, CONFIG_FIELDS, 0, 0, 1, NULL, 0, NULL, NULL, &fam}
 
 /* A family's NAME has no default: a NAME the file never mentions has no entry (a dummy model's
- * latency_ms falls back to dummy_latency_ms, a display starts from display_cfg_default). */
+ * latency_ms falls back to dummy_latency_ms, a display starts from display_config_default). */
 static const struct config_spec specs[] = {
     /*     name                          range or choices          default          goes to */
     STR(   "listen",                     1,                        "0.0.0.0:8080",   listen, check_listen),
@@ -374,7 +292,7 @@ static const struct config_spec specs[] = {
     F_INT( "dummy.MODEL.latency_ms",     0, 3600000,               dummy, dummy_model_cfg, latency_ms),
     F_INT( "dummy.MODEL.fail_times",     0, 1000000,               dummy, dummy_model_cfg, fail_times),
     F_BOOL("dummy.MODEL.always_fail",                              dummy, dummy_model_cfg, always_fail),
-    F_ALL( "display.NAME.*",                                       display), /* display_cfg_set */
+    F_ALL( "display.NAME.*",                                       display), /* display_config_set */
     F_ALL( "openai_server.NAME.*",                                 openai),  /* openai_config_set */
     F_ALL( "model.ID.*",                                           openai),
 };
@@ -405,7 +323,7 @@ struct key_match {
     const struct config_family *family; /* NULL: a plain key */
     const char *name;                   /* the family's NAME (points into key or buf) */
     const char *field;                  /* NAME.field: after the last dot */
-    char buf[DISPLAY_NAME_MAX + 1];
+    char buf[DISPLAY_CONFIG_NAME_MAX + 1];
 };
 
 /* The row for key. 0 with m filled (m->spec NULL when only the family is known), -1 if no row
@@ -633,7 +551,7 @@ int config_load(struct panicd_config *cfg, const char *path, char *err, size_t e
     }
     for (size_t i = 0; i < cfg->ndisplays; i++) {
         char reason[PANIC_ERR_LEN];
-        if (display_cfg_check(&cfg->displays[i].cfg, reason, sizeof reason) < 0) {
+        if (display_config_check(&cfg->displays[i].cfg, reason, sizeof reason) < 0) {
             snprintf(err, errlen, "%s: display %s: %s", path, cfg->displays[i].name, reason);
             return -EINVAL;
         }

@@ -3,6 +3,7 @@
 #ifndef PANIC_CONFIG_H
 #define PANIC_CONFIG_H
 
+#include "common/proto/display_config.h"
 #include "openai_config.h"
 
 #include <stddef.h>
@@ -14,26 +15,6 @@
 #define CONFIG_MAX_PRICES 128
 #define CONFIG_MAX_DUMMY 32
 #define CONFIG_MAX_DISPLAYS 64
-#define DISPLAY_NAME_MAX 63
-
-/* One display's configuration, as served by GET /api/v1/displays/{name}. */
-struct display_cfg {
-    int64_t network; /* 0: the first network */
-    char mode[16];   /* grid, single, info, terminal */
-    int64_t rows, cols;
-    int64_t offset, stride;
-    int show_invoking;
-    int audio;
-};
-
-struct display_cfg display_cfg_default(void);
-/* Set one field from text (the config file's and panicctl's form). 0 or -EINVAL + reason. */
-int display_cfg_set(struct display_cfg *d, const char *key, const char *value, char *err,
-                    size_t errlen);
-/* Whole-struct rules (offset < stride, ...). */
-int display_cfg_check(const struct display_cfg *d, char *err, size_t errlen);
-/* Display names: 1-63 of [A-Za-z0-9_-]. */
-int display_name_valid(const char *name);
 
 struct dummy_model_cfg {
     char model[32];
@@ -61,8 +42,8 @@ struct config_price {
 };
 
 struct config_display {
-    char name[DISPLAY_NAME_MAX + 1];
-    struct display_cfg cfg;
+    char name[DISPLAY_CONFIG_NAME_MAX + 1];
+    struct display_config cfg;
 };
 
 struct panicd_config {

@@ -13,7 +13,6 @@
 json_t *view_invocation(const struct store_invocation *inv);
 json_t *view_status(int64_t network_id, const struct runner_status *st);
 json_t *view_network(const struct store_network *n);
-json_t *view_display(const char *name, const struct display_cfg *d, int configured);
 json_t *view_schedule(const struct schedule *s);
 /* Compact JSON text, owned (free()); consumes the reference. */
 char *view_dump(json_t *j);

@@ -1,5 +1,6 @@
-/* views.c: maps rows and runner status to the API's JSON and back. jansson is included here and
- * in the other HTTP-facing adapters only; nothing in the runner or store depends on it. */
+/* views.c: maps rows and runner status to the JSON of the API and the event stream, and back.
+ * It lives in coord/ because the coordinator emits these shapes as events after every step and
+ * api/ serves the same ones. Nothing in core/ or store/ depends on jansson. */
 #include "views.h"
 #include "common/util.h"
 #include "coordinator/store/media.h"
@@ -126,15 +127,6 @@ json_t *view_network(const struct store_network *n)
         json_object_set_new(j, "updated_at", view_time(n->updated_at));
     }
     return j;
-}
-
-json_t *view_display(const char *name, const struct display_cfg *d, int configured)
-{
-    return json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:b, s:b, s:b}", "name", name, "network",
-                     (json_int_t)d->network, "mode", d->mode, "rows", (json_int_t)d->rows, "cols",
-                     (json_int_t)d->cols, "offset", (json_int_t)d->offset, "stride",
-                     (json_int_t)d->stride, "show_invoking", d->show_invoking, "audio", d->audio,
-                     "configured", configured);
 }
 
 char *view_dump(json_t *j)
