@@ -860,25 +860,38 @@ int store_event_prune(struct store *s, int64_t keep)
 
 /* ---- displays ---- */
 
-int store_display_get(struct store *s, const char *name, char **config_json)
+/* The displays and platform_keys tables are both text keyed by text, with a time stamp: one
+ * statement reads a value (owned copy in *out; -ENOENT if absent), one writes it. */
+static int text_get(struct store *s, enum stmt_id id, const char *key, char **out)
 {
-    sqlite3_stmt *st = s->st[ST_DISPLAY_GET];
-    *config_json = NULL;
-    if (bind_text(st, 1, name))
+    sqlite3_stmt *st = s->st[id];
+    *out = NULL;
+    if (bind_text(st, 1, key))
         return bind_fail(s, st);
     int ret = step_row(s, st);
     if (ret == 1)
-        *config_json = col_str(st, 0, 1);
+        *out = col_str(st, 0, 1);
     finish(st);
     return ret == 1 ? 0 : ret == 0 ? -ENOENT : ret;
 }
 
-int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now)
+static int text_put(struct store *s, enum stmt_id id, const char *key, const char *value,
+                    int64_t now)
 {
-    sqlite3_stmt *st = s->st[ST_DISPLAY_PUT];
-    if (bind_text(st, 1, name) || bind_text(st, 2, config_json) || bind_int(st, 3, now))
+    sqlite3_stmt *st = s->st[id];
+    if (bind_text(st, 1, key) || bind_text(st, 2, value) || bind_int(st, 3, now))
         return bind_fail(s, st);
     return step_done(s, st);
+}
+
+int store_display_get(struct store *s, const char *name, char **config_json)
+{
+    return text_get(s, ST_DISPLAY_GET, name, config_json);
+}
+
+int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now)
+{
+    return text_put(s, ST_DISPLAY_PUT, name, config_json, now);
 }
 
 /* ---- presses ---- */
@@ -938,23 +951,12 @@ int64_t store_press_count(struct store *s)
 
 int store_key_get(struct store *s, const char *platform, char **secret)
 {
-    sqlite3_stmt *st = s->st[ST_KEY_GET];
-    *secret = NULL;
-    if (bind_text(st, 1, platform))
-        return bind_fail(s, st);
-    int ret = step_row(s, st);
-    if (ret == 1)
-        *secret = col_str(st, 0, 1);
-    finish(st);
-    return ret == 1 ? 0 : ret == 0 ? -ENOENT : ret;
+    return text_get(s, ST_KEY_GET, platform, secret);
 }
 
 int store_key_put(struct store *s, const char *platform, const char *secret, int64_t now)
 {
-    sqlite3_stmt *st = s->st[ST_KEY_PUT];
-    if (bind_text(st, 1, platform) || bind_text(st, 2, secret) || bind_int(st, 3, now))
-        return bind_fail(s, st);
-    return step_done(s, st);
+    return text_put(s, ST_KEY_PUT, platform, secret, now);
 }
 
 int store_key_delete(struct store *s, const char *platform)
