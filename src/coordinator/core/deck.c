@@ -2,6 +2,8 @@
  * splitmix64 generator for Fisher-Yates shuffles, and one position per network in memory. A
  * restart starts every network at a fresh shuffle (or the top of the file), which is harmless. */
 #include "deck.h"
+#include "common/buf.h"
+#include "common/file.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -12,6 +14,7 @@
 
 #define DECK_MAX_NETWORKS 256
 #define NONE ((size_t)-1)
+#define DECK_FILE_MAX ((size_t)16 << 20) /* far more than DECK_MAX_PROMPTS prompts */
 
 struct deck_pos {
     int64_t network;
@@ -144,33 +147,18 @@ fail:
 struct deck *deck_load(const char *path, enum deck_order order, uint64_t seed, char *err,
                        size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *text = xmalloc(cap);
-    size_t got;
-    while ((got = fread(text + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            if (cap >= 16u << 20)
-                break; /* more than a deck: the parser reports the count */
-            cap *= 2;
-            text = xrealloc(text, cap);
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        set_err(err, errlen, "%s: cannot read it", path);
-        free(text);
+    struct buf text = BUF_INIT;
+    char why[64];
+    int rc = file_read(path, DECK_FILE_MAX, 0, &text, why, sizeof why);
+    if (rc < 0) {
+        set_err(err, errlen, "%s: %s", path, rc == -EFBIG ? why : strerror(-rc));
+        buf_free(&text);
         return NULL;
     }
     char reason[PANIC_ERR_LEN];
-    struct deck *d = deck_parse(text, len, order, seed, reason, sizeof reason);
-    free(text);
+    struct deck *d =
+        deck_parse(text.data ? text.data : "", text.len, order, seed, reason, sizeof reason);
+    buf_free(&text);
     if (!d)
         set_err(err, errlen, "%s:%s%s", path, strncmp(reason, "line ", 5) ? " " : "",
                 strncmp(reason, "line ", 5) ? reason : reason + 5);

@@ -9,6 +9,7 @@
 #include "gemini.h"
 #include "common/buf.h"
 #include "common/ev.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -91,20 +92,6 @@ static void call_fail(struct call *c, int retryable, const char *fmt, ...)
     log_debug("gemini: invocation failed model=%s invocation=%lld retryable=%d error=\"%s\"",
               c->pc.model->id, (long long)c->pc.inv_id, retryable, msg);
     call_finish(c, NULL, msg, retryable);
-}
-
-static int read_whole(const char *path, struct buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(out, chunk, n);
-    int rc = ferror(f) ? -EIO : 0;
-    fclose(f);
-    return rc;
 }
 
 /* A transfer that broke off after the status line (a timeout or reset mid-body) counts as no
@@ -243,13 +230,14 @@ static void on_start(struct ev *ev, uint64_t id, void *data)
         return;
     }
     struct buf audio = BUF_INIT;
-    rc = read_whole(path, &audio);
-    if (rc < 0 || audio.len == 0 || audio.len > g->t.max_inline) {
+    char why[128];
+    rc = file_read(path, g->t.max_inline, 0, &audio, why, sizeof why);
+    if (rc < 0 || audio.len == 0) {
         buf_free(&audio);
         call_fail(c, 0, "the audio file %s cannot be sent: %s", c->input,
-                  rc < 0      ? strerror(-rc)
-                  : audio.len ? "too large for inline data"
-                              : "empty");
+                  rc == -EFBIG ? "too large for inline data"
+                  : rc < 0     ? why
+                               : "empty");
         return;
     }
     json_t *params = json_loads(m->params_json ? m->params_json : "{}", 0, NULL);

@@ -11,6 +11,7 @@
 #include "openai.h"
 #include "common/buf.h"
 #include "common/ev.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -18,15 +19,12 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_IMAGE_INPUT ((size_t)20 << 20) /* OpenAI's vision limit per image */
 #define MAX_AUDIO_INPUT ((size_t)25 << 20) /* OpenAI's transcription upload limit */
@@ -287,49 +285,6 @@ static void wipe(char *s)
         *v++ = '\0';
 }
 
-static int read_file(const char *path, size_t max, struct buf *out, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s", strerror(errno));
-        return -errno;
-    }
-    struct stat st;
-    int rc = 0;
-    if (fstat(fd, &st) < 0) {
-        rc = -errno;
-        snprintf(err, errlen, "%s", strerror(errno));
-        goto out;
-    }
-    if ((size_t)st.st_size > max) {
-        snprintf(err, errlen, "it is larger than %zu MiB", max >> 20);
-        rc = -EFBIG;
-        goto out;
-    }
-    char chunk[65536];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -errno;
-            snprintf(err, errlen, "%s", strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        buf_append(out, chunk, (size_t)n);
-        if (out->len > max) {
-            snprintf(err, errlen, "it is larger than %zu MiB", max >> 20);
-            rc = -EFBIG;
-            goto out;
-        }
-    }
-out:
-    close(fd);
-    return rc;
-}
-
 /* ---- call bookkeeping ---- */
 
 static void unlink_call(struct openai *o, struct oa_call *k)
@@ -473,7 +428,7 @@ static int build(struct oa_call *k, struct request *rq, char *err, size_t errlen
                 snprintf(err, errlen, "the input image %.16s... is not in the media store",
                          k->input);
                 rc = -1;
-            } else if (read_file(path, MAX_IMAGE_INPUT, &img, why, sizeof why) < 0) {
+            } else if (file_read(path, MAX_IMAGE_INPUT, 0, &img, why, sizeof why) < 0) {
                 snprintf(err, errlen, "could not read the input image: %s", why);
                 rc = -1;
             } else {
@@ -508,7 +463,7 @@ static int build(struct oa_call *k, struct request *rq, char *err, size_t errlen
             strncmp(type, "audio/", 6) != 0) {
             snprintf(err, errlen, "the input audio %.16s... is not in the media store", k->input);
             rc = -1;
-        } else if (read_file(path, MAX_AUDIO_INPUT, &rq->file, why, sizeof why) < 0) {
+        } else if (file_read(path, MAX_AUDIO_INPUT, 0, &rq->file, why, sizeof why) < 0) {
             snprintf(err, errlen, "could not read the input audio: %s", why);
             rc = -1;
         } else {

@@ -21,6 +21,7 @@
 #include "replicate.h"
 #include "common/buf.h"
 #include "common/ev.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -32,6 +33,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,20 +282,6 @@ static int unbase64(const char *s, size_t len, struct buf *out)
     buf_append(out, tmp, (size_t)n);
     free(tmp);
     return 0;
-}
-
-static int read_whole(const char *path, struct buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(out, chunk, n);
-    int rc = ferror(f) ? -EIO : 0;
-    fclose(f);
-    return rc;
 }
 
 /* The media extension of some output bytes: magic first (Replicate may send webp for png), then
@@ -1270,12 +1258,14 @@ static int prepare_media(struct job *j)
     struct buf b = BUF_INIT;
     const char *ctype = media_content_type(j->media);
     int rc = media_path(r->env.media, j->media, path, sizeof path);
-    if (rc == 0)
-        rc = read_whole(path, &b);
+    if (rc < 0)
+        snprintf(why, sizeof why, "%s", strerror(-rc));
+    else
+        rc = file_read(path, SIZE_MAX, 0, &b, why, sizeof why);
     if (rc < 0 || !ctype) {
         buf_free(&b);
         job_fail(j, 0, "the input file %s cannot be read: %s", j->media,
-                 rc < 0 ? strerror(-rc) : "unknown type");
+                 rc < 0 ? why : "unknown type");
         return -1;
     }
     if (b.len <= r->t.data_url_max) {
