@@ -12,6 +12,7 @@
 #include "common/buf.h"
 #include "common/ev.h"
 #include "common/file.h"
+#include "common/httpdate.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -105,47 +106,6 @@ static long default_timeout_s(enum shape s)
     default:
         return 60;
     }
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int64_t openai_retry_after_ms(const char *value, int64_t now_wall_ms)
-{
-    if (!value)
-        return -1;
-    while (*value == ' ' || *value == '\t')
-        value++;
-    if (isdigit((unsigned char)*value)) {
-        char *end;
-        double s = strtod(value, &end);
-        while (*end == ' ' || *end == '\t')
-            end++;
-        if (*end || s < 0 || s > 86400.0 * 365)
-            return -1;
-        return (int64_t)(s * 1000.0 + 0.5);
-    }
-    /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char wd[4], mon[4], zone[4];
-    int d, y, hh, mm, ss;
-    if (sscanf(value, "%3s, %d %3s %d %d:%d:%d %3s", wd, &d, mon, &y, &hh, &mm, &ss, zone) != 8 ||
-        strcmp(zone, "GMT") != 0)
-        return -1;
-    const char *mp = strstr(months, mon);
-    if (!mp || (mp - months) % 3 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60 || y < 1970)
-        return -1;
-    int64_t at = days_from_civil(y, (mp - months) / 3 + 1, d) * 86400 + hh * 3600 + mm * 60 + ss;
-    int64_t wait = at * 1000 - now_wall_ms;
-    return wait > 0 ? wait : 0;
 }
 
 static int contains_ci(const char *hay, const char *needle)
@@ -766,7 +726,7 @@ static void on_failure(struct oa_call *k, const struct http_result *r)
             finish(k, NULL, err, 0);
         }
     } else if (st == 429) {
-        int64_t wait = openai_retry_after_ms(r->retry_after, time_wall_ms());
+        int64_t wait = http_retry_after_ms(r->retry_after, time_wall_ms());
         if (wait > 0) {
             wait = MIN(wait, OPENAI_RETRY_AFTER_CAP_MS);
             log_info("openai rate limited model=%s invocation=%lld wait_ms=%lld", k->call.model->id,

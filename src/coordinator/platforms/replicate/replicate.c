@@ -22,6 +22,7 @@
 #include "common/buf.h"
 #include "common/ev.h"
 #include "common/file.h"
+#include "common/httpdate.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -134,38 +135,12 @@ static int64_t backoff(const struct replicate *r, int n)
     return MIN(d, r->t.backoff_max_ms);
 }
 
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Retry-After (delta seconds or an IMF-fixdate), else Replicate's "~Ns" in the detail; ms or -1. */
+/* Retry-After (common/httpdate), else Replicate's "~Ns" in the detail; ms or -1. */
 static int64_t retry_after_ms(const struct http_result *res, const char *detail)
 {
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    const char *ra = res->retry_after;
-    if (ra && *ra) {
-        int64_t s;
-        if (parse_int64(ra, 0, 86400, &s) == 0)
-            return s * 1000;
-        char mon[4] = "";
-        int d, y, hh, mm, ss;
-        if (sscanf(ra, "%*3s, %d %3s %d %d:%d:%d", &d, mon, &y, &hh, &mm, &ss) == 6) {
-            const char *p = strstr(months, mon);
-            if (p && mon[0] && (p - months) % 3 == 0) {
-                int64_t at = (days_from_civil(y, (p - months) / 3 + 1, d) * 86400 + hh * 3600 +
-                              mm * 60 + ss) *
-                             1000;
-                int64_t delta = at - time_wall_ms();
-                return delta > 0 ? delta : 0;
-            }
-        }
-    }
+    int64_t ms = http_retry_after_ms(res->retry_after, time_wall_ms());
+    if (ms >= 0)
+        return ms;
     const char *t = detail ? strchr(detail, '~') : NULL;
     if (t) {
         char *end;
