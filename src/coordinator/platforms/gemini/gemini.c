@@ -2,7 +2,8 @@
  * goes inline (base64) with its true MIME type and the model's prompt to
  * models/{path}:generateContent; the text parts of the first candidate are the answer. Safety
  * blocks become readable, non-retryable failures; 429, 5xx and transport failures are retryable
- * (a generateContent call makes nothing that lasts, so the runner may simply call again).
+ * (a generateContent call makes nothing that lasts, so the runner may simply call again). A 429
+ * with a Retry-After is reported only after that wait (capped), as openai does.
  *
  * Depends on curl_ev, ev, the media store, jansson and libcrypto (base64); never on sqlite, HTTP
  * serving or the runner's state. The key is never logged and never put in a URL. */
@@ -10,6 +11,7 @@
 #include "common/buf.h"
 #include "common/ev.h"
 #include "common/file.h"
+#include "common/httpdate.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -32,6 +34,7 @@ struct call {
     char *input; /* owned copy of pc.input.value */
     uint64_t http;
     uint64_t timer;
+    char waited[PANIC_ERR_LEN]; /* the failure told after a Retry-After wait */
 };
 
 struct gemini {
@@ -47,6 +50,7 @@ void gemini_tuning_default(struct gemini_tuning *t)
         .base_url = "https://generativelanguage.googleapis.com/v1beta",
         .timeout_ms = 60 * 1000,
         .max_inline = 14 * 1024 * 1024, /* base64 grows it by 4/3: under the 20 MB request cap */
+        .retry_after_max_ms = GEMINI_RETRY_AFTER_CAP_MS,
     };
 }
 
@@ -176,6 +180,32 @@ static void answer(struct call *c, json_t *o)
     free(text);
 }
 
+static void on_waited(struct ev *ev, uint64_t id, void *data)
+{
+    (void)ev;
+    (void)id;
+    struct call *c = data;
+    c->timer = 0;
+    call_fail(c, 1, "%s", c->waited);
+}
+
+/* A 429: wait out its Retry-After first (capped), so the runner's back-off starts after it. */
+static void rate_limited(struct call *c, const struct http_result *res, const char *why)
+{
+    int64_t wait = http_retry_after_ms(res->retry_after, time_wall_ms());
+    if (wait <= 0) {
+        call_fail(c, 1, "rate limited (HTTP 429%s%s): %s", res->retry_after ? ", retry after " : "",
+                  res->retry_after ? res->retry_after : "", why);
+        return;
+    }
+    wait = MIN(wait, (int64_t)c->g->t.retry_after_max_ms);
+    log_info("gemini: rate limited model=%s invocation=%lld wait_ms=%lld", c->pc.model->id,
+             (long long)c->pc.inv_id, (long long)wait);
+    snprintf(c->waited, sizeof c->waited, "rate limited (HTTP 429), waited %.1f s as asked: %s",
+             (double)wait / 1000.0, why);
+    c->timer = ev_timer_in(c->g->env.ev, wait, on_waited, c);
+}
+
 static void on_done(void *user, const struct http_result *res)
 {
     struct http_result copy;
@@ -198,8 +228,7 @@ static void on_done(void *user, const struct http_result *res)
     if (res->status == 0)
         call_fail(c, 1, "no answer: %s", why);
     else if (res->status == 429)
-        call_fail(c, 1, "rate limited (HTTP 429%s%s): %s", res->retry_after ? ", retry after " : "",
-                  res->retry_after ? res->retry_after : "", why);
+        rate_limited(c, res, why);
     else if (res->status >= 500 || res->status == 408)
         call_fail(c, 1, "HTTP %ld: %s", res->status, why);
     else if (res->status == 401 || res->status == 403)
