@@ -8,6 +8,8 @@
  * in memory. Optional at build time (PANIC_HAVE_FREETYPE). One thread owns a renderer; nothing
  * here knows about the loop or the media store. */
 #include "builtin_engines.h"
+#include "common/hash.h"
+#include "common/rng.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -122,24 +124,6 @@ void builtin_type_close(struct builtin_type *t)
 }
 
 /* ---- seeded choices ---- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static int rng_range(uint64_t *s, int lo, int hi)
-{
-    return hi <= lo ? lo : lo + (int)(rng_next(s) % (uint64_t)(hi - lo + 1));
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
 
 static double hue_channel(double p, double q, double t)
 {
@@ -389,9 +373,7 @@ static int encode_png(const uint8_t *px, struct buf *dst)
 int builtin_type_render(struct builtin_type *t, const char *text, struct buf *out, char *err,
                         size_t errlen)
 {
-    uint64_t rs = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-        rs = (rs ^ *p) * 1099511628211ull;
+    uint64_t rs = fnv1a64(FNV1A64_INIT, text, strlen(text));
 
     /* Colours: a dark or light ground of one hue, ink of a far hue on the other side. */
     int dark = (int)(rng_next(&rs) & 1);

@@ -1,10 +1,12 @@
-/* dummy_media.c: the dummy platform's pictures and sounds. The seed bytes are hashed (FNV-1a)
- * into a splitmix64 stream that picks a palette and flat shapes for a PNG, or pentatonic tones for
- * a WAV, so any prompt gives its own media without a network or an API key. Pictures are painted
- * as palette indices and encoded with libpng (the only library here) into memory; the WAV is
- * written by hand. Nothing here knows about runs, the store or the network, and there is no
- * global mutable state: two threads may call in at once. */
+/* dummy_media.c: the dummy platform's pictures and sounds. The seed bytes are hashed (FNV-1a,
+ * common/hash) into a splitmix64 stream (common/rng) that picks a palette and flat shapes for a
+ * PNG, or pentatonic tones for a WAV, so any prompt gives its own media without a network or an
+ * API key. Pictures are painted as palette indices and encoded into memory by common/lib/png_write
+ * (this file includes no library); the WAV is written by hand. Nothing here knows about runs, the
+ * store or the network, and there is no global mutable state: two threads may call in at once. */
 #include "dummy_media.h"
+#include "common/hash.h"
+#include "common/rng.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -23,28 +25,7 @@
 /* A different tag per medium so one prompt's picture and sound are not the same dice rolls. */
 static uint64_t seed_hash(const char *tag, const void *seed, size_t len)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *)tag; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ ((const unsigned char *)seed)[i]) * 1099511628211ull;
-    return h;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* Uniform-enough integer in [lo, hi]; an empty range gives lo so tiny images still work. */
-static int rng_range(uint64_t *s, int lo, int hi)
-{
-    if (hi <= lo)
-        return lo;
-    return lo + (int)(rng_next(s) % (uint64_t)(hi - lo + 1));
+    return fnv1a64(fnv1a64(FNV1A64_INIT, tag, strlen(tag)), seed, len);
 }
 
 /* ---- picture ---------------------------------------------------------------------------- */
