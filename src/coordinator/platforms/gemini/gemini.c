@@ -5,13 +5,14 @@
  * (a generateContent call makes nothing that lasts, so the runner may simply call again). A 429
  * with a Retry-After is reported only after that wait (capped), as openai does.
  *
- * Depends on curl_ev, ev, the media store, jansson and libcrypto (base64); never on sqlite, HTTP
- * serving or the runner's state. The key is never logged and never put in a URL. */
+ * Depends on curl_ev, ev, the media store, jansson and common/lib/crypto (base64); never on
+ * sqlite, HTTP serving or the runner's state. The key is never logged and never put in a URL. */
 #include "gemini.h"
 #include "common/buf.h"
 #include "common/ev.h"
 #include "common/file.h"
 #include "common/httpdate.h"
+#include "common/lib/crypto.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -19,7 +20,6 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,20 +271,20 @@ static void on_start(struct ev *ev, uint64_t id, void *data)
     }
     json_t *params = json_loads(m->params_json ? m->params_json : "{}", 0, NULL);
     const char *prompt = json_string_value(json_object_get(params, "prompt"));
-    char *b64 = xmalloc(4 * ((audio.len + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)audio.data, (int)audio.len);
+    struct buf b64 = BUF_INIT;
+    crypto_base64_encode(audio.data, audio.len, &b64);
     buf_free(&audio);
     /* The audio first, then the instruction, as the original sent them. */
     json_t *parts = json_array();
     json_array_append_new(
-        parts, json_pack("{s:{s:s,s:s}}", "inline_data", "mime_type", mime, "data", b64));
+        parts, json_pack("{s:{s:s,s:s}}", "inline_data", "mime_type", mime, "data", b64.data));
     if (prompt)
         json_array_append_new(parts, json_pack("{s:s}", "text", prompt));
     json_t *body = json_pack("{s:[{s:s,s:o}]}", "contents", "role", "user", "parts", parts);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     json_decref(params);
-    free(b64);
+    buf_free(&b64);
 
     char *url = xasprintf("%s/models/%s:generateContent", g->base, m->path);
     char *keyh = xasprintf("x-goog-api-key: %s", key);

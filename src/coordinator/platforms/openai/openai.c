@@ -7,12 +7,14 @@
  *
  * The API key is copied into one request header and wiped after curl_ev_start copied it. It is
  * never logged, and any error text from a server is scrubbed of it before it goes anywhere.
- * Depends on curl_ev, ev, the media store, jansson and log; never on sqlite or the HTTP server. */
+ * Depends on curl_ev, ev, the media store, jansson, common/lib/crypto (base64) and log; never on
+ * sqlite or the HTTP server. */
 #include "openai.h"
 #include "common/buf.h"
 #include "common/ev.h"
 #include "common/file.h"
 #include "common/httpdate.h"
+#include "common/lib/crypto.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -150,52 +152,6 @@ const char *openai_sniff_ext(const void *data, size_t len)
     if ((len >= 3 && !memcmp(b, "ID3", 3)) || (len >= 2 && b[0] == 0xff && (b[1] & 0xe0) == 0xe0))
         return "mp3";
     return NULL;
-}
-
-static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void b64_encode(const unsigned char *in, size_t len, struct buf *out)
-{
-    char q[4];
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            v |= in[i + 2];
-        q[0] = b64_chars[(v >> 18) & 63];
-        q[1] = b64_chars[(v >> 12) & 63];
-        q[2] = i + 1 < len ? b64_chars[(v >> 6) & 63] : '=';
-        q[3] = i + 2 < len ? b64_chars[v & 63] : '=';
-        buf_append(out, q, 4);
-    }
-}
-
-/* Standard base64, white space ignored. 0, or -EINVAL for anything else. */
-static int b64_decode(const char *in, size_t len, struct buf *out)
-{
-    uint32_t v = 0;
-    int bits = 0, pad = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        if (isspace(ch))
-            continue;
-        if (ch == '=') {
-            pad++;
-            continue;
-        }
-        const char *p = ch ? strchr(b64_chars, ch) : NULL;
-        if (!p || pad)
-            return -EINVAL;
-        v = (v << 6) | (uint32_t)(p - b64_chars);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            unsigned char byte = (unsigned char)(v >> bits);
-            buf_append(out, &byte, 1);
-        }
-    }
-    return pad > 2 ? -EINVAL : 0;
 }
 
 /* Copy at most max bytes of s, never cutting a UTF-8 sequence. Owned. */
@@ -393,7 +349,7 @@ static int build(struct oa_call *k, struct request *rq, char *err, size_t errlen
                 rc = -1;
             } else {
                 buf_printf(&url, "data:%s;base64,", type);
-                b64_encode((const unsigned char *)img.data, img.len, &url);
+                crypto_base64_encode(img.data, img.len, &url);
                 json_t *content =
                     json_pack("[{s:s, s:s}, {s:s, s:{s:s, s:s}}]", "type", "text", "text",
                               prompt ? prompt : OPENAI_CAPTION_PROMPT, "type", "image_url",
@@ -662,7 +618,7 @@ static void on_success(struct oa_call *k, const struct http_result *r)
         const char *url = json_string_value(json_object_get(d0, "url"));
         struct buf img = BUF_INIT;
         if (b64) {
-            if (b64_decode(b64, strlen(b64), &img) < 0 || !img.len)
+            if (crypto_base64_decode(b64, strlen(b64), &img) < 0 || !img.len)
                 finish(k, NULL, "the image in the answer is not valid base64", 1);
             else
                 finish_media(k, img.data, img.len);

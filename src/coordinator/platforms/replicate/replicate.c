@@ -16,13 +16,15 @@
  * passed by its URL. Outputs are downloaded at once (Replicate deletes them after an hour); the
  * key goes only to the API's origin and replicate.delivery, never to other hosts.
  *
- * Depends on curl_ev, ev, the media store, jansson and libcrypto (base64); never on sqlite, HTTP
- * serving or the runner's state. Keys come from env->key per request and are never logged. */
+ * Depends on curl_ev, ev, the media store, jansson and common/lib/crypto (base64); never on
+ * sqlite, HTTP serving or the runner's state. Keys come from env->key per request and are never
+ * logged. */
 #include "replicate.h"
 #include "common/buf.h"
 #include "common/ev.h"
 #include "common/file.h"
 #include "common/httpdate.h"
+#include "common/lib/crypto.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -32,7 +34,6 @@
 #include <curl/curl.h> /* CURLE_* codes in http_result.curl_code */
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -231,32 +232,6 @@ static int host_is_delivery(const char *url)
     if (n == dl)
         return strncmp(h, dom, dl) == 0;
     return n > dl && h[n - dl - 1] == '.' && strncmp(h + n - dl, dom, dl) == 0;
-}
-
-static char *base64(const void *data, size_t len)
-{
-    char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-    return out;
-}
-
-/* Decode standard base64 into out; -1 if it is not base64. */
-static int unbase64(const char *s, size_t len, struct buf *out)
-{
-    while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' '))
-        len--;
-    if (len == 0 || len % 4 || len > (size_t)1 << 30)
-        return -1;
-    unsigned char *tmp = xmalloc(len / 4 * 3 + 1);
-    int n = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)len);
-    if (n < 0) {
-        free(tmp);
-        return -1;
-    }
-    n -= (s[len - 1] == '=') + (s[len - 2] == '=');
-    buf_append(out, tmp, (size_t)n);
-    free(tmp);
-    return 0;
 }
 
 /* The media extension of some output bytes: magic first (Replicate may send webp for png), then
@@ -684,7 +659,8 @@ static void finish_media(struct job *j, json_t *output)
     if (has_prefix(url, "data:")) {
         const char *comma = strchr(url, ',');
         struct buf b = BUF_INIT;
-        if (!comma || !strstr(url, ";base64,") || unbase64(comma + 1, strlen(comma + 1), &b) < 0) {
+        if (!comma || !strstr(url, ";base64,") ||
+            crypto_base64_decode(comma + 1, strlen(comma + 1), &b) < 0 || b.len == 0) {
             buf_free(&b);
             job_fail(j, 1, "%s answered with a data: URL that is not base64", j->call.model->id);
             return;
@@ -1244,9 +1220,10 @@ static int prepare_media(struct job *j)
         return -1;
     }
     if (b.len <= r->t.data_url_max) {
-        char *b64 = base64(b.data, b.len);
-        j->media_value = xasprintf("data:%s;base64,%s", ctype, b64);
-        free(b64);
+        struct buf url = BUF_INIT;
+        buf_printf(&url, "data:%s;base64,", ctype);
+        crypto_base64_encode(b.data, b.len, &url);
+        j->media_value = buf_steal(&url);
         buf_free(&b);
         return 0;
     }
