@@ -1,13 +1,16 @@
 /* test_lib.c: the library adapters in src/common/lib. crypto: SHA-256 against the FIPS 180-2
  * vectors, one-shot and fed in pieces alike; base64 against RFC 4648's vectors, the forms the
  * platforms decode (unpadded, wrapped, padded) and the ones they refuse, round trips across the
- * adapter's internal pieces. */
+ * adapter's internal pieces. png_write: what libpng reads back is what was written, RGB and
+ * packed palettes, and a bad spec leaves the buffer alone. */
 #include "common/buf.h"
 #include "common/lib/crypto.h"
+#include "common/lib/png_write.h"
 #include "common/util.h"
 #include "test.h"
 
 #include <errno.h>
+#include <png.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,10 +123,88 @@ TEST(base64_round_trips)
     }
 }
 
+/* Decode a PNG with libpng's simplified API into 8-bit RGB; NULL if it does not read. */
+static unsigned char *read_png(const struct buf *b, int *w, int *h)
+{
+    png_image img;
+    memset(&img, 0, sizeof img);
+    img.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&img, b->data, b->len))
+        return NULL;
+    img.format = PNG_FORMAT_RGB;
+    unsigned char *px = xmalloc(PNG_IMAGE_SIZE(img));
+    if (!png_image_finish_read(&img, NULL, px, 0, NULL)) {
+        free(px);
+        return NULL;
+    }
+    *w = (int)img.width;
+    *h = (int)img.height;
+    return px;
+}
+
+TEST(png_reads_back)
+{
+    enum { W = 37, H = 11 };
+    uint8_t rgb[W * H * 3], idx[W * H];
+    static const uint8_t pal[5][3] = {
+        {0, 0, 0}, {255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {250, 240, 10}};
+    for (int i = 0; i < W * H; i++) {
+        rgb[3 * i] = (uint8_t)i;
+        rgb[3 * i + 1] = (uint8_t)(i * 7);
+        rgb[3 * i + 2] = (uint8_t)(255 - i);
+        idx[i] = (uint8_t)(i % 5);
+    }
+    struct buf b = BUF_INIT;
+    struct pngw_image img = {.width = W, .height = H, .px = rgb, .bit_depth = 8, .level = 3};
+    CHECK_EQ_INT(pngw_encode(&img, &b), 0);
+    int w = 0, h = 0;
+    unsigned char *back = read_png(&b, &w, &h);
+    CHECK(back && w == W && h == H && !memcmp(back, rgb, sizeof rgb));
+    free(back);
+    buf_free(&b);
+
+    for (int depth = 4; depth <= 8; depth += 4) {
+        struct pngw_image p = {.width = W,
+                               .height = H,
+                               .px = idx,
+                               .palette = &pal[0][0],
+                               .npal = 5,
+                               .bit_depth = depth,
+                               .level = -1,
+                               .unfiltered = 1};
+        buf_puts(&b, "prefix");
+        CHECK_EQ_INT(pngw_encode(&p, &b), 0);
+        CHECK(b.len > 6 && !memcmp(b.data, "prefix", 6));
+        buf_consume(&b, 6);
+        back = read_png(&b, &w, &h);
+        int same = back && w == W && h == H;
+        for (int i = 0; same && i < W * H; i++)
+            same = !memcmp(back + 3 * i, pal[idx[i]], 3);
+        CHECK(same);
+        free(back);
+        buf_free(&b);
+    }
+
+    /* Specs libpng cannot write: refused, the buffer untouched. */
+    struct pngw_image bad[] = {
+        {.width = 0, .height = 1, .px = rgb, .bit_depth = 8, .level = -1},
+        {.width = 1, .height = 1, .px = NULL, .bit_depth = 8, .level = -1},
+        {.width = 1, .height = 1, .px = rgb, .bit_depth = 4, .level = -1},
+        {.width = 1, .height = 1, .px = idx, .palette = &pal[0][0], .npal = 5, .bit_depth = 2},
+        {.width = 1, .height = 1, .px = rgb, .bit_depth = 8, .level = 10},
+    };
+    buf_puts(&b, "x");
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        CHECK_EQ_INT(pngw_encode(&bad[i], &b), -EINVAL);
+    CHECK_STR_EQ(b.data, "x");
+    buf_free(&b);
+}
+
 int main(void)
 {
     RUN(sha256_vectors);
     RUN(base64_forms);
     RUN(base64_round_trips);
+    RUN(png_reads_back);
     TEST_END("test_lib");
 }
