@@ -98,17 +98,6 @@ static void call_fail(struct call *c, int retryable, const char *fmt, ...)
     call_finish(c, NULL, msg, retryable);
 }
 
-/* A transfer that broke off after the status line (a timeout or reset mid-body) counts as no
- * answer: its status may say 200 over a truncated body. */
-static const struct http_result *settled(const struct http_result *res, struct http_result *copy)
-{
-    if (!res->curl_code)
-        return res;
-    *copy = *res;
-    copy->status = 0;
-    return copy;
-}
-
 /* Google's error JSON {"error":{"code","message","status"}}, else the body, else curl's text. */
 static void error_text(const struct http_result *res, char *out, size_t outlen)
 {
@@ -208,8 +197,6 @@ static void rate_limited(struct call *c, const struct http_result *res, const ch
 
 static void on_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct call *c = user;
     c->http = 0;
     char why[200];

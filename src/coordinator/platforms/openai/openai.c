@@ -635,12 +635,13 @@ static void on_success(struct oa_call *k, const struct http_result *r)
 static void on_download(struct oa_call *k, const struct http_result *r)
 {
     char err[PANIC_ERR_LEN];
-    if (r->curl_code || r->status / 100 != 2) {
-        if (r->curl_code)
+    int broken = r->outcome != HTTP_OK;
+    if (broken || r->status / 100 != 2) {
+        if (broken)
             snprintf(err, sizeof err, "could not download the image: %s", r->error);
         else
             snprintf(err, sizeof err, "could not download the image: HTTP %ld", r->status);
-        finish(k, NULL, err, r->curl_code || r->status >= 500 || r->status == 429);
+        finish(k, NULL, err, broken || r->status >= 500 || r->status == 429);
         return;
     }
     finish_media(k, r->body, r->len);
@@ -710,20 +711,20 @@ static void on_http_done(void *user, const struct http_result *r)
 {
     struct oa_call *k = user;
     k->http = 0;
-    log_debug("openai answer model=%s invocation=%lld status=%ld curl=%d ms=%ld download=%d",
-              k->call.model->id, (long long)k->call.inv_id, r->status, r->curl_code, r->elapsed_ms,
-              k->downloading);
+    log_debug("openai answer model=%s invocation=%lld status=%ld outcome=\"%s\" ms=%ld download=%d",
+              k->call.model->id, (long long)k->call.inv_id, r->status,
+              http_outcome_name(r->outcome), r->elapsed_ms, k->downloading);
     if (k->downloading) {
         on_download(k, r);
         return;
     }
     char err[PANIC_ERR_LEN];
-    if (r->curl_code == 28) {
+    if (r->outcome == HTTP_TIMED_OUT) {
         snprintf(err, sizeof err, "no answer within %ld s", (r->elapsed_ms + 500) / 1000);
         finish(k, NULL, err, 1);
-    } else if (r->curl_code == 63) {
+    } else if (r->outcome == HTTP_TOO_LARGE) {
         finish(k, NULL, "the answer is too large", 0);
-    } else if (r->curl_code) {
+    } else if (r->outcome != HTTP_OK) {
         snprintf(err, sizeof err, "could not reach the server: %s", r->error ? r->error : "?");
         finish(k, NULL, err, 1);
     } else if (r->status / 100 == 2) {

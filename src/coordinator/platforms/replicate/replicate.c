@@ -31,7 +31,6 @@
 #include "coordinator/store/media.h"
 #include "nsfw.h"
 
-#include <curl/curl.h> /* CURLE_* codes in http_result.curl_code */
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -190,24 +189,6 @@ static void problem_text(const struct http_result *res, char *out, size_t outlen
     json_decref(o);
 }
 
-/* Transport failures that happen before a byte of the request is sent. */
-static int nothing_sent(int curl_code)
-{
-    switch (curl_code) {
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 static int has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -346,21 +327,8 @@ static uint64_t api_call(struct replicate *r, const char *method, const char *ur
     return id;
 }
 
-/* A transfer that broke off after the status line (a timeout or reset mid-body) counts as no
- * answer: its status may say 200 over a truncated body. */
-static const struct http_result *settled(const struct http_result *res, struct http_result *copy)
-{
-    if (!res->curl_code)
-        return res;
-    *copy = *res;
-    copy->status = 0;
-    return copy;
-}
-
 static void on_cancel_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     (void)user;
     if (res->status != 200)
         log_debug("replicate: cancel answered status=%ld", res->status);
@@ -688,8 +656,6 @@ static void on_download_due(struct ev *ev, uint64_t id, void *data)
 
 static void on_download_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     j->http = 0;
     if (res->status == 200) {
@@ -833,8 +799,6 @@ static void handle_prediction(struct job *j, json_t *p)
 
 static void on_poll_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     struct replicate *r = j->r;
     j->http = 0;
@@ -907,8 +871,6 @@ static void reconcile_give_up(struct job *j, const char *how)
 
 static void on_reconcile_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     struct replicate *r = j->r;
     j->http = 0;
@@ -983,8 +945,6 @@ static void on_create_due(struct ev *ev, uint64_t id, void *data)
 
 static void on_create_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     struct replicate *r = j->r;
     j->http = 0;
@@ -1002,7 +962,7 @@ static void on_create_done(void *user, const struct http_result *res)
         create_ambiguous(j);
         return;
     }
-    if (res->status == 0 && nothing_sent(res->curl_code)) {
+    if (res->outcome == HTTP_NOT_SENT) {
         job_fail(j, 1, "could not reach %s: %s", r->base, res->error ? res->error : "no answer");
         return;
     }
@@ -1151,8 +1111,6 @@ static void version_store(struct replicate *r, const char *path, const char *ver
 
 static void on_version_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     j->http = 0;
     json_t *o = res->status == 200 ? parse_object(res) : NULL;
@@ -1179,8 +1137,6 @@ static void on_version_done(void *user, const struct http_result *res)
 
 static void on_upload_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     j->http = 0;
     json_t *o = res->status >= 200 && res->status < 300 ? parse_object(res) : NULL;
