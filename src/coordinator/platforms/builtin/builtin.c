@@ -669,7 +669,7 @@ struct platform builtin_platform_new(const struct platform_env *env)
         snprintf(b->broken, sizeof b->broken, "builtin: cannot create the wake-up pipe: %s",
                  strerror(errno));
         log_err("%s", b->broken);
-        return (struct platform){&builtin_ops, b};
+        return (struct platform){.ops = &builtin_ops, .self = b};
     }
     b->pipe_rd = fds[0];
     b->pipe_wr = fds[1];
@@ -678,5 +678,5 @@ struct platform builtin_platform_new(const struct platform_env *env)
         fcntl(fds[i], F_SETFD, FD_CLOEXEC);
     }
     ev_fd_add(b->ev, b->pipe_rd, EV_READ, on_wake, b);
-    return (struct platform){&builtin_ops, b};
+    return (struct platform){.ops = &builtin_ops, .self = b};
 }

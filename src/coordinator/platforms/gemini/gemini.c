@@ -359,7 +359,7 @@ struct platform gemini_platform_new_tuned(const struct platform_env *env,
     g->t = *t;
     g->base = xstrndup(t->base_url, url_base_len(t->base_url));
     g->t.base_url = g->base;
-    return (struct platform){&gemini_ops, g};
+    return (struct platform){.ops = &gemini_ops, .self = g};
 }
 
 struct platform gemini_platform_new(const struct platform_env *env)

@@ -825,7 +825,7 @@ struct platform openai_platform_new_server(const struct platform_env *env, const
     o->env = *env;
     if (server)
         snprintf(o->server, sizeof o->server, "%s", server);
-    return (struct platform){&openai_ops, o};
+    return (struct platform){.ops = &openai_ops, .self = o};
 }
 
 struct platform openai_platform_new(const struct platform_env *env)

@@ -1358,7 +1358,7 @@ struct platform replicate_platform_new_tuned(const struct platform_env *env,
         r->t.backoff_max_ms = r->t.backoff_ms;
     if (r->t.max_errors < 1)
         r->t.max_errors = 1;
-    return (struct platform){&replicate_ops, r};
+    return (struct platform){.ops = &replicate_ops, .self = r};
 }
 
 struct platform replicate_platform_new(const struct platform_env *env)
