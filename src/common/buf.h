@@ -18,8 +18,13 @@ struct buf {
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append n bytes left for the caller to fill and return where they start (valid until the next
+ * change to b). */
+char *buf_extend(struct buf *b, size_t n);
 /* Drop the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
+/* Keep the first len bytes (len <= b->len): what a failed append wrote is undone so. */
+void buf_truncate(struct buf *b, size_t len);
 void buf_reset(struct buf *b);
 /* Free the storage; the struct may be reused afterwards. */
 void buf_free(struct buf *b);

@@ -3,10 +3,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "conf.h"
 #include "buf.h"
+#include "file.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,20 +65,11 @@ int conf_parse_text(const char *name, const char *text, conf_setting_fn fn, void
 
 int conf_parse_file(const char *path, conf_setting_fn fn, void *user, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        int e = errno;
-        snprintf(err, errlen, "%s: %s", path, strerror(e));
-        return -e;
-    }
     struct buf text = BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&text, chunk, n);
-    int rc = ferror(f) ? -EIO : 0;
-    fclose(f);
-    if (rc == 0) {
+    int rc = file_read(path, SIZE_MAX, 0, &text, NULL, 0);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+    } else {
         buf_append(&text, "", 0);
         if (memchr(text.data, '\0', text.len)) {
             snprintf(err, errlen, "%s: contains a NUL byte", path);
@@ -84,8 +77,6 @@ int conf_parse_file(const char *path, conf_setting_fn fn, void *user, char *err,
         } else {
             rc = conf_parse_text(path, text.data, fn, user, err, errlen);
         }
-    } else {
-        snprintf(err, errlen, "%s: read error", path);
     }
     buf_free(&text);
     return rc;

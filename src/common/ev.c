@@ -114,6 +114,16 @@ void ev_set_before_sleep(struct ev *ev, ev_before_sleep_fn fn, void *data)
     ev->before_sleep_data = data;
 }
 
+size_t ev_watch_count(const struct ev *ev)
+{
+    return ev->nwatches;
+}
+
+size_t ev_timer_count(const struct ev *ev)
+{
+    return ev->ntimers;
+}
+
 static void run_timers(struct ev *ev)
 {
     int64_t now = time_mono_ms();

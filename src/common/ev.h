@@ -3,6 +3,7 @@
 #ifndef PANIC_EV_H
 #define PANIC_EV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ev;
@@ -30,6 +31,11 @@ uint64_t ev_timer_in(struct ev *ev, int64_t delay_ms, ev_timer_fn fn, void *data
 void ev_timer_del(struct ev *ev, uint64_t id);
 
 void ev_set_before_sleep(struct ev *ev, ev_before_sleep_fn fn, void *data);
+
+/* How many fds are watched and timers pending: a module that has let go of the loop leaves none
+ * of its own behind (the tests check that). */
+size_t ev_watch_count(const struct ev *ev);
+size_t ev_timer_count(const struct ev *ev);
 
 /* One iteration: wait at most max_ms (or -1), run ready fds and due timers. */
 void ev_run_once(struct ev *ev, int max_ms);

@@ -2,6 +2,7 @@
  * makes one call through request.c (two for status) and prints either the server's JSON (--json) or
  * short human lines. Nothing here talks to curl directly except backup's streaming sink. */
 #include "request.h"
+#include "common/httpdate.h"
 #include "common/proto/display_config_json.h"
 #include "common/util.h"
 
@@ -29,16 +30,6 @@ static void fmt_duration(int64_t ms, char *buf, size_t len)
         snprintf(buf, len, "%" PRId64 " h %" PRId64 " min", s / 3600, s % 3600 / 60);
     else
         snprintf(buf, len, "%" PRId64 " d %" PRId64 " h", s / 86400, s % 86400 / 3600);
-}
-
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 /* RFC 3339 ("2025-01-02T03:04:05.678Z" or with a +hh:mm offset) to wall-clock ms; 0 or -EINVAL.

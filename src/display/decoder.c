@@ -7,18 +7,17 @@
  * and SDL's WAV loader and audio converter. Surfaces only: no SDL video, no renderer, no
  * knowledge of the cache, the network or the layout. */
 #include "decoder.h"
+#include "common/buf.h"
+#include "common/file.h"
 #include "common/util.h"
 
 #include <SDL_image.h>
 #include <errno.h>
 #include <limits.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
 
@@ -50,47 +49,22 @@ static struct slot *oldest(struct decoder *d, enum slot_state st)
     return best;
 }
 
-/* The whole file into *data (owned; free), flushed to disk first. 0 or an error in r. */
+/* The whole file into *data (owned; free), flushed to disk first: that makes a fresh download
+ * durable (mediacache leaves it to us) and is nearly free when clean. 0 or an error in r. */
 static int read_file(const char *path, unsigned char **data, size_t *len, struct decoded *r)
 {
-    *data = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(r->error, sizeof r->error, "open: %s", strerror(errno));
+    struct buf b = BUF_INIT;
+    char why[128];
+    int rc = file_read(path, DECODER_MAX_FILE_BYTES, FILE_REGULAR | FILE_SYNC, &b, why, sizeof why);
+    if (rc < 0 || b.len == 0) {
+        snprintf(r->error, sizeof r->error, "%s", rc < 0 ? why : "empty file");
+        buf_free(&b);
+        *data = NULL;
         return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        snprintf(r->error, sizeof r->error, "not a regular file");
-        goto fail;
-    }
-    if (st.st_size <= 0 || (uint64_t)st.st_size > DECODER_MAX_FILE_BYTES) {
-        snprintf(r->error, sizeof r->error, "file size %lld out of range", (long long)st.st_size);
-        goto fail;
-    }
-    /* Makes a fresh download durable (mediacache leaves that to us); nearly free when clean.
-     * Best effort: a filesystem without it still decodes. */
-    (void)fdatasync(fd);
-    size_t n = (size_t)st.st_size, got = 0;
-    unsigned char *buf = xmalloc(n);
-    while (got < n) {
-        ssize_t k = read(fd, buf + got, n - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            snprintf(r->error, sizeof r->error, "read: %s", k < 0 ? strerror(errno) : "short");
-            free(buf);
-            goto fail;
-        }
-        got += (size_t)k;
-    }
-    close(fd);
-    *data = buf;
-    *len = n;
+    *len = b.len;
+    *data = (unsigned char *)buf_steal(&b);
     return 0;
-fail:
-    close(fd);
-    return -1;
 }
 
 /* Bilinear scale to w x h (same format); NULL with r->error set on failure. src is kept. */

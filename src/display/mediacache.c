@@ -3,15 +3,15 @@
  * frame's worth of anything. Recency is a counter bumped on every use, seeded at open from the
  * files' mtimes; uses touch the mtime (at most once a minute per file) so the order survives a
  * restart. All file access is relative to one directory fd, and only names that passed
- * mediacache_name_valid are ever used as paths. Plain C, POSIX and libcrypto (SHA-256 via EVP):
+ * mediacache_name_valid are ever used as paths. Plain C and POSIX, SHA-256 from common/lib/crypto:
  * no SDL, no curl, no threads; it must stay cheap enough for the frame thread. */
 #include "mediacache.h"
+#include "common/lib/crypto.h"
 #include "common/util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,7 @@ struct mediacache_part {
     struct mediacache_part *next; /* the cache's list of open parts */
     char name[MEDIACACHE_NAME_MAX];
     int fd;
-    EVP_MD_CTX *md;
+    struct crypto_sha256 *md;
     uint64_t size;
     int err; /* first write error, as a negative errno */
 };
@@ -224,7 +224,7 @@ static void part_free(struct mediacache *c, struct mediacache_part *p, int unlin
         snprintf(part, sizeof part, "%s" PART_SUFFIX, p->name);
         (void)unlinkat(c->dirfd, part, 0);
     }
-    EVP_MD_CTX_free(p->md);
+    crypto_sha256_free(p->md);
     free(p);
 }
 
@@ -320,9 +320,7 @@ int mediacache_begin_write(struct mediacache *c, const char *name, struct mediac
     struct mediacache_part *p = xcalloc(1, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
     p->fd = fd;
-    p->md = EVP_MD_CTX_new();
-    if (!p->md || !EVP_DigestInit_ex(p->md, EVP_sha256(), NULL))
-        abort(); /* only out of memory makes these fail */
+    p->md = crypto_sha256_new();
     p->next = c->parts;
     c->parts = p;
     *out = p;
@@ -346,8 +344,7 @@ int mediacache_part_write(struct mediacache_part *p, const void *data, size_t le
         s += w;
         left -= (size_t)w;
     }
-    if (!EVP_DigestUpdate(p->md, data, len))
-        abort();
+    crypto_sha256_update(p->md, data, len);
     p->size += len;
     return 0;
 }
@@ -361,13 +358,8 @@ int mediacache_commit(struct mediacache *c, struct mediacache_part *p)
 {
     int rc = p->err;
     if (rc == 0) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int mdlen = 0;
-        char hex[65];
-        if (!EVP_DigestFinal_ex(p->md, md, &mdlen) || mdlen != 32)
-            abort();
-        for (int i = 0; i < 32; i++)
-            snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        char hex[CRYPTO_SHA256_HEX_LEN];
+        crypto_sha256_final_hex(p->md, hex);
         if (memcmp(hex, p->name, 64) != 0)
             rc = -EBADMSG;
     }

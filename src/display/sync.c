@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/proto/display_config_json.h"
+#include "common/rng.h"
 #include "common/sse.h"
 #include "common/util.h"
 
@@ -68,6 +69,7 @@ struct sync {
     int64_t snapshot_saved_at;
     struct sse_parser *parser;
     int64_t now;
+    uint64_t rng; /* jitter of the reconnect back-off, so displays do not come back in step */
 };
 
 /* ---- transfers ---- */
@@ -443,7 +445,7 @@ static void fail(struct sync *s, const char *why)
     s->streaming = 0;
     app_set_online(s->app, 0, s->now);
     s->backoff_ms = s->backoff_ms ? MIN(s->backoff_ms * 2, 30000) : 500;
-    s->retry_at = s->now + s->backoff_ms + rand() % 250;
+    s->retry_at = s->now + s->backoff_ms + (int64_t)rng_below(&s->rng, 250);
     /* A stream that had been open resumes with Last-Event-ID; otherwise start over. */
     s->phase = s->last_event_id > 0 ? PH_STREAM : PH_CONFIG;
 }
@@ -664,6 +666,7 @@ struct sync *sync_new(const struct sync_options *opt, struct app *app, struct me
     s->state_dir = opt->state_dir ? xstrdup(opt->state_dir) : NULL;
     s->multi = curl_multi_init();
     s->phase = PH_CONFIG;
+    s->rng = rng_seed();
     s->fixed_prompt_url = app->prompt_url[0] != '\0';
     recall(s);
     return s;

@@ -1,14 +1,17 @@
 /* test_common.c: the pure helpers every program shares: UTF-8 checks, buffers, the config
- * parser, the event loop's timers and fds, constant-time comparison. */
+ * parser, the event loop's timers and fds, constant-time comparison, reading a whole file with a
+ * limit. */
 #include "common/buf.h"
 #include "common/conf.h"
 #include "common/ev.h"
+#include "common/file.h"
 #include "common/util.h"
 #include "test.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 TEST(utf8_validation)
@@ -157,6 +160,75 @@ TEST(secrets_and_numbers)
     CHECK_STR_EQ(iso, "2023-11-14T22:13:20.123Z");
 }
 
+TEST(buffer_extend_and_truncate)
+{
+    struct buf b = BUF_INIT;
+    buf_puts(&b, "ab");
+    char *p = buf_extend(&b, 3);
+    memcpy(p, "cde", 3);
+    CHECK_EQ_INT(b.len, 5);
+    CHECK_STR_EQ(b.data, "abcde");
+    buf_truncate(&b, 2);
+    CHECK_STR_EQ(b.data, "ab");
+    buf_truncate(&b, 9); /* longer than it is: nothing */
+    CHECK_EQ_INT(b.len, 2);
+    buf_free(&b);
+}
+
+TEST(whole_files)
+{
+    char dir[] = "/tmp/test_common.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[64], fifo[64], err[128];
+    snprintf(path, sizeof path, "%s/f", dir);
+    snprintf(fifo, sizeof fifo, "%s/p", dir);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        for (int i = 0; i < 100000; i++)
+            fputc('a' + i % 26, f);
+        fclose(f);
+    }
+    struct buf b = BUF_INIT;
+    buf_puts(&b, "head:");
+    CHECK_EQ_INT(file_read(path, 100000, FILE_REGULAR | FILE_SYNC, &b, err, sizeof err), 0);
+    CHECK_EQ_INT(b.len, 5 + 100000);
+    CHECK(!memcmp(b.data, "head:abc", 8) && b.data[b.len - 1] == 'a' + 99999 % 26);
+    buf_reset(&b);
+    buf_puts(&b, "head:");
+    /* One byte over the limit: refused, the buffer as it was. */
+    CHECK_EQ_INT(file_read(path, 99999, 0, &b, err, sizeof err), -EFBIG);
+    CHECK_STR_EQ(b.data, "head:");
+    CHECK_STR_EQ(err, "larger than 99999 bytes");
+    CHECK_EQ_INT(file_read(path, 1 << 16, 0, &b, err, sizeof err), -EFBIG);
+    CHECK_STR_EQ(err, "larger than 65536 bytes");
+    CHECK_EQ_INT(file_read(path, 0, 0, &b, NULL, 0), -EFBIG);
+    /* A device that never ends: the limit holds while reading too. */
+    CHECK_EQ_INT(file_read("/dev/zero", 1 << 20, 0, &b, err, sizeof err), -EFBIG);
+    CHECK_STR_EQ(err, "larger than 1 MiB");
+    CHECK_STR_EQ(b.data, "head:");
+    CHECK_EQ_INT(file_read("/dev/zero", 1 << 20, FILE_REGULAR, &b, err, sizeof err), -EINVAL);
+    CHECK_STR_EQ(err, "not a regular file");
+    /* A FIFO with no writer is refused at once, not waited on. */
+    CHECK_EQ_INT(mkfifo(fifo, 0600), 0);
+    CHECK_EQ_INT(file_read(fifo, 100, FILE_REGULAR, &b, err, sizeof err), -EINVAL);
+    CHECK_EQ_INT(file_read(dir, 100, 0, &b, err, sizeof err), -EISDIR);
+    CHECK(strncmp(err, "read: ", 6) == 0);
+    CHECK_EQ_INT(file_read("/nonexistent/x", 100, 0, &b, err, sizeof err), -ENOENT);
+    CHECK(strncmp(err, "open: ", 6) == 0);
+    CHECK_STR_EQ(b.data, "head:");
+    /* An empty file. */
+    f = fopen(path, "wb");
+    if (f)
+        fclose(f);
+    CHECK_EQ_INT(file_read(path, 0, FILE_REGULAR, &b, err, sizeof err), 0);
+    CHECK_STR_EQ(b.data, "head:");
+    buf_free(&b);
+    unlink(fifo);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(utf8_validation);
@@ -164,5 +236,7 @@ int main(void)
     RUN(config_parser);
     RUN(event_loop_timers_and_fds);
     RUN(secrets_and_numbers);
+    RUN(buffer_extend_and_truncate);
+    RUN(whole_files);
     TEST_END("test_common");
 }

@@ -1,7 +1,8 @@
 /* test_curl_ev.c: the HTTP client on the event loop, against the fake server's plain routes on
  * 127.0.0.1 (tests/fake_openai.c): bodies and multipart uploads arrive intact, timeouts and
- * stalls give CURLE_OPERATION_TIMEDOUT, cancel never calls back, parallel calls all complete,
- * max_body is enforced, Retry-After is captured, redirects are followed for GET only, and no
+ * stalls are timed out with no status, cancel never calls back, parallel calls all complete,
+ * max_body is enforced, Retry-After is captured, redirects are followed for GET only, the
+ * outcome says exactly when a request cannot have been sent, free lets go of the loop, and no
  * callback ever runs inside curl_ev_start or curl_ev_cancel. */
 #include "common/ev.h"
 #include "common/util.h"
@@ -9,8 +10,10 @@
 #include "fakes/fake_openai.h"
 #include "test.h"
 
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct fake_openai *fake;
 static int inside_api; /* set while the test is inside curl_ev_start/cancel */
@@ -19,7 +22,7 @@ static int reentrant_calls;
 struct rec {
     int calls;
     long status;
-    int code;
+    enum http_outcome outcome;
     char *body;
     size_t len;
     char content_type[128];
@@ -41,7 +44,7 @@ static void on_done(void *user, const struct http_result *r)
         reentrant_calls++;
     out->calls++;
     out->status = r->status;
-    out->code = r->curl_code;
+    out->outcome = r->outcome;
     free(out->body);
     out->body = xmalloc(r->len + 1);
     memcpy(out->body, r->body, r->len);
@@ -110,7 +113,7 @@ TEST(get_body_and_headers)
     CHECK(wait_all(ev, &r, 1, 5000));
     CHECK_EQ_INT(r.calls, 1);
     CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_INT(r.code, 0);
+    CHECK_EQ_INT(r.outcome, HTTP_OK);
     CHECK_EQ_INT(r.len, 1000);
     CHECK(r.body[0] == 'x' && r.body[999] == 'x');
     CHECK_STR_EQ(r.content_type, "text/plain");
@@ -213,7 +216,7 @@ TEST(multipart_upload)
     ev_free(ev);
 }
 
-TEST(timeouts_give_28)
+TEST(timeouts_are_timed_out)
 {
     struct ev *ev = ev_new();
     struct curl_ev *c = curl_ev_new(ev);
@@ -226,7 +229,8 @@ TEST(timeouts_give_28)
     CHECK(time_mono_ms() - t0 < 2500);
     for (int i = 0; i < 2; i++) {
         CHECK_EQ_INT(r[i].calls, 1);
-        CHECK_EQ_INT(r[i].code, 28);
+        CHECK_EQ_INT(r[i].outcome, HTTP_TIMED_OUT);
+        CHECK_EQ_INT(r[i].status, 0); /* the stall sent "200" before it stalled: no answer */
         CHECK(r[i].error[0] != '\0');
         CHECK(r[i].elapsed_ms >= 250 && r[i].elapsed_ms < 2500);
         rec_free(&r[i]);
@@ -237,24 +241,49 @@ TEST(timeouts_give_28)
     ev_free(ev);
 }
 
-struct canceller {
+/* Two calls that cancel each other from their callbacks: whichever is reported first cancels the
+ * other, which must then never be reported, wherever it is (still on the wire, or finished in the
+ * same batch and queued behind the first). Order-proof: exactly one of the two calls back. */
+struct rival {
     struct curl_ev *c;
-    uint64_t victim;
+    uint64_t id;
+    struct rival *other;
     struct rec rec;
 };
 
-static void on_done_cancel_other(void *user, const struct http_result *r)
+static void on_done_cancel_rival(void *user, const struct http_result *r)
 {
-    struct canceller *k = user;
+    struct rival *k = user;
     on_done(&k->rec, r);
-    curl_ev_cancel(k->c, k->victim);
+    curl_ev_cancel(k->c, k->other->id);
+}
+
+static void rivals(struct ev *ev, struct curl_ev *c, const struct http_call *a,
+                   const struct http_call *b, int spin_ms)
+{
+    struct rival ra = {c, 0, NULL, {0}}, rb = {c, 0, NULL, {0}};
+    ra.other = &rb;
+    rb.other = &ra;
+    inside_api = 1;
+    ra.id = curl_ev_start(c, a, on_done_cancel_rival, &ra);
+    rb.id = curl_ev_start(c, b, on_done_cancel_rival, &rb);
+    inside_api = 0;
+    CHECK(ra.id && rb.id);
+    int64_t end = time_mono_ms() + 5000;
+    while (!ra.rec.calls && !rb.rec.calls && time_mono_ms() < end)
+        ev_run_once(ev, 20);
+    spin(ev, spin_ms); /* long enough for a wrongly kept call to report */
+    CHECK_EQ_INT(ra.rec.calls + rb.rec.calls, 1);
+    CHECK_EQ_INT(curl_ev_pending(c), 0);
+    rec_free(&ra.rec);
+    rec_free(&rb.rec);
 }
 
 TEST(cancel_never_calls_back)
 {
     struct ev *ev = ev_new();
     struct curl_ev *c = curl_ev_new(ev);
-    char *slow = url("/t/sleep/200"), *fast = url("/t/size/10");
+    char *slow = url("/t/sleep/200"), *fast = url("/t/size/10"), *stall = url("/t/stall");
     struct rec r = {0};
     uint64_t id = start(c, &(struct http_call){.method = "GET", .url = slow}, &r);
     ev_run_once(ev, 10); /* let it connect */
@@ -271,25 +300,20 @@ TEST(cancel_never_calls_back)
     spin(ev, 200);
     CHECK_EQ_INT(r.calls, 0);
 
-    /* Cancel from inside another call's callback, whether the victim finished in the same
-     * batch or not. */
+    /* Cancel from inside another call's callback. Which of two calls finishes first, and whether
+     * in the same batch, is the network's business, so each cancels the other and exactly one may
+     * call back. A stalled rival is still on the wire (it times out after 300 ms if the cancel
+     * failed to drop it); two calls that fail without the network fail in the same pass of
+     * curl's timer, so the second is already finished and queued when the first cancels it. */
     for (int round = 0; round < 5; round++) {
-        struct canceller k = {c, 0, {0}};
-        struct rec victim = {0};
-        inside_api = 1;
-        curl_ev_start(c, &(struct http_call){.method = "GET", .url = fast}, on_done_cancel_other,
-                      &k);
-        k.victim =
-            curl_ev_start(c, &(struct http_call){.method = "GET", .url = fast}, on_done, &victim);
-        inside_api = 0;
-        CHECK(wait_all(ev, &k.rec, 1, 5000));
-        spin(ev, 100);
-        CHECK_EQ_INT(victim.calls, 0);
-        CHECK_EQ_INT(curl_ev_pending(c), 0);
-        rec_free(&k.rec);
+        rivals(ev, c, &(struct http_call){.method = "GET", .url = fast},
+               &(struct http_call){.method = "GET", .url = stall, .timeout_ms = 300}, 600);
+        rivals(ev, c, &(struct http_call){.method = "GET", .url = "file:///nonexistent/a"},
+               &(struct http_call){.method = "GET", .url = "file:///nonexistent/b"}, 100);
     }
     free(slow);
     free(fast);
+    free(stall);
     curl_ev_free(c);
     ev_free(ev);
 }
@@ -332,12 +356,13 @@ TEST(max_body_enforced)
     start(c, &(struct http_call){.method = "GET", .url = chunked, .max_body = 1000}, &r[1]);
     start(c, &(struct http_call){.method = "GET", .url = exact, .max_body = 1000}, &r[2]);
     CHECK(wait_all(ev, r, 3, 5000));
-    CHECK_EQ_INT(r[0].code, 63); /* CURLE_FILESIZE_EXCEEDED */
-    CHECK_EQ_INT(r[1].code, 63);
+    CHECK_EQ_INT(r[0].outcome, HTTP_TOO_LARGE);
+    CHECK_EQ_INT(r[1].outcome, HTTP_TOO_LARGE);
+    CHECK_EQ_INT(r[1].status, 0); /* a truncated "200" is no answer */
     CHECK(strstr(r[0].error, "larger than 1000 bytes") != NULL);
     CHECK(strstr(r[1].error, "larger than 1000 bytes") != NULL);
     CHECK(r[1].len <= 1000);
-    CHECK_EQ_INT(r[2].code, 0);
+    CHECK_EQ_INT(r[2].outcome, HTTP_OK);
     CHECK_EQ_INT(r[2].len, 1000);
     for (int i = 0; i < 3; i++)
         rec_free(&r[i]);
@@ -360,11 +385,11 @@ TEST(status_and_retry_after)
     start(c, &(struct http_call){.method = "GET", .url = s503}, &r[1]);
     CHECK(wait_all(ev, r, 2, 5000));
     CHECK_EQ_INT(r[0].status, 429);
-    CHECK_EQ_INT(r[0].code, 0);
+    CHECK_EQ_INT(r[0].outcome, HTTP_OK);
     CHECK_STR_EQ(r[0].retry_after, "7");
     CHECK_STR_EQ(r[0].body, "slow down");
     CHECK_EQ_INT(r[1].status, 503);
-    CHECK_EQ_INT(r[1].code, 0);
+    CHECK_EQ_INT(r[1].outcome, HTTP_OK);
     CHECK_STR_EQ(r[1].error, "");
     CHECK_STR_EQ(r[1].body, "status 503");
     rec_free(&r[0]);
@@ -388,9 +413,11 @@ TEST(redirects_for_get_only)
     CHECK(wait_all(ev, r, 3, 5000));
     CHECK_EQ_INT(r[0].status, 200);
     CHECK_STR_EQ(r[0].body, "landed");
-    CHECK_EQ_INT(r[1].code, 47); /* CURLE_TOO_MANY_REDIRECTS */
+    CHECK_EQ_INT(r[1].outcome, HTTP_FAILED); /* too many redirects: the requests went out */
+    CHECK_EQ_INT(r[1].status, 0);
+    CHECK(strstr(r[1].error, "redirects") != NULL);
     CHECK_EQ_INT(r[2].status, 302);
-    CHECK_EQ_INT(r[2].code, 0);
+    CHECK_EQ_INT(r[2].outcome, HTTP_OK);
     for (int i = 0; i < 3; i++)
         rec_free(&r[i]);
     free(two);
@@ -412,13 +439,13 @@ TEST(failures_arrive_from_the_loop)
     uint64_t id = start(c, &(struct http_call){.method = "GET", .url = "http://[::1"}, &r[2]);
     CHECK_EQ_INT(r[0].calls + r[1].calls + r[2].calls, 0);
     CHECK(wait_all(ev, r, id ? 3 : 2, 5000));
-    CHECK_EQ_INT(r[0].code, 7); /* CURLE_COULDNT_CONNECT */
+    CHECK_EQ_INT(r[0].outcome, HTTP_NOT_SENT); /* refused */
     CHECK_EQ_INT(r[0].status, 0);
     CHECK(r[0].error[0] != '\0');
-    CHECK_EQ_INT(r[1].code, 1); /* CURLE_UNSUPPORTED_PROTOCOL */
+    CHECK_EQ_INT(r[1].outcome, HTTP_NOT_SENT); /* a scheme we never speak */
     CHECK(r[1].len == 0);
     if (id)
-        CHECK_EQ_INT(r[2].code, 3); /* CURLE_URL_MALFORMAT */
+        CHECK_EQ_INT(r[2].outcome, HTTP_NOT_SENT); /* malformed */
     for (int i = 0; i < 3; i++)
         rec_free(&r[i]);
     CHECK(curl_ev_start(c, &(struct http_call){.method = "GET", .url = NULL}, on_done, r) == 0);
@@ -426,21 +453,95 @@ TEST(failures_arrive_from_the_loop)
     ev_free(ev);
 }
 
+/* Every CURLcode is sorted: "not sent" is exactly the set replicate's billed create treated as
+ * nothing sent before the outcome existed (its nothing_sent()), so it is retried no more often
+ * than before; everything else that is not ok may have reached the server. */
+TEST(outcome_of_every_code)
+{
+    static const int was_nothing_sent[] = {
+        CURLE_COULDNT_RESOLVE_PROXY,    CURLE_COULDNT_RESOLVE_HOST,
+        CURLE_COULDNT_CONNECT,          CURLE_SSL_CONNECT_ERROR,
+        CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+        CURLE_UNSUPPORTED_PROTOCOL,     CURLE_URL_MALFORMAT,
+    };
+    int not_sent = 0;
+    for (int code = 0; code < CURL_LAST + 10; code++) {
+        int listed = 0;
+        for (size_t i = 0; i < ARRAY_LEN(was_nothing_sent); i++)
+            listed |= code == was_nothing_sent[i];
+        enum http_outcome want = code == CURLE_OK                   ? HTTP_OK
+                                 : listed                           ? HTTP_NOT_SENT
+                                 : code == CURLE_OPERATION_TIMEDOUT ? HTTP_TIMED_OUT
+                                 : code == CURLE_FILESIZE_EXCEEDED  ? HTTP_TOO_LARGE
+                                                                    : HTTP_FAILED;
+        enum http_outcome got = curl_ev_outcome_of(code);
+        not_sent += got == HTTP_NOT_SENT;
+        if (got != want)
+            TEST_FAIL_AT("code %d: outcome \"%s\", want \"%s\"", code, http_outcome_name(got),
+                         http_outcome_name(want));
+    }
+    CHECK_EQ_INT(not_sent, ARRAY_LEN(was_nothing_sent));
+}
+
+/* A request the server received and never answered is timed out, never "not sent". */
+TEST(sent_then_silent_is_not_not_sent)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    fake_openai_reset(fake);
+    char *stall = url("/t/stall");
+    struct rec r = {0};
+    start(c,
+          &(struct http_call){
+              .method = "POST", .url = stall, .body = "{}", .body_len = 2, .timeout_ms = 300},
+          &r);
+    CHECK(wait_all(ev, &r, 1, 5000));
+    CHECK_EQ_INT(r.outcome, HTTP_TIMED_OUT);
+    struct fake_request fr;
+    CHECK(fake_openai_request(fake, 0, &fr) == 0); /* it did arrive */
+    fake_request_free(&fr);
+    rec_free(&r);
+    free(stall);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+/* Free with calls in flight: waiting for their answer (sleep), and answered but maybe not yet
+ * read (the fast ones' answers are in the sockets when free runs). Nothing calls back after
+ * free, nothing of curl_ev is left on the loop (a watch or timer left behind would run into freed
+ * memory once its fd answers or its time comes), and nothing leaks (LSan). */
 TEST(free_with_calls_in_flight)
 {
     struct ev *ev = ev_new();
     struct curl_ev *c = curl_ev_new(ev);
-    char *u = url("/t/sleep/200");
-    struct rec r[3];
+    fake_openai_reset(fake);
+    char *slow = url("/t/sleep/300"), *fast = url("/t/size/10");
+    struct rec r[6];
     memset(r, 0, sizeof r);
-    for (int i = 0; i < 3; i++)
-        start(c, &(struct http_call){.method = "GET", .url = u}, &r[i]);
-    ev_run_once(ev, 20);
-    curl_ev_free(c); /* no callbacks, no leaks (ASan) */
-    spin(ev, 100);
-    CHECK_EQ_INT(r[0].calls + r[1].calls + r[2].calls, 0);
+    for (int i = 0; i < 6; i++)
+        start(c, &(struct http_call){.method = "GET", .url = i < 3 ? slow : fast}, &r[i]);
+    int64_t end = time_mono_ms() + 5000;
+    while (fake_openai_count(fake) < 6 && time_mono_ms() < end)
+        ev_run_once(ev, 5);
+    nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL); /* answers land, unread */
+    int before = 0;
+    for (int i = 0; i < 6; i++)
+        before += r[i].calls;
+    CHECK(curl_ev_pending(c) >= 3);
+    CHECK(ev_watch_count(ev) > 0);
+    curl_ev_free(c);
+    CHECK_EQ_INT(ev_watch_count(ev), 0);
+    CHECK_EQ_INT(ev_timer_count(ev), 0);
+    spin(ev, 500); /* past the slow answers */
+    int after = 0;
+    for (int i = 0; i < 6; i++) {
+        after += r[i].calls;
+        rec_free(&r[i]);
+    }
+    CHECK_EQ_INT(after, before);
     curl_ev_free(NULL);
-    free(u);
+    free(slow);
+    free(fast);
     ev_free(ev);
 }
 
@@ -454,13 +555,15 @@ int main(void)
     RUN(get_body_and_headers);
     RUN(post_body_arrives);
     RUN(multipart_upload);
-    RUN(timeouts_give_28);
+    RUN(timeouts_are_timed_out);
     RUN(cancel_never_calls_back);
     RUN(ten_in_parallel);
     RUN(max_body_enforced);
     RUN(status_and_retry_after);
     RUN(redirects_for_get_only);
     RUN(failures_arrive_from_the_loop);
+    RUN(outcome_of_every_code);
+    RUN(sent_then_silent_is_not_not_sent);
     RUN(free_with_calls_in_flight);
     CHECK_EQ_INT(reentrant_calls, 0);
     if (reentrant_calls)

@@ -2,7 +2,8 @@
  * (tests/fake_gemini.c), driven through its ops on a real ev loop with curl_ev, a media store in
  * a temporary directory and a recording done callback: the request shape (true MIME type, the
  * original's prompt, the key in x-goog-api-key and never in the URL), parts joined, safety blocks,
- * 429/5xx/timeouts retryable, 4xx not, malformed answers, a missing key, cancel. */
+ * 429/5xx/timeouts retryable, 4xx not, a 429's Retry-After waited out first (capped), malformed
+ * answers, a missing key, cancel. */
 #include "common/buf.h"
 #include "common/ev.h"
 #include "common/util.h"
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #define KEY "AIza-test-key"
+#define RETRY_AFTER_CAP_MS 1500 /* the tests wait no longer */
 
 struct rec {
     int calls;
@@ -83,6 +85,7 @@ static void setup_timeout(long timeout_ms)
     gemini_tuning_default(&t);
     t.base_url = fake_gemini_base(T.fake);
     t.timeout_ms = timeout_ms;
+    t.retry_after_max_ms = RETRY_AFTER_CAP_MS;
     T.p = gemini_platform_new_tuned(&env, &t);
 }
 
@@ -119,6 +122,13 @@ static void invoke_wav(const char *model, char *name)
     dummy_wav("gemini", 6, 300, &wav);
     invoke_audio(model, wav.data, wav.len, "wav", name);
     buf_free(&wav);
+}
+
+static void spin_ms(int ms)
+{
+    int64_t end = time_mono_ms() + ms;
+    while (time_mono_ms() < end)
+        ev_run_once(T.ev, 10);
 }
 
 static int wait_done(int timeout_ms)
@@ -283,6 +293,60 @@ TEST(http_failures)
     teardown();
 }
 
+TEST(rate_limit_waits_for_retry_after)
+{
+    static const char exhausted[] =
+        "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted\"}}";
+    setup();
+    char name[MEDIA_NAME_MAX];
+    fake_gemini_script(T.fake, 429, exhausted, "1", 0);
+    int64_t t0 = time_mono_ms();
+    invoke_wav("gemini-audio-description", name);
+    while (!T.rec.calls && time_mono_ms() - t0 < 800)
+        ev_run_once(T.ev, 20);
+    CHECK_EQ_INT(T.rec.calls, 0); /* not before the second the server asked for */
+    CHECK(wait_done(5000));
+    CHECK(time_mono_ms() - t0 >= 950);
+    CHECK(!T.rec.ok);
+    CHECK_EQ_INT(T.rec.retryable, 1);
+    CHECK(strstr(T.rec.error, "waited 1.0 s") != NULL);
+    CHECK(strstr(T.rec.error, "exhausted") != NULL);
+
+    /* A date already past: no wait. */
+    memset(&T.rec, 0, sizeof T.rec);
+    fake_gemini_script(T.fake, 429, exhausted, "Thu, 01 Jan 1970 00:00:00 GMT", 0);
+    t0 = time_mono_ms();
+    invoke_wav("gemini-audio-description", name);
+    CHECK(wait_done(5000));
+    CHECK(time_mono_ms() - t0 < 900);
+    CHECK(strstr(T.rec.error, "429") != NULL && strstr(T.rec.error, "waited") == NULL);
+    CHECK_EQ_INT(T.rec.retryable, 1);
+
+    /* An hour: capped. */
+    memset(&T.rec, 0, sizeof T.rec);
+    fake_gemini_script(T.fake, 429, exhausted, "3600", 0);
+    t0 = time_mono_ms();
+    invoke_wav("gemini-audio-description", name);
+    CHECK(wait_done(5000));
+    int64_t took = time_mono_ms() - t0;
+    CHECK(took >= RETRY_AFTER_CAP_MS - 50 && took < 3500);
+    CHECK(strstr(T.rec.error, "waited 1.5 s") != NULL);
+
+    /* Cancelled while waiting: never called back. */
+    memset(&T.rec, 0, sizeof T.rec);
+    fake_gemini_script(T.fake, 429, exhausted, "1", 0);
+    size_t seen = fake_gemini_count(T.fake);
+    invoke_wav("gemini-audio-description", name);
+    int64_t end = time_mono_ms() + 2000;
+    while (fake_gemini_count(T.fake) == seen && time_mono_ms() < end)
+        ev_run_once(T.ev, 10);
+    spin_ms(200); /* the 429 has arrived: the wait is on */
+    T.p.ops->cancel(T.p.self, 11);
+    spin_ms(1500);
+    CHECK_EQ_INT(T.rec.calls, 0);
+    teardown();
+}
+
 TEST(bad_key)
 {
     setup();
@@ -376,6 +440,7 @@ int main(void)
     RUN(parts_joined_thoughts_skipped);
     RUN(safety_blocks);
     RUN(http_failures);
+    RUN(rate_limit_waits_for_retry_after);
     RUN(bad_key);
     RUN(stall_times_out);
     RUN(missing_key_and_bad_input);

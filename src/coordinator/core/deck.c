@@ -1,7 +1,11 @@
-/* deck.c: the panic button's prompt deck (see deck.h). Pure C11 + libc: parsing, a seeded
- * splitmix64 generator for Fisher-Yates shuffles, and one position per network in memory. A
- * restart starts every network at a fresh shuffle (or the top of the file), which is harmless. */
+/* deck.c: the panic button's prompt deck (see deck.h). Pure C11 + libc: parsing, Fisher-Yates
+ * shuffles drawn from the seeded splitmix64 stream (common/rng), and one position per network in
+ * memory. A restart starts every network at a fresh shuffle (or the top of the file), which is
+ * harmless. */
 #include "deck.h"
+#include "common/buf.h"
+#include "common/file.h"
+#include "common/rng.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -12,6 +16,7 @@
 
 #define DECK_MAX_NETWORKS 256
 #define NONE ((size_t)-1)
+#define DECK_FILE_MAX ((size_t)16 << 20) /* far more than DECK_MAX_PROMPTS prompts */
 
 struct deck_pos {
     int64_t network;
@@ -39,25 +44,6 @@ static const char *const fallback[] = {
     "a jellyfish made of stained glass",
     "the sound of snow falling on a tin roof",
 };
-
-static uint64_t next_rand(struct deck *d)
-{
-    uint64_t z = (d->rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n) (n > 0) by rejection, so short decks are not biased. */
-static size_t rand_below(struct deck *d, size_t n)
-{
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t r;
-    do
-        r = next_rand(d);
-    while (r >= limit);
-    return (size_t)(r % n);
-}
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -144,33 +130,18 @@ fail:
 struct deck *deck_load(const char *path, enum deck_order order, uint64_t seed, char *err,
                        size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *text = xmalloc(cap);
-    size_t got;
-    while ((got = fread(text + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            if (cap >= 16u << 20)
-                break; /* more than a deck: the parser reports the count */
-            cap *= 2;
-            text = xrealloc(text, cap);
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        set_err(err, errlen, "%s: cannot read it", path);
-        free(text);
+    struct buf text = BUF_INIT;
+    char why[64];
+    int rc = file_read(path, DECK_FILE_MAX, 0, &text, why, sizeof why);
+    if (rc < 0) {
+        set_err(err, errlen, "%s: %s", path, rc == -EFBIG ? why : strerror(-rc));
+        buf_free(&text);
         return NULL;
     }
     char reason[PANIC_ERR_LEN];
-    struct deck *d = deck_parse(text, len, order, seed, reason, sizeof reason);
-    free(text);
+    struct deck *d =
+        deck_parse(text.data ? text.data : "", text.len, order, seed, reason, sizeof reason);
+    buf_free(&text);
     if (!d)
         set_err(err, errlen, "%s:%s%s", path, strncmp(reason, "line ", 5) ? " " : "",
                 strncmp(reason, "line ", 5) ? reason : reason + 5);
@@ -227,13 +198,13 @@ static void reshuffle(struct deck *d, struct deck_pos *p)
     for (size_t i = 0; i < d->n; i++)
         p->perm[i] = i;
     for (size_t i = d->n - 1; i > 0; i--) {
-        size_t j = rand_below(d, i + 1);
+        size_t j = (size_t)rng_uniform(&d->rng, i + 1); /* unbiased: short decks too */
         size_t t = p->perm[i];
         p->perm[i] = p->perm[j];
         p->perm[j] = t;
     }
     if (d->n > 1 && p->perm[0] == p->last) {
-        size_t j = 1 + rand_below(d, d->n - 1);
+        size_t j = 1 + (size_t)rng_uniform(&d->rng, d->n - 1);
         p->perm[0] = p->perm[j];
         p->perm[j] = p->last;
     }

@@ -13,6 +13,10 @@
  * GET follows up to 3 redirects (media downloads sit behind them; curl never forwards
  * Authorization to another host); other methods follow none. Only http and https are spoken.
  *
+ * Each result carries its transport outcome (curl_ev.h), decided here once from curl's code:
+ * whether the request can have been sent, and the settle rule (a broken transfer has no status),
+ * so no platform needs curl.h or a CURLE_* number.
+ *
  * Request headers are never logged: they carry API keys. This file knows nothing of any
  * platform; it depends on libcurl, ev and buf only. */
 #include "curl_ev.h"
@@ -217,20 +221,64 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- completion ---- */
 
+const char *http_outcome_name(enum http_outcome o)
+{
+    switch (o) {
+    case HTTP_OK:
+        return "ok";
+    case HTTP_NOT_SENT:
+        return "not sent";
+    case HTTP_FAILED:
+        return "failed";
+    case HTTP_TIMED_OUT:
+        return "timed out";
+    case HTTP_TOO_LARGE:
+        return "too large";
+    }
+    return "?";
+}
+
+enum http_outcome curl_ev_outcome_of(int curl_code)
+{
+    switch (curl_code) {
+    case CURLE_OK:
+        return HTTP_OK;
+    /* The failures that happen before a byte of the request is sent: no proxy or host name, no
+     * connection, no TLS session, a URL or scheme we never speak. Anything else may come after
+     * the request went out, so a billed create must not be repeated blindly after it. */
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return HTTP_NOT_SENT;
+    case CURLE_OPERATION_TIMEDOUT:
+        return HTTP_TIMED_OUT;
+    case CURLE_FILESIZE_EXCEEDED:
+        return HTTP_TOO_LARGE;
+    default:
+        return HTTP_FAILED;
+    }
+}
+
 static void report(struct call *k)
 {
     long status = 0;
     curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &status);
+    /* Our own size check ends the transfer with a write error: it is the same too large. */
+    CURLcode code = k->too_big ? CURLE_FILESIZE_EXCEEDED : k->result;
     struct http_result r = {0};
-    r.status = status;
-    r.curl_code = (int)k->result;
+    r.outcome = curl_ev_outcome_of((int)code);
+    r.status = r.outcome == HTTP_OK ? status : 0; /* the settle rule: see http_result */
     char err[CURL_ERROR_SIZE + 64];
-    if (k->too_big || k->result == CURLE_FILESIZE_EXCEEDED) {
-        r.curl_code = CURLE_FILESIZE_EXCEEDED;
+    if (r.outcome == HTTP_TOO_LARGE) {
         snprintf(err, sizeof err, "the answer is larger than %zu bytes", k->max_body);
         r.error = err;
-    } else if (k->result != CURLE_OK) {
-        snprintf(err, sizeof err, "%s", k->errbuf[0] ? k->errbuf : curl_easy_strerror(k->result));
+    } else if (r.outcome != HTTP_OK) {
+        snprintf(err, sizeof err, "%s", k->errbuf[0] ? k->errbuf : curl_easy_strerror(code));
         r.error = err;
     }
     r.body = k->resp.data ? k->resp.data : "";

@@ -30,10 +30,27 @@ struct http_call {
     size_t max_body;            /* larger answers fail; 0: 64 MiB */
 };
 
+/* How a call ended, from the transport's side. Whether the request may have reached the server
+ * matters to anything billed: after HTTP_NOT_SENT it certainly did not (nothing was made, the
+ * call may simply be made again); after HTTP_FAILED and HTTP_TIMED_OUT it may have, and the
+ * server may have acted on it without our hearing the answer. */
+enum http_outcome {
+    HTTP_OK,        /* a whole answer arrived, whatever its status */
+    HTTP_NOT_SENT,  /* failed before a byte of the request left: no name, no connection, TLS
+                     * handshake refused, a URL or scheme we do not speak */
+    HTTP_FAILED,    /* failed after the request may have been sent (a reset, a broken answer,
+                     * too many redirects, ...) */
+    HTTP_TIMED_OUT, /* no whole answer within timeout_ms (or no connection within
+                     * connect_timeout_ms): the request may have been sent */
+    HTTP_TOO_LARGE, /* the answer was larger than max_body */
+};
+
 struct http_result {
-    long status;       /* HTTP status, 0 if none arrived */
-    int curl_code;     /* CURLcode, 0 on transport success */
-    const char *error; /* human text for a transport failure, NULL otherwise */
+    enum http_outcome outcome;
+    /* The HTTP status of a whole answer. 0 unless outcome is HTTP_OK: a transfer that broke off
+     * after the status line counts as no answer, as its "200" may sit over a truncated body. */
+    long status;
+    const char *error; /* human text when outcome is not HTTP_OK, NULL otherwise */
     const char *body;  /* NUL-terminated for convenience (may contain NULs: use len) */
     size_t len;
     const char *content_type; /* or NULL */
@@ -55,5 +72,11 @@ uint64_t curl_ev_start(struct curl_ev *c, const struct http_call *call, http_don
 void curl_ev_cancel(struct curl_ev *c, uint64_t id);
 /* Calls in flight. */
 size_t curl_ev_pending(const struct curl_ev *c);
+
+/* "ok", "not sent", "failed", "timed out", "too large": for logs. */
+const char *http_outcome_name(enum http_outcome o);
+/* The outcome of a transfer that ended with this CURLcode (an int here so no platform sees
+ * curl.h). Exposed for the test that pins which codes count as not sent. */
+enum http_outcome curl_ev_outcome_of(int curl_code);
 
 #endif

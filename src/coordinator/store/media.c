@@ -1,12 +1,12 @@
-/* media.c: content-addressed files on disk. SHA-256 comes from OpenSSL's libcrypto (the only
- * library this file uses); the write path is tmp + fsync + rename + fsync(dir), the sequence that
+/* media.c: content-addressed files on disk. SHA-256 comes from common/lib/crypto (this file
+ * includes no library); the write path is tmp + fsync + rename + fsync(dir), the sequence that
  * survives a power cut on ext4 and f2fs SD cards. Nothing here knows about runs or the network. */
 #include "media.h"
+#include "common/lib/crypto.h"
 #include "common/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,13 +104,9 @@ int media_put(struct media_store *m, const void *data, size_t len, const char *e
 {
     if (!media_content_type(ext) || namelen < MEDIA_NAME_MAX)
         return -EINVAL;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+    char hex[CRYPTO_SHA256_HEX_LEN];
+    if (crypto_sha256_hex(data, len, hex) < 0)
         return -EIO;
-    char hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
     snprintf(name, namelen, "%s.%s", hex, ext);
 
     char dir[4096], path[4200], part[4300];

@@ -20,6 +20,7 @@
 #include "builtin.h"
 #include "builtin_engines.h"
 #include "common/ev.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/store/media.h"
@@ -234,34 +235,12 @@ static void engines_close(struct engines *g)
     memset(g, 0, sizeof *g);
 }
 
-static int read_file(const char *path, struct buf *out, char *err, size_t errlen)
+static int read_input(const char *path, struct buf *out, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot open the input: %s", strerror(errno));
-        return -errno;
-    }
-    int rc = 0;
-    char chunk[65536];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -errno;
-            snprintf(err, errlen, "cannot read the input: %s", strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        if (out->len + (size_t)n > INPUT_MAX_BYTES) {
-            rc = -EFBIG;
-            snprintf(err, errlen, "the input is larger than %d MB", INPUT_MAX_BYTES >> 20);
-            break;
-        }
-        buf_append(out, chunk, (size_t)n);
-    }
-    close(fd);
+    char why[PANIC_ERR_LEN / 2];
+    int rc = file_read(path, INPUT_MAX_BYTES, 0, out, why, sizeof why);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot read the input: %s", why);
     return rc;
 }
 
@@ -270,7 +249,7 @@ static void run_sphinx(struct job *j, struct builtin_sphinx *s)
     struct buf file = BUF_INIT;
     int16_t *pcm = NULL;
     size_t n = 0;
-    j->rc = read_file(j->path, &file, j->err, sizeof j->err);
+    j->rc = read_input(j->path, &file, j->err, sizeof j->err);
     if (j->rc < 0) {
         j->retryable = 1;
         goto cleanup;
@@ -690,7 +669,7 @@ struct platform builtin_platform_new(const struct platform_env *env)
         snprintf(b->broken, sizeof b->broken, "builtin: cannot create the wake-up pipe: %s",
                  strerror(errno));
         log_err("%s", b->broken);
-        return (struct platform){&builtin_ops, b};
+        return (struct platform){.ops = &builtin_ops, .self = b};
     }
     b->pipe_rd = fds[0];
     b->pipe_wr = fds[1];
@@ -699,5 +678,5 @@ struct platform builtin_platform_new(const struct platform_env *env)
         fcntl(fds[i], F_SETFD, FD_CLOEXEC);
     }
     ev_fd_add(b->ev, b->pipe_rd, EV_READ, on_wake, b);
-    return (struct platform){&builtin_ops, b};
+    return (struct platform){.ops = &builtin_ops, .self = b};
 }

@@ -6,6 +6,8 @@
  * words keeps the subject, keeps a few old modifiers and swaps the rest: it drifts instead of
  * growing or resetting. Pure C: no library, no state. */
 #include "builtin_engines.h"
+#include "common/hash.h"
+#include "common/rng.h"
 #include "common/util.h"
 
 #include <ctype.h>
@@ -98,19 +100,6 @@ static const struct {
     {lights, ARRAY_LEN(lights)},   {moods, ARRAY_LEN(moods)},   {qualities, ARRAY_LEN(qualities)},
 };
 
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static size_t rng_below(uint64_t *s, size_t n)
-{
-    return n ? (size_t)(rng_next(s) % n) : 0;
-}
-
 /* Whitespace and control characters become single spaces; the ends are trimmed. */
 static char *normalise(const char *text)
 {
@@ -190,10 +179,7 @@ static void add_modifier(struct buf *out, const char *word, size_t wlen)
 char *builtin_parrot(const char *text, uint64_t counter)
 {
     char *norm = normalise(text ? text : "");
-    uint64_t h = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *)norm; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    uint64_t rs = h ^ (counter * 0xd1b54a32d192ed03ull);
+    uint64_t rs = fnv1a64(FNV1A64_INIT, norm, strlen(norm)) ^ (counter * 0xd1b54a32d192ed03ull);
 
     /* Clauses: the subject, then whatever modifiers an earlier hop left. */
     const char *clause[CLAUSES_MAX];

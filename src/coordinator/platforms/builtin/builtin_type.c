@@ -4,15 +4,17 @@
  * background and ink (a contrast ratio of at least 7:1, so OCR reads it back), size, wrapping,
  * alignment, a little position jitter, sometimes capitals, and a few flat shapes that stay
  * clear of the text. Reading the picture back therefore gives nearly the same words, and the
- * small differences are the drift of an offline loop. FreeType draws the glyphs, libpng encodes
- * in memory. Optional at build time (PANIC_HAVE_FREETYPE). One thread owns a renderer; nothing
- * here knows about the loop or the media store. */
+ * small differences are the drift of an offline loop. FreeType draws the glyphs,
+ * common/lib/png_write encodes in memory. Optional at build time (PANIC_HAVE_FREETYPE). One thread
+ * owns a renderer; nothing here knows about the loop or the media store. */
 #include "builtin_engines.h"
+#include "common/hash.h"
+#include "common/lib/png_write.h"
+#include "common/rng.h"
 #include "common/util.h"
 
 #include <errno.h>
 #include <math.h>
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,24 +124,6 @@ void builtin_type_close(struct builtin_type *t)
 }
 
 /* ---- seeded choices ---- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static int rng_range(uint64_t *s, int lo, int hi)
-{
-    return hi <= lo ? lo : lo + (int)(rng_next(s) % (uint64_t)(hi - lo + 1));
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
 
 static double hue_channel(double p, double q, double t)
 {
@@ -334,64 +318,10 @@ static void draw_glyph(struct builtin_type *t, const FT_Bitmap *bm, int x0, int 
     }
 }
 
-/* ---- PNG ---- */
-
-static void png_sink_write(png_structp png, png_bytep data, size_t n)
-{
-    buf_append(png_get_io_ptr(png), data, n);
-}
-
-static void png_sink_flush(png_structp png)
-{
-    (void)png;
-}
-
-static void png_fail(png_structp png, png_const_charp msg)
-{
-    (void)msg;
-    png_longjmp(png, 1);
-}
-
-static void png_warn(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    (void)msg;
-}
-
-/* png and info are set before setjmp and not changed after it, so none needs to be volatile. */
-static int encode_png(const uint8_t *px, struct buf *dst)
-{
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_fail, png_warn);
-    if (!png)
-        return -ENOMEM;
-    png_infop info = png_create_info_struct(png);
-    if (!info) {
-        png_destroy_write_struct(&png, NULL);
-        return -ENOMEM;
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        return -EIO;
-    }
-    png_set_write_fn(png, dst, png_sink_write, png_sink_flush);
-    png_set_IHDR(png, info, W, H, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    /* Flat colour compresses well at any level; 3 is several times faster than the default. */
-    png_set_compression_level(png, 3);
-    png_write_info(png, info);
-    for (int y = 0; y < H; y++)
-        png_write_row(png, px + (size_t)y * W * 3);
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    return 0;
-}
-
 int builtin_type_render(struct builtin_type *t, const char *text, struct buf *out, char *err,
                         size_t errlen)
 {
-    uint64_t rs = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-        rs = (rs ^ *p) * 1099511628211ull;
+    uint64_t rs = fnv1a64(FNV1A64_INIT, text, strlen(text));
 
     /* Colours: a dark or light ground of one hue, ink of a far hue on the other side. */
     int dark = (int)(rng_next(&rs) & 1);
@@ -482,7 +412,9 @@ int builtin_type_render(struct builtin_type *t, const char *text, struct buf *ou
             draw_glyph(t, &g->bitmap, x + g->bitmap_left, base - g->bitmap_top, ink);
         }
     }
-    int rc = encode_png(t->px, out);
+    /* Flat colour compresses well at any level; 3 is several times faster than the default. */
+    struct pngw_image img = {.width = W, .height = H, .px = t->px, .bit_depth = 8, .level = 3};
+    int rc = pngw_encode(&img, out);
     if (rc < 0)
         snprintf(err, errlen, "type: PNG encoding failed");
     return rc;

@@ -232,5 +232,5 @@ struct platform dummy_platform_new(struct ev *ev, struct media_store *media,
     d->cfg = cfg;
     d->done = done;
     d->owner = owner;
-    return (struct platform){&dummy_ops, d};
+    return (struct platform){.ops = &dummy_ops, .self = d};
 }

@@ -1,16 +1,17 @@
-/* dummy_media.c: the dummy platform's pictures and sounds. The seed bytes are hashed (FNV-1a)
- * into a splitmix64 stream that picks a palette and flat shapes for a PNG, or pentatonic tones for
- * a WAV, so any prompt gives its own media without a network or an API key. Pictures are painted
- * as palette indices and encoded with libpng (the only library here) into memory; the WAV is
- * written by hand. Nothing here knows about runs, the store or the network, and there is no
- * global mutable state: two threads may call in at once. */
+/* dummy_media.c: the dummy platform's pictures and sounds. The seed bytes are hashed (FNV-1a,
+ * common/hash) into a splitmix64 stream (common/rng) that picks a palette and flat shapes for a
+ * PNG, or pentatonic tones for a WAV, so any prompt gives its own media without a network or an
+ * API key. Pictures are painted as palette indices and encoded into memory by common/lib/png_write
+ * (this file includes no library); the WAV is written by hand. Nothing here knows about runs, the
+ * store or the network, and there is no global mutable state: two threads may call in at once. */
 #include "dummy_media.h"
+#include "common/hash.h"
+#include "common/lib/png_write.h"
+#include "common/rng.h"
 #include "common/util.h"
 
 #include <errno.h>
 #include <math.h>
-#include <png.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,28 +24,7 @@
 /* A different tag per medium so one prompt's picture and sound are not the same dice rolls. */
 static uint64_t seed_hash(const char *tag, const void *seed, size_t len)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *)tag; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ ((const unsigned char *)seed)[i]) * 1099511628211ull;
-    return h;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* Uniform-enough integer in [lo, hi]; an empty range gives lo so tiny images still work. */
-static int rng_range(uint64_t *s, int lo, int hi)
-{
-    if (hi <= lo)
-        return lo;
-    return lo + (int)(rng_next(s) % (uint64_t)(hi - lo + 1));
+    return fnv1a64(fnv1a64(FNV1A64_INIT, tag, strlen(tag)), seed, len);
 }
 
 /* ---- picture ---------------------------------------------------------------------------- */
@@ -258,69 +238,6 @@ static void paint(struct canvas *c, uint64_t *rs)
     }
 }
 
-static void png_sink_write(png_structp png, png_bytep data, size_t n)
-{
-    buf_append(png_get_io_ptr(png), data, n);
-}
-
-static void png_sink_flush(png_structp png)
-{
-    (void)png;
-}
-
-/* libpng's default handlers print to stderr; we report through the return value instead. */
-static void png_fail(png_structp png, png_const_charp msg)
-{
-    (void)msg;
-    png_longjmp(png, 1);
-}
-
-static void png_warn(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    (void)msg;
-}
-
-/* Encode into dst, which belongs to the caller's frame so nothing written through it is lost by
- * a longjmp. png and info are set before setjmp and never changed after it, and the row index is
- * not read after a jump, so no local here needs to be volatile. */
-static int encode_png(const struct canvas *c, struct buf *dst)
-{
-    png_color pal[PAL_LEN];
-    for (int i = 0; i < PAL_LEN; i++) {
-        pal[i].red = c->pal[i][0];
-        pal[i].green = c->pal[i][1];
-        pal[i].blue = c->pal[i][2];
-    }
-
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_fail, png_warn);
-    if (!png)
-        return -ENOMEM;
-    png_infop info = png_create_info_struct(png);
-    if (!info) {
-        png_destroy_write_struct(&png, NULL);
-        return -ENOMEM;
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        return -EIO;
-    }
-
-    png_set_write_fn(png, dst, png_sink_write, png_sink_flush);
-    png_set_IHDR(png, info, (png_uint_32)c->w, (png_uint_32)c->h, 4, PNG_COLOR_TYPE_PALETTE,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_set_PLTE(png, info, pal, PAL_LEN);
-    /* Palette images compress best unfiltered (libpng's own advice). */
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
-    png_write_info(png, info);
-    png_set_packing(png); /* rows hold one index per byte; libpng packs two per byte */
-    for (int y = 0; y < c->h; y++)
-        png_write_row(png, c->px + (size_t)y * (size_t)c->w);
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    return 0;
-}
-
 int dummy_png(const void *seed, size_t len, int width, int height, struct buf *out)
 {
     if (!out || (!seed && len) || width <= 0 || height <= 0 || width > PNG_MAX_SIDE ||
@@ -332,11 +249,18 @@ int dummy_png(const void *seed, size_t len, int width, int height, struct buf *o
     c.px = xmalloc((size_t)width * (size_t)height);
     paint(&c, &rs);
 
-    struct buf tmp = BUF_INIT;
-    int rc = encode_png(&c, &tmp);
-    if (rc == 0)
-        buf_append(out, tmp.data, tmp.len);
-    buf_free(&tmp);
+    /* A 4-bit palette PNG, unfiltered (libpng's own advice for palette pictures). */
+    struct pngw_image img = {
+        .width = width,
+        .height = height,
+        .px = c.px,
+        .palette = &c.pal[0][0],
+        .npal = PAL_LEN,
+        .bit_depth = 4,
+        .level = -1,
+        .unfiltered = 1,
+    };
+    int rc = pngw_encode(&img, out);
     free(c.px);
     return rc;
 }

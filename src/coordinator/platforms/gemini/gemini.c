@@ -2,13 +2,17 @@
  * goes inline (base64) with its true MIME type and the model's prompt to
  * models/{path}:generateContent; the text parts of the first candidate are the answer. Safety
  * blocks become readable, non-retryable failures; 429, 5xx and transport failures are retryable
- * (a generateContent call makes nothing that lasts, so the runner may simply call again).
+ * (a generateContent call makes nothing that lasts, so the runner may simply call again). A 429
+ * with a Retry-After is reported only after that wait (capped), as openai does.
  *
- * Depends on curl_ev, ev, the media store, jansson and libcrypto (base64); never on sqlite, HTTP
- * serving or the runner's state. The key is never logged and never put in a URL. */
+ * Depends on curl_ev, ev, the media store, jansson and common/lib/crypto (base64); never on
+ * sqlite, HTTP serving or the runner's state. The key is never logged and never put in a URL. */
 #include "gemini.h"
 #include "common/buf.h"
 #include "common/ev.h"
+#include "common/file.h"
+#include "common/httpdate.h"
+#include "common/lib/crypto.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -16,7 +20,6 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ struct call {
     char *input; /* owned copy of pc.input.value */
     uint64_t http;
     uint64_t timer;
+    char waited[PANIC_ERR_LEN]; /* the failure told after a Retry-After wait */
 };
 
 struct gemini {
@@ -46,6 +50,7 @@ void gemini_tuning_default(struct gemini_tuning *t)
         .base_url = "https://generativelanguage.googleapis.com/v1beta",
         .timeout_ms = 60 * 1000,
         .max_inline = 14 * 1024 * 1024, /* base64 grows it by 4/3: under the 20 MB request cap */
+        .retry_after_max_ms = GEMINI_RETRY_AFTER_CAP_MS,
     };
 }
 
@@ -91,31 +96,6 @@ static void call_fail(struct call *c, int retryable, const char *fmt, ...)
     log_debug("gemini: invocation failed model=%s invocation=%lld retryable=%d error=\"%s\"",
               c->pc.model->id, (long long)c->pc.inv_id, retryable, msg);
     call_finish(c, NULL, msg, retryable);
-}
-
-static int read_whole(const char *path, struct buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(out, chunk, n);
-    int rc = ferror(f) ? -EIO : 0;
-    fclose(f);
-    return rc;
-}
-
-/* A transfer that broke off after the status line (a timeout or reset mid-body) counts as no
- * answer: its status may say 200 over a truncated body. */
-static const struct http_result *settled(const struct http_result *res, struct http_result *copy)
-{
-    if (!res->curl_code)
-        return res;
-    *copy = *res;
-    copy->status = 0;
-    return copy;
 }
 
 /* Google's error JSON {"error":{"code","message","status"}}, else the body, else curl's text. */
@@ -189,10 +169,34 @@ static void answer(struct call *c, json_t *o)
     free(text);
 }
 
+static void on_waited(struct ev *ev, uint64_t id, void *data)
+{
+    (void)ev;
+    (void)id;
+    struct call *c = data;
+    c->timer = 0;
+    call_fail(c, 1, "%s", c->waited);
+}
+
+/* A 429: wait out its Retry-After first (capped), so the runner's back-off starts after it. */
+static void rate_limited(struct call *c, const struct http_result *res, const char *why)
+{
+    int64_t wait = http_retry_after_ms(res->retry_after, time_wall_ms());
+    if (wait <= 0) {
+        call_fail(c, 1, "rate limited (HTTP 429%s%s): %s", res->retry_after ? ", retry after " : "",
+                  res->retry_after ? res->retry_after : "", why);
+        return;
+    }
+    wait = MIN(wait, (int64_t)c->g->t.retry_after_max_ms);
+    log_info("gemini: rate limited model=%s invocation=%lld wait_ms=%lld", c->pc.model->id,
+             (long long)c->pc.inv_id, (long long)wait);
+    snprintf(c->waited, sizeof c->waited, "rate limited (HTTP 429), waited %.1f s as asked: %s",
+             (double)wait / 1000.0, why);
+    c->timer = ev_timer_in(c->g->env.ev, wait, on_waited, c);
+}
+
 static void on_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct call *c = user;
     c->http = 0;
     char why[200];
@@ -211,8 +215,7 @@ static void on_done(void *user, const struct http_result *res)
     if (res->status == 0)
         call_fail(c, 1, "no answer: %s", why);
     else if (res->status == 429)
-        call_fail(c, 1, "rate limited (HTTP 429%s%s): %s", res->retry_after ? ", retry after " : "",
-                  res->retry_after ? res->retry_after : "", why);
+        rate_limited(c, res, why);
     else if (res->status >= 500 || res->status == 408)
         call_fail(c, 1, "HTTP %ld: %s", res->status, why);
     else if (res->status == 401 || res->status == 403)
@@ -243,31 +246,32 @@ static void on_start(struct ev *ev, uint64_t id, void *data)
         return;
     }
     struct buf audio = BUF_INIT;
-    rc = read_whole(path, &audio);
-    if (rc < 0 || audio.len == 0 || audio.len > g->t.max_inline) {
+    char why[128];
+    rc = file_read(path, g->t.max_inline, 0, &audio, why, sizeof why);
+    if (rc < 0 || audio.len == 0) {
         buf_free(&audio);
         call_fail(c, 0, "the audio file %s cannot be sent: %s", c->input,
-                  rc < 0      ? strerror(-rc)
-                  : audio.len ? "too large for inline data"
-                              : "empty");
+                  rc == -EFBIG ? "too large for inline data"
+                  : rc < 0     ? why
+                               : "empty");
         return;
     }
     json_t *params = json_loads(m->params_json ? m->params_json : "{}", 0, NULL);
     const char *prompt = json_string_value(json_object_get(params, "prompt"));
-    char *b64 = xmalloc(4 * ((audio.len + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)audio.data, (int)audio.len);
+    struct buf b64 = BUF_INIT;
+    crypto_base64_encode(audio.data, audio.len, &b64);
     buf_free(&audio);
     /* The audio first, then the instruction, as the original sent them. */
     json_t *parts = json_array();
     json_array_append_new(
-        parts, json_pack("{s:{s:s,s:s}}", "inline_data", "mime_type", mime, "data", b64));
+        parts, json_pack("{s:{s:s,s:s}}", "inline_data", "mime_type", mime, "data", b64.data));
     if (prompt)
         json_array_append_new(parts, json_pack("{s:s}", "text", prompt));
     json_t *body = json_pack("{s:[{s:s,s:o}]}", "contents", "role", "user", "parts", parts);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     json_decref(params);
-    free(b64);
+    buf_free(&b64);
 
     char *url = xasprintf("%s/models/%s:generateContent", g->base, m->path);
     char *keyh = xasprintf("x-goog-api-key: %s", key);
@@ -355,7 +359,7 @@ struct platform gemini_platform_new_tuned(const struct platform_env *env,
     g->t = *t;
     g->base = xstrndup(t->base_url, url_base_len(t->base_url));
     g->t.base_url = g->base;
-    return (struct platform){&gemini_ops, g};
+    return (struct platform){.ops = &gemini_ops, .self = g};
 }
 
 struct platform gemini_platform_new(const struct platform_env *env)

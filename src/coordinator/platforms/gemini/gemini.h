@@ -11,7 +11,12 @@ struct gemini_tuning {
     const char *base_url; /* "https://generativelanguage.googleapis.com/v1beta" (copied) */
     long timeout_ms;      /* one generateContent call */
     size_t max_inline;    /* larger audio is refused: inline data must keep the request < 20 MB */
+    /* The longest a 429's Retry-After is waited out before the failure is reported (so the
+     * runner's own back-off starts after it); GEMINI_RETRY_AFTER_CAP_MS by default. */
+    long retry_after_max_ms;
 };
+
+#define GEMINI_RETRY_AFTER_CAP_MS 60000L
 
 void gemini_tuning_default(struct gemini_tuning *t);
 

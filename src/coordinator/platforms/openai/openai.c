@@ -7,10 +7,14 @@
  *
  * The API key is copied into one request header and wiped after curl_ev_start copied it. It is
  * never logged, and any error text from a server is scrubbed of it before it goes anywhere.
- * Depends on curl_ev, ev, the media store, jansson and log; never on sqlite or the HTTP server. */
+ * Depends on curl_ev, ev, the media store, jansson, common/lib/crypto (base64) and log; never on
+ * sqlite or the HTTP server. */
 #include "openai.h"
 #include "common/buf.h"
 #include "common/ev.h"
+#include "common/file.h"
+#include "common/httpdate.h"
+#include "common/lib/crypto.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -18,15 +22,12 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_IMAGE_INPUT ((size_t)20 << 20) /* OpenAI's vision limit per image */
 #define MAX_AUDIO_INPUT ((size_t)25 << 20) /* OpenAI's transcription upload limit */
@@ -109,47 +110,6 @@ static long default_timeout_s(enum shape s)
     }
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int64_t openai_retry_after_ms(const char *value, int64_t now_wall_ms)
-{
-    if (!value)
-        return -1;
-    while (*value == ' ' || *value == '\t')
-        value++;
-    if (isdigit((unsigned char)*value)) {
-        char *end;
-        double s = strtod(value, &end);
-        while (*end == ' ' || *end == '\t')
-            end++;
-        if (*end || s < 0 || s > 86400.0 * 365)
-            return -1;
-        return (int64_t)(s * 1000.0 + 0.5);
-    }
-    /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char wd[4], mon[4], zone[4];
-    int d, y, hh, mm, ss;
-    if (sscanf(value, "%3s, %d %3s %d %d:%d:%d %3s", wd, &d, mon, &y, &hh, &mm, &ss, zone) != 8 ||
-        strcmp(zone, "GMT") != 0)
-        return -1;
-    const char *mp = strstr(months, mon);
-    if (!mp || (mp - months) % 3 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60 || y < 1970)
-        return -1;
-    int64_t at = days_from_civil(y, (mp - months) / 3 + 1, d) * 86400 + hh * 3600 + mm * 60 + ss;
-    int64_t wait = at * 1000 - now_wall_ms;
-    return wait > 0 ? wait : 0;
-}
-
 static int contains_ci(const char *hay, const char *needle)
 {
     size_t n = strlen(needle);
@@ -192,52 +152,6 @@ const char *openai_sniff_ext(const void *data, size_t len)
     if ((len >= 3 && !memcmp(b, "ID3", 3)) || (len >= 2 && b[0] == 0xff && (b[1] & 0xe0) == 0xe0))
         return "mp3";
     return NULL;
-}
-
-static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void b64_encode(const unsigned char *in, size_t len, struct buf *out)
-{
-    char q[4];
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            v |= in[i + 2];
-        q[0] = b64_chars[(v >> 18) & 63];
-        q[1] = b64_chars[(v >> 12) & 63];
-        q[2] = i + 1 < len ? b64_chars[(v >> 6) & 63] : '=';
-        q[3] = i + 2 < len ? b64_chars[v & 63] : '=';
-        buf_append(out, q, 4);
-    }
-}
-
-/* Standard base64, white space ignored. 0, or -EINVAL for anything else. */
-static int b64_decode(const char *in, size_t len, struct buf *out)
-{
-    uint32_t v = 0;
-    int bits = 0, pad = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        if (isspace(ch))
-            continue;
-        if (ch == '=') {
-            pad++;
-            continue;
-        }
-        const char *p = ch ? strchr(b64_chars, ch) : NULL;
-        if (!p || pad)
-            return -EINVAL;
-        v = (v << 6) | (uint32_t)(p - b64_chars);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            unsigned char byte = (unsigned char)(v >> bits);
-            buf_append(out, &byte, 1);
-        }
-    }
-    return pad > 2 ? -EINVAL : 0;
 }
 
 /* Copy at most max bytes of s, never cutting a UTF-8 sequence. Owned. */
@@ -285,49 +199,6 @@ static void wipe(char *s)
     volatile char *v = s;
     while (*v)
         *v++ = '\0';
-}
-
-static int read_file(const char *path, size_t max, struct buf *out, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s", strerror(errno));
-        return -errno;
-    }
-    struct stat st;
-    int rc = 0;
-    if (fstat(fd, &st) < 0) {
-        rc = -errno;
-        snprintf(err, errlen, "%s", strerror(errno));
-        goto out;
-    }
-    if ((size_t)st.st_size > max) {
-        snprintf(err, errlen, "it is larger than %zu MiB", max >> 20);
-        rc = -EFBIG;
-        goto out;
-    }
-    char chunk[65536];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -errno;
-            snprintf(err, errlen, "%s", strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        buf_append(out, chunk, (size_t)n);
-        if (out->len > max) {
-            snprintf(err, errlen, "it is larger than %zu MiB", max >> 20);
-            rc = -EFBIG;
-            goto out;
-        }
-    }
-out:
-    close(fd);
-    return rc;
 }
 
 /* ---- call bookkeeping ---- */
@@ -473,12 +344,12 @@ static int build(struct oa_call *k, struct request *rq, char *err, size_t errlen
                 snprintf(err, errlen, "the input image %.16s... is not in the media store",
                          k->input);
                 rc = -1;
-            } else if (read_file(path, MAX_IMAGE_INPUT, &img, why, sizeof why) < 0) {
+            } else if (file_read(path, MAX_IMAGE_INPUT, 0, &img, why, sizeof why) < 0) {
                 snprintf(err, errlen, "could not read the input image: %s", why);
                 rc = -1;
             } else {
                 buf_printf(&url, "data:%s;base64,", type);
-                b64_encode((const unsigned char *)img.data, img.len, &url);
+                crypto_base64_encode(img.data, img.len, &url);
                 json_t *content =
                     json_pack("[{s:s, s:s}, {s:s, s:{s:s, s:s}}]", "type", "text", "text",
                               prompt ? prompt : OPENAI_CAPTION_PROMPT, "type", "image_url",
@@ -508,7 +379,7 @@ static int build(struct oa_call *k, struct request *rq, char *err, size_t errlen
             strncmp(type, "audio/", 6) != 0) {
             snprintf(err, errlen, "the input audio %.16s... is not in the media store", k->input);
             rc = -1;
-        } else if (read_file(path, MAX_AUDIO_INPUT, &rq->file, why, sizeof why) < 0) {
+        } else if (file_read(path, MAX_AUDIO_INPUT, 0, &rq->file, why, sizeof why) < 0) {
             snprintf(err, errlen, "could not read the input audio: %s", why);
             rc = -1;
         } else {
@@ -747,7 +618,7 @@ static void on_success(struct oa_call *k, const struct http_result *r)
         const char *url = json_string_value(json_object_get(d0, "url"));
         struct buf img = BUF_INIT;
         if (b64) {
-            if (b64_decode(b64, strlen(b64), &img) < 0 || !img.len)
+            if (crypto_base64_decode(b64, strlen(b64), &img) < 0 || !img.len)
                 finish(k, NULL, "the image in the answer is not valid base64", 1);
             else
                 finish_media(k, img.data, img.len);
@@ -764,12 +635,13 @@ static void on_success(struct oa_call *k, const struct http_result *r)
 static void on_download(struct oa_call *k, const struct http_result *r)
 {
     char err[PANIC_ERR_LEN];
-    if (r->curl_code || r->status / 100 != 2) {
-        if (r->curl_code)
+    int broken = r->outcome != HTTP_OK;
+    if (broken || r->status / 100 != 2) {
+        if (broken)
             snprintf(err, sizeof err, "could not download the image: %s", r->error);
         else
             snprintf(err, sizeof err, "could not download the image: HTTP %ld", r->status);
-        finish(k, NULL, err, r->curl_code || r->status >= 500 || r->status == 429);
+        finish(k, NULL, err, broken || r->status >= 500 || r->status == 429);
         return;
     }
     finish_media(k, r->body, r->len);
@@ -811,7 +683,7 @@ static void on_failure(struct oa_call *k, const struct http_result *r)
             finish(k, NULL, err, 0);
         }
     } else if (st == 429) {
-        int64_t wait = openai_retry_after_ms(r->retry_after, time_wall_ms());
+        int64_t wait = http_retry_after_ms(r->retry_after, time_wall_ms());
         if (wait > 0) {
             wait = MIN(wait, OPENAI_RETRY_AFTER_CAP_MS);
             log_info("openai rate limited model=%s invocation=%lld wait_ms=%lld", k->call.model->id,
@@ -839,20 +711,20 @@ static void on_http_done(void *user, const struct http_result *r)
 {
     struct oa_call *k = user;
     k->http = 0;
-    log_debug("openai answer model=%s invocation=%lld status=%ld curl=%d ms=%ld download=%d",
-              k->call.model->id, (long long)k->call.inv_id, r->status, r->curl_code, r->elapsed_ms,
-              k->downloading);
+    log_debug("openai answer model=%s invocation=%lld status=%ld outcome=\"%s\" ms=%ld download=%d",
+              k->call.model->id, (long long)k->call.inv_id, r->status,
+              http_outcome_name(r->outcome), r->elapsed_ms, k->downloading);
     if (k->downloading) {
         on_download(k, r);
         return;
     }
     char err[PANIC_ERR_LEN];
-    if (r->curl_code == 28) {
+    if (r->outcome == HTTP_TIMED_OUT) {
         snprintf(err, sizeof err, "no answer within %ld s", (r->elapsed_ms + 500) / 1000);
         finish(k, NULL, err, 1);
-    } else if (r->curl_code == 63) {
+    } else if (r->outcome == HTTP_TOO_LARGE) {
         finish(k, NULL, "the answer is too large", 0);
-    } else if (r->curl_code) {
+    } else if (r->outcome != HTTP_OK) {
         snprintf(err, sizeof err, "could not reach the server: %s", r->error ? r->error : "?");
         finish(k, NULL, err, 1);
     } else if (r->status / 100 == 2) {
@@ -953,7 +825,7 @@ struct platform openai_platform_new_server(const struct platform_env *env, const
     o->env = *env;
     if (server)
         snprintf(o->server, sizeof o->server, "%s", server);
-    return (struct platform){&openai_ops, o};
+    return (struct platform){.ops = &openai_ops, .self = o};
 }
 
 struct platform openai_platform_new(const struct platform_env *env)

@@ -60,9 +60,6 @@ int openai_model_available(void *self, const struct model_info *m, char *why, si
 
 /* Pure helpers, exposed for tests. */
 
-/* A Retry-After value (delta seconds, possibly fractional, or an HTTP-date) as a wait in ms from
- * now_wall_ms; -1 if value is NULL or unreadable. Never negative otherwise. */
-int64_t openai_retry_after_ms(const char *value, int64_t now_wall_ms);
 /* 1 if an error (its code, type and message, each may be NULL) is a content-policy refusal. */
 int openai_is_policy_refusal(const char *code, const char *type, const char *message);
 /* The file extension ("png", "jpg", "webp", "wav", "mp3", "ogg") of media bytes, or NULL. */

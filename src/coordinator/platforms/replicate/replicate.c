@@ -16,22 +16,25 @@
  * passed by its URL. Outputs are downloaded at once (Replicate deletes them after an hour); the
  * key goes only to the API's origin and replicate.delivery, never to other hosts.
  *
- * Depends on curl_ev, ev, the media store, jansson and libcrypto (base64); never on sqlite, HTTP
- * serving or the runner's state. Keys come from env->key per request and are never logged. */
+ * Depends on curl_ev, ev, the media store, jansson and common/lib/crypto (base64); never on
+ * sqlite, HTTP serving or the runner's state. Keys come from env->key per request and are never
+ * logged. */
 #include "replicate.h"
 #include "common/buf.h"
 #include "common/ev.h"
+#include "common/file.h"
+#include "common/httpdate.h"
+#include "common/lib/crypto.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
 #include "coordinator/store/media.h"
 #include "nsfw.h"
 
-#include <curl/curl.h> /* CURLE_* codes in http_result.curl_code */
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,38 +135,12 @@ static int64_t backoff(const struct replicate *r, int n)
     return MIN(d, r->t.backoff_max_ms);
 }
 
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Retry-After (delta seconds or an IMF-fixdate), else Replicate's "~Ns" in the detail; ms or -1. */
+/* Retry-After (common/httpdate), else Replicate's "~Ns" in the detail; ms or -1. */
 static int64_t retry_after_ms(const struct http_result *res, const char *detail)
 {
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    const char *ra = res->retry_after;
-    if (ra && *ra) {
-        int64_t s;
-        if (parse_int64(ra, 0, 86400, &s) == 0)
-            return s * 1000;
-        char mon[4] = "";
-        int d, y, hh, mm, ss;
-        if (sscanf(ra, "%*3s, %d %3s %d %d:%d:%d", &d, mon, &y, &hh, &mm, &ss) == 6) {
-            const char *p = strstr(months, mon);
-            if (p && mon[0] && (p - months) % 3 == 0) {
-                int64_t at = (days_from_civil(y, (p - months) / 3 + 1, d) * 86400 + hh * 3600 +
-                              mm * 60 + ss) *
-                             1000;
-                int64_t delta = at - time_wall_ms();
-                return delta > 0 ? delta : 0;
-            }
-        }
-    }
+    int64_t ms = http_retry_after_ms(res->retry_after, time_wall_ms());
+    if (ms >= 0)
+        return ms;
     const char *t = detail ? strchr(detail, '~') : NULL;
     if (t) {
         char *end;
@@ -212,24 +189,6 @@ static void problem_text(const struct http_result *res, char *out, size_t outlen
     json_decref(o);
 }
 
-/* Transport failures that happen before a byte of the request is sent. */
-static int nothing_sent(int curl_code)
-{
-    switch (curl_code) {
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 static int has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -254,46 +213,6 @@ static int host_is_delivery(const char *url)
     if (n == dl)
         return strncmp(h, dom, dl) == 0;
     return n > dl && h[n - dl - 1] == '.' && strncmp(h + n - dl, dom, dl) == 0;
-}
-
-static char *base64(const void *data, size_t len)
-{
-    char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-    return out;
-}
-
-/* Decode standard base64 into out; -1 if it is not base64. */
-static int unbase64(const char *s, size_t len, struct buf *out)
-{
-    while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' '))
-        len--;
-    if (len == 0 || len % 4 || len > (size_t)1 << 30)
-        return -1;
-    unsigned char *tmp = xmalloc(len / 4 * 3 + 1);
-    int n = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)len);
-    if (n < 0) {
-        free(tmp);
-        return -1;
-    }
-    n -= (s[len - 1] == '=') + (s[len - 2] == '=');
-    buf_append(out, tmp, (size_t)n);
-    free(tmp);
-    return 0;
-}
-
-static int read_whole(const char *path, struct buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(out, chunk, n);
-    int rc = ferror(f) ? -EIO : 0;
-    fclose(f);
-    return rc;
 }
 
 /* The media extension of some output bytes: magic first (Replicate may send webp for png), then
@@ -408,21 +327,8 @@ static uint64_t api_call(struct replicate *r, const char *method, const char *ur
     return id;
 }
 
-/* A transfer that broke off after the status line (a timeout or reset mid-body) counts as no
- * answer: its status may say 200 over a truncated body. */
-static const struct http_result *settled(const struct http_result *res, struct http_result *copy)
-{
-    if (!res->curl_code)
-        return res;
-    *copy = *res;
-    copy->status = 0;
-    return copy;
-}
-
 static void on_cancel_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     (void)user;
     if (res->status != 200)
         log_debug("replicate: cancel answered status=%ld", res->status);
@@ -721,7 +627,8 @@ static void finish_media(struct job *j, json_t *output)
     if (has_prefix(url, "data:")) {
         const char *comma = strchr(url, ',');
         struct buf b = BUF_INIT;
-        if (!comma || !strstr(url, ";base64,") || unbase64(comma + 1, strlen(comma + 1), &b) < 0) {
+        if (!comma || !strstr(url, ";base64,") ||
+            crypto_base64_decode(comma + 1, strlen(comma + 1), &b) < 0 || b.len == 0) {
             buf_free(&b);
             job_fail(j, 1, "%s answered with a data: URL that is not base64", j->call.model->id);
             return;
@@ -749,8 +656,6 @@ static void on_download_due(struct ev *ev, uint64_t id, void *data)
 
 static void on_download_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     j->http = 0;
     if (res->status == 200) {
@@ -894,8 +799,6 @@ static void handle_prediction(struct job *j, json_t *p)
 
 static void on_poll_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     struct replicate *r = j->r;
     j->http = 0;
@@ -968,8 +871,6 @@ static void reconcile_give_up(struct job *j, const char *how)
 
 static void on_reconcile_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     struct replicate *r = j->r;
     j->http = 0;
@@ -1044,8 +945,6 @@ static void on_create_due(struct ev *ev, uint64_t id, void *data)
 
 static void on_create_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     struct replicate *r = j->r;
     j->http = 0;
@@ -1063,7 +962,7 @@ static void on_create_done(void *user, const struct http_result *res)
         create_ambiguous(j);
         return;
     }
-    if (res->status == 0 && nothing_sent(res->curl_code)) {
+    if (res->outcome == HTTP_NOT_SENT) {
         job_fail(j, 1, "could not reach %s: %s", r->base, res->error ? res->error : "no answer");
         return;
     }
@@ -1212,8 +1111,6 @@ static void version_store(struct replicate *r, const char *path, const char *ver
 
 static void on_version_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     j->http = 0;
     json_t *o = res->status == 200 ? parse_object(res) : NULL;
@@ -1240,8 +1137,6 @@ static void on_version_done(void *user, const struct http_result *res)
 
 static void on_upload_done(void *user, const struct http_result *res)
 {
-    struct http_result copy;
-    res = settled(res, &copy);
     struct job *j = user;
     j->http = 0;
     json_t *o = res->status >= 200 && res->status < 300 ? parse_object(res) : NULL;
@@ -1270,18 +1165,21 @@ static int prepare_media(struct job *j)
     struct buf b = BUF_INIT;
     const char *ctype = media_content_type(j->media);
     int rc = media_path(r->env.media, j->media, path, sizeof path);
-    if (rc == 0)
-        rc = read_whole(path, &b);
+    if (rc < 0)
+        snprintf(why, sizeof why, "%s", strerror(-rc));
+    else
+        rc = file_read(path, SIZE_MAX, 0, &b, why, sizeof why);
     if (rc < 0 || !ctype) {
         buf_free(&b);
         job_fail(j, 0, "the input file %s cannot be read: %s", j->media,
-                 rc < 0 ? strerror(-rc) : "unknown type");
+                 rc < 0 ? why : "unknown type");
         return -1;
     }
     if (b.len <= r->t.data_url_max) {
-        char *b64 = base64(b.data, b.len);
-        j->media_value = xasprintf("data:%s;base64,%s", ctype, b64);
-        free(b64);
+        struct buf url = BUF_INIT;
+        buf_printf(&url, "data:%s;base64,", ctype);
+        crypto_base64_encode(b.data, b.len, &url);
+        j->media_value = buf_steal(&url);
         buf_free(&b);
         return 0;
     }
@@ -1460,7 +1358,7 @@ struct platform replicate_platform_new_tuned(const struct platform_env *env,
         r->t.backoff_max_ms = r->t.backoff_ms;
     if (r->t.max_errors < 1)
         r->t.max_errors = 1;
-    return (struct platform){&replicate_ops, r};
+    return (struct platform){.ops = &replicate_ops, .self = r};
 }
 
 struct platform replicate_platform_new(const struct platform_env *env)
