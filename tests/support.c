@@ -85,6 +85,20 @@ int write_file(const char *path, const void *data, size_t len)
     return ok ? 0 : -1;
 }
 
+int write_temp_file(char *path, size_t len, const char *text)
+{
+    snprintf(path, len, "/tmp/panic-test-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    if (write_file(path, text, strlen(text)) < 0) {
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
+
 /* The first line of a file, without its newline, into buf; 0 or -1. */
 static int read_line(const char *path, char *buf, size_t len)
 {

@@ -69,6 +69,9 @@ int panicd_run(const char *const *args, int timeout_ms, char *out, size_t outlen
 int remove_tree(const char *path);
 /* Write a whole file; 0 or -1. */
 int write_file(const char *path, const void *data, size_t len);
+/* A new file /tmp/panic-test-XXXXXX holding text, its name into path (len >= 32); 0 or -1. The
+ * caller unlinks it. */
+int write_temp_file(char *path, size_t len, const char *text);
 
 /* ---- HTTP ---- */
 
