@@ -109,8 +109,14 @@ long long json_int_of(const json_t *obj, const char *key, long long def);
 /* String member of a JSON object, or NULL. */
 const char *json_str_of(const json_t *obj, const char *key);
 
-/* Release libcurl (closes any SSE client still open). */
+/* Release libcurl (closes any SSE client still open) after support_reap. */
 void support_done(void);
+
+/* End what a test left behind, as test_teardown (tests/test.h) after every integration test: a
+ * panicd or panic-display still running is killed (its log's tail printed), the state dirs of
+ * daemons not cleaned up are removed, SSE clients still open are closed. After a test that ran
+ * to its end there is nothing to do; after a REQUIRE ended one early, the next starts clean. */
+void support_reap(void);
 
 /* ---- Server-Sent Events ---- */
 
