@@ -8,19 +8,8 @@ name=check_harness
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 dir=$(mktemp -d /tmp/check_harness.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-passed=0
-failed=0
-check() { # what, command...
-    local what=$1
-    shift
-    if "$@"; then
-        echo "ok   $what"
-        passed=$((passed + 1))
-    else
-        echo "FAIL $what"
-        failed=$((failed + 1))
-    fi
-}
+# shellcheck source=tests/checks/lib.sh
+. "$(dirname "$0")/lib.sh"
 cat >"$dir/demo.c" <<'C'
 #include "test.h"
 
@@ -96,5 +85,4 @@ check "TEST_ONLY with a passing test: exit 0" [ $? -eq 0 ]
 check "TEST_ONLY with one name: one test runs" [ "$(echo "$out" | grep -c "^ok \|^FAIL ")" -eq 1 ]
 out=$(TEST_ONLY="pass" "$dir/demo")
 check "TEST_ONLY matches whole names only" [ "$(echo "$out" | tail -n 1)" = "demo: 0 passed, 0 failed" ]
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "$name"

@@ -9,19 +9,8 @@ name=check_runner
 runner="$(cd "$(dirname "$0")/.." && pwd)/run.sh"
 dir=$(mktemp -d /tmp/check_runner.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-passed=0
-failed=0
-check() { # what, command...
-    local what=$1
-    shift
-    if "$@"; then
-        echo "ok   $what"
-        passed=$((passed + 1))
-    else
-        echo "FAIL $what"
-        failed=$((failed + 1))
-    fi
-}
+# shellcheck source=tests/checks/lib.sh
+. "$(dirname "$0")/lib.sh"
 fake() { # name, body
     printf '#!/usr/bin/env bash\n%s\n' "$2" >"$dir/$1"
     chmod +x "$dir/$1"
@@ -61,5 +50,4 @@ check "no binary that ended is named as timed out" never_says "\(pass\|crash\).s
 check "the child hang.sh started was killed too" gone hang
 check "the child stubborn.sh started was killed too" gone stubborn
 check "the run took $took s (2 s each, 5 s more to KILL)" [ "$took" -le 15 ]
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "$name"
