@@ -143,8 +143,9 @@ int remove_tree(const char *path)
 
 /* ---- processes ---- */
 
-/* Every panicd and panic-display started here, until it ends (pid 0) and, for panicd, until
- * daemon_cleanup removes its dir (the entry goes). A display's dir is the test's to remove. */
+/* Every panicd and panic-display started here, for support_reap: pid 0 once it has ended; the
+ * entry goes when daemon_cleanup removes the daemon's dir (a test removes a display's dir itself,
+ * so support_reap finds it gone). */
 struct child {
     pid_t pid;
     char dir[256];
