@@ -85,6 +85,20 @@ int write_file(const char *path, const void *data, size_t len)
     return ok ? 0 : -1;
 }
 
+int write_temp_file(char *path, size_t len, const char *text)
+{
+    snprintf(path, len, "/tmp/panic-test-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    if (write_file(path, text, strlen(text)) < 0) {
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
+
 /* The first line of a file, without its newline, into buf; 0 or -1. */
 static int read_line(const char *path, char *buf, size_t len)
 {
@@ -128,6 +142,51 @@ int remove_tree(const char *path)
 }
 
 /* ---- processes ---- */
+
+/* Every panicd and panic-display started here, for support_reap: pid 0 once it has ended; the
+ * entry goes when daemon_cleanup removes the daemon's dir (a test removes a display's dir itself,
+ * so support_reap finds it gone). */
+struct child {
+    pid_t pid;
+    char dir[256];
+    const char *log; /* its log file in dir */
+};
+static struct child children[16];
+
+static void track(pid_t pid, const char *dir, const char *log)
+{
+    struct child *free_slot = NULL;
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++) {
+        struct child *c = &children[i];
+        if (c->dir[0] && !strcmp(c->dir, dir)) {
+            c->pid = pid;
+            return;
+        }
+        if (!c->dir[0] && !free_slot)
+            free_slot = c;
+    }
+    if (!free_slot) {
+        printf("  support: more than %zu children at once are not tracked\n",
+               sizeof children / sizeof children[0]);
+        return;
+    }
+    free_slot->pid = pid;
+    snprintf(free_slot->dir, sizeof free_slot->dir, "%s", dir);
+    free_slot->log = log;
+}
+
+/* The child pid ended (and was reaped); with forget, its entry goes too. */
+static void untrack(pid_t pid, const char *dir, int forget)
+{
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++) {
+        struct child *c = &children[i];
+        if ((pid > 0 && c->pid == pid) || (dir && dir[0] && !strcmp(c->dir, dir))) {
+            c->pid = 0;
+            if (forget)
+                memset(c, 0, sizeof *c);
+        }
+    }
+}
 
 const char *daemon_binary(char *buf, size_t len)
 {
@@ -282,6 +341,7 @@ int daemon_restart(struct daemon *d)
         printf("  support: fork: %s\n", strerror(errno));
         return -1;
     }
+    track(d->pid, d->dir, "panicd.log");
     return wait_ready(d);
 }
 
@@ -293,6 +353,7 @@ void daemon_kill9(struct daemon *d)
     int status;
     while (waitpid(d->pid, &status, 0) < 0 && errno == EINTR) {
     }
+    untrack(d->pid, NULL, 0);
     d->pid = 0;
 }
 
@@ -310,6 +371,7 @@ int daemon_stop(struct daemon *d, int timeout_ms, int64_t *elapsed_ms)
         daemon_kill9(d);
         return -1;
     }
+    untrack(d->pid, NULL, 0);
     d->pid = 0;
     return code;
 }
@@ -324,15 +386,15 @@ int daemon_alive(struct daemon *d)
         return 1;
     if (r == d->pid) {
         printf("  support: panicd pid %d ended with code %d\n", (int)d->pid, wait_code(status));
+        untrack(d->pid, NULL, 0);
         d->pid = 0;
     }
     return 0;
 }
 
-void daemon_print_log(const struct daemon *d, int lines)
+/* The last lines of a file, each as "  | line", under a heading naming it. */
+static void print_tail(const char *path, int lines)
 {
-    char path[320];
-    snprintf(path, sizeof path, "%s/panicd.log", d->dir);
     FILE *f = fopen(path, "r");
     if (!f)
         return;
@@ -361,12 +423,20 @@ void daemon_print_log(const struct daemon *d, int lines)
     free(all.data);
 }
 
+void daemon_print_log(const struct daemon *d, int lines)
+{
+    char path[320];
+    snprintf(path, sizeof path, "%s/panicd.log", d->dir);
+    print_tail(path, lines);
+}
+
 void daemon_cleanup(struct daemon *d)
 {
     if (d->pid > 0)
         daemon_kill9(d);
     if (d->dir[0] && getenv("PANIC_KEEP_TMP") == NULL)
         remove_tree(d->dir);
+    untrack(0, d->dir, 1);
     d->dir[0] = '\0';
 }
 
@@ -809,10 +879,30 @@ void sse_close(struct sse_client *c)
     }
 }
 
-void support_done(void)
+void support_reap(void)
 {
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++) {
+        struct child *c = &children[i];
+        if (c->pid > 0) {
+            kill(c->pid, SIGKILL);
+            while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR) {
+            }
+            char path[320];
+            snprintf(path, sizeof path, "%s/%s", c->dir, c->log);
+            printf("  support: the test left pid %d running (%s): killed\n", (int)c->pid, path);
+            print_tail(path, 20);
+        }
+        if (c->dir[0] && getenv("PANIC_KEEP_TMP") == NULL)
+            remove_tree(c->dir);
+        memset(c, 0, sizeof *c);
+    }
     while (clients)
         sse_close(clients);
+}
+
+void support_done(void)
+{
+    support_reap();
     if (curl_ready) {
         curl_global_cleanup();
         curl_ready = 0;
@@ -892,7 +982,10 @@ int display_start(struct display *disp, const char *coordinator, const char *nam
         execv(bin, (char *const *)argv);
         _exit(127);
     }
-    return disp->pid > 0 ? 0 : -1;
+    if (disp->pid <= 0)
+        return -1;
+    track(disp->pid, disp->dir, "display.log");
+    return 0;
 }
 
 int display_stop(struct display *disp)
@@ -907,6 +1000,7 @@ int display_stop(struct display *disp)
         kill(disp->pid, SIGKILL);
         waitpid(disp->pid, &status, 0);
     }
+    untrack(disp->pid, NULL, 0);
     return r == disp->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
@@ -947,8 +1041,7 @@ int display_wait(const struct display *disp, const struct app *a, frame_pred pre
 
 void display_print_log(const struct display *disp, int lines)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "tail -n %d %s/display.log", lines, disp->dir);
-    if (system(cmd) < 0)
-        perror("tail");
+    char path[320];
+    snprintf(path, sizeof path, "%s/display.log", disp->dir);
+    print_tail(path, lines);
 }

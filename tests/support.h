@@ -69,6 +69,9 @@ int panicd_run(const char *const *args, int timeout_ms, char *out, size_t outlen
 int remove_tree(const char *path);
 /* Write a whole file; 0 or -1. */
 int write_file(const char *path, const void *data, size_t len);
+/* A new file /tmp/panic-test-XXXXXX holding text, its name into path (len >= 32); 0 or -1. The
+ * caller unlinks it. */
+int write_temp_file(char *path, size_t len, const char *text);
 
 /* ---- HTTP ---- */
 
@@ -106,8 +109,14 @@ long long json_int_of(const json_t *obj, const char *key, long long def);
 /* String member of a JSON object, or NULL. */
 const char *json_str_of(const json_t *obj, const char *key);
 
-/* Release libcurl (closes any SSE client still open). */
+/* Release libcurl (closes any SSE client still open) after support_reap. */
 void support_done(void);
+
+/* End what a test left behind, as test_teardown (tests/test.h) after every integration test: a
+ * panicd or panic-display still running is killed (its log's tail printed), the state dirs of
+ * daemons not cleaned up are removed, SSE clients still open are closed. After a test that ran
+ * to its end there is nothing to do; after a REQUIRE ended one early, the next starts clean. */
+void support_reap(void);
 
 /* ---- Server-Sent Events ---- */
 

@@ -1,21 +1,14 @@
-/* fake_gemini.c: the fake Gemini server described in fake_gemini.h. libmicrohttpd with a thread
- * per connection, so a stalled answer holds up nothing else. Test support only: aborts on
- * out-of-memory. */
+/* fake_gemini.c: the fake Gemini server described in fake_gemini.h, on the shared server core
+ * (fake_http.c): only the generateContent route, the key check and the scripted answers are here.
+ * Test support only: aborts on out-of-memory. */
 #include "fake_gemini.h"
-#include "common/buf.h"
 #include "common/util.h"
+#include "fake_http.h"
 
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SCRIPT_MAX 32
 
@@ -27,57 +20,35 @@ struct canned {
 };
 
 struct fake_gemini {
-    struct MHD_Daemon *d;
+    struct fake_http *http; /* its lock guards the fields below */
     char base[80];
-    atomic_int stopping;
-    pthread_mutex_t mu;
     char *key;
     struct canned script[SCRIPT_MAX];
     size_t nscript, next;
-    struct fake_gemini_request *reqs;
-    size_t nreqs, capreqs;
 };
 
-struct conn {
-    struct buf body;
-};
-
-static void nap(struct fake_gemini *f, int ms)
+static int send_body(struct fake_http_conn *c, unsigned status, const char *body,
+                     const char *retry_after)
 {
-    for (int t = 0; t < ms && !atomic_load(&f->stopping); t += 10) {
-        struct timespec ts = {0, 10 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    return fake_http_send(c, status, "application/json; charset=UTF-8", body, strlen(body),
+                          "Retry-After", retry_after);
 }
 
-static enum MHD_Result send_body(struct MHD_Connection *mc, unsigned status, const char *body,
-                                 const char *retry_after)
-{
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=UTF-8");
-    if (retry_after)
-        MHD_add_response_header(resp, "Retry-After", retry_after);
-    enum MHD_Result ret = MHD_queue_response(mc, status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-static enum MHD_Result send_error(struct MHD_Connection *mc, unsigned status, const char *state,
-                                  const char *message)
+static int send_error(struct fake_http_conn *c, unsigned status, const char *state,
+                      const char *message)
 {
     json_t *j = json_pack("{s:{s:i,s:s,s:s}}", "error", "code", (int)status, "message", message,
                           "status", state);
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
-    enum MHD_Result ret = send_body(mc, status, s, NULL);
+    int ret = send_body(c, status, s, NULL);
     free(s);
     return ret;
 }
 
-static enum MHD_Result generate(struct MHD_Connection *mc, const char *model, const struct buf *b)
+static int generate(struct fake_http_conn *c, const char *model, const struct fake_http_request *b)
 {
-    json_t *j = b->len ? json_loadb(b->data, b->len, 0, NULL) : NULL;
+    json_t *j = b->len ? json_loadb(b->body, b->len, 0, NULL) : NULL;
     json_t *parts = json_object_get(json_array_get(json_object_get(j, "contents"), 0), "parts");
     const char *mime = NULL, *data = NULL, *prompt = "";
     size_t i;
@@ -94,7 +65,7 @@ static enum MHD_Result generate(struct MHD_Connection *mc, const char *model, co
     }
     if (!mime || !data) {
         json_decref(j);
-        return send_error(mc, 400, "INVALID_ARGUMENT", "inline_data is required");
+        return send_error(c, 400, "INVALID_ARGUMENT", "inline_data is required");
     }
     size_t dl = strlen(data);
     size_t n = dl / 4 * 3;
@@ -110,137 +81,69 @@ static enum MHD_Result generate(struct MHD_Connection *mc, const char *model, co
     json_decref(j);
     char *s = json_dumps(ans, JSON_COMPACT);
     json_decref(ans);
-    enum MHD_Result ret = send_body(mc, 200, s, NULL);
+    int ret = send_body(c, 200, s, NULL);
     free(s);
     return ret;
 }
 
-static enum MHD_Result dispatch(struct fake_gemini *f, struct MHD_Connection *mc, const char *url,
-                                const char *method, const struct buf *b)
+static int dispatch(void *ctx, struct fake_http_conn *c, const struct fake_http_request *r)
 {
-    struct fake_gemini_request r = {0};
-    snprintf(r.method, sizeof r.method, "%s", method);
-    const char *key = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "key");
-    snprintf(r.path, sizeof r.path, "%s%s%s", url, key ? "?key=" : "", key ? key : "");
-    const char *v;
-    if ((v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "x-goog-api-key")))
-        snprintf(r.api_key, sizeof r.api_key, "%s", v);
-    if ((v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization")))
-        snprintf(r.authorization, sizeof r.authorization, "%s", v);
-    if ((v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type")))
-        snprintf(r.content_type, sizeof r.content_type, "%s", v);
-    r.len = b->len;
-    r.body = xmalloc(b->len + 1);
-    memcpy(r.body, b->data ? b->data : "", b->len);
-    r.body[b->len] = '\0';
-
-    pthread_mutex_lock(&f->mu);
-    int authorized = !f->key || !strcmp(r.api_key, f->key);
-    if (f->nreqs == f->capreqs) {
-        f->capreqs = f->capreqs ? f->capreqs * 2 : 16;
-        f->reqs = xrealloc(f->reqs, f->capreqs * sizeof *f->reqs);
-    }
-    f->reqs[f->nreqs++] = r;
-    struct canned c = {0};
+    struct fake_gemini *f = ctx;
+    fake_http_lock(f->http);
+    fake_http_record_locked(f->http, r);
+    const char *api_key = fake_http_header(r, "x-goog-api-key");
+    int authorized = !f->key || !strcmp(api_key ? api_key : "", f->key);
+    struct canned k = {0};
     int scripted = f->next < f->nscript;
     if (scripted) {
-        c = f->script[f->next++];
-        c.body = c.body ? xstrdup(c.body) : NULL;
-        c.retry_after = c.retry_after ? xstrdup(c.retry_after) : NULL;
+        k = f->script[f->next++];
+        k.body = k.body ? xstrdup(k.body) : NULL;
+        k.retry_after = k.retry_after ? xstrdup(k.retry_after) : NULL;
     }
-    pthread_mutex_unlock(&f->mu);
+    fake_http_unlock(f->http);
 
     if (scripted) {
-        if (c.stall_ms)
-            nap(f, c.stall_ms);
-        enum MHD_Result ret =
-            send_body(mc, (unsigned)c.status, c.body ? c.body : "", c.retry_after);
-        free(c.body);
-        free(c.retry_after);
+        if (k.stall_ms)
+            fake_http_nap(f->http, k.stall_ms);
+        int ret = send_body(c, (unsigned)k.status, k.body ? k.body : "", k.retry_after);
+        free(k.body);
+        free(k.retry_after);
         return ret;
     }
     if (!authorized)
-        return send_error(mc, 403, "PERMISSION_DENIED", "API key not valid.");
+        return send_error(c, 403, "PERMISSION_DENIED", "API key not valid.");
     static const char prefix[] = "/v1beta/models/", suffix[] = ":generateContent";
+    const char *url = r->url;
     size_t ul = strlen(url), pl = sizeof prefix - 1, sl = sizeof suffix - 1;
-    if (strcmp(method, "POST") || ul <= pl + sl || strncmp(url, prefix, pl) ||
+    if (strcmp(r->method, "POST") || ul <= pl + sl || strncmp(url, prefix, pl) ||
         strcmp(url + ul - sl, suffix))
-        return send_error(mc, 404, "NOT_FOUND", "no such method");
+        return send_error(c, 404, "NOT_FOUND", "no such method");
     char model[128];
     snprintf(model, sizeof model, "%.*s", (int)(ul - pl - sl), url + pl);
-    return generate(mc, model, b);
-}
-
-static enum MHD_Result on_access(void *cls, struct MHD_Connection *mc, const char *url,
-                                 const char *method, const char *version, const char *upload,
-                                 size_t *upload_size, void **con_cls)
-{
-    (void)version;
-    struct conn *c = *con_cls;
-    if (!c) {
-        c = xcalloc(1, sizeof *c);
-        *con_cls = c;
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        buf_append(&c->body, upload, *upload_size);
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    return dispatch(cls, mc, url, method, &c->body);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
-                         enum MHD_RequestTerminationCode code)
-{
-    (void)cls;
-    (void)mc;
-    (void)code;
-    struct conn *c = *con_cls;
-    if (c) {
-        buf_free(&c->body);
-        free(c);
-        *con_cls = NULL;
-    }
+    return generate(c, model, r);
 }
 
 struct fake_gemini *fake_gemini_start(void)
 {
     struct fake_gemini *f = xcalloc(1, sizeof *f);
-    pthread_mutex_init(&f->mu, NULL);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                            NULL, NULL, on_access, f, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
-    if (!f->d) {
-        printf("fake_gemini: could not start libmicrohttpd\n");
-        pthread_mutex_destroy(&f->mu);
+    f->http = fake_http_start("fake_gemini", 10, dispatch, f);
+    if (!f->http) {
         free(f);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
-    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u/v1beta", (unsigned)info->port);
+    snprintf(f->base, sizeof f->base, "%s/v1beta", fake_http_root(f->http));
     return f;
 }
-
 void fake_gemini_stop(struct fake_gemini *f)
 {
     if (!f)
         return;
-    atomic_store(&f->stopping, 1);
-    MHD_stop_daemon(f->d);
+    fake_http_stop(f->http);
     for (size_t i = 0; i < f->nscript; i++) {
         free(f->script[i].body);
         free(f->script[i].retry_after);
     }
-    for (size_t i = 0; i < f->nreqs; i++)
-        free(f->reqs[i].body);
-    free(f->reqs);
     free(f->key);
-    pthread_mutex_destroy(&f->mu);
     free(f);
 }
 
@@ -251,16 +154,16 @@ const char *fake_gemini_base(const struct fake_gemini *f)
 
 void fake_gemini_set_key(struct fake_gemini *f, const char *key)
 {
-    pthread_mutex_lock(&f->mu);
+    fake_http_lock(f->http);
     free(f->key);
     f->key = key ? xstrdup(key) : NULL;
-    pthread_mutex_unlock(&f->mu);
+    fake_http_unlock(f->http);
 }
 
 void fake_gemini_script(struct fake_gemini *f, int status, const char *body,
                         const char *retry_after, int stall_ms)
 {
-    pthread_mutex_lock(&f->mu);
+    fake_http_lock(f->http);
     if (f->nscript < SCRIPT_MAX) {
         struct canned *c = &f->script[f->nscript++];
         c->status = status;
@@ -268,30 +171,27 @@ void fake_gemini_script(struct fake_gemini *f, int status, const char *body,
         c->retry_after = retry_after ? xstrdup(retry_after) : NULL;
         c->stall_ms = stall_ms;
     }
-    pthread_mutex_unlock(&f->mu);
+    fake_http_unlock(f->http);
 }
 
 size_t fake_gemini_count(struct fake_gemini *f)
 {
-    pthread_mutex_lock(&f->mu);
-    size_t n = f->nreqs;
-    pthread_mutex_unlock(&f->mu);
-    return n;
+    return fake_http_count(f->http, NULL);
 }
 
 int fake_gemini_request(struct fake_gemini *f, size_t i, struct fake_gemini_request *out)
 {
-    int rc = -1;
+    struct fake_http_request r;
     memset(out, 0, sizeof *out);
-    pthread_mutex_lock(&f->mu);
-    if (i < f->nreqs) {
-        *out = f->reqs[i];
-        out->body = xmalloc(out->len + 1);
-        memcpy(out->body, f->reqs[i].body, out->len + 1);
-        rc = 0;
-    }
-    pthread_mutex_unlock(&f->mu);
-    return rc;
+    if (fake_http_request(f->http, NULL, i, &r) < 0)
+        return -1;
+    fake_http_move_head(&r, 1, out->method, sizeof out->method, out->path, sizeof out->path,
+                        &out->body, &out->len);
+    fake_http_copy_header(&r, "x-goog-api-key", out->api_key, sizeof out->api_key);
+    fake_http_copy_header(&r, "Authorization", out->authorization, sizeof out->authorization);
+    fake_http_copy_header(&r, "Content-Type", out->content_type, sizeof out->content_type);
+    fake_http_request_free(&r);
+    return 0;
 }
 
 void fake_gemini_request_free(struct fake_gemini_request *r)

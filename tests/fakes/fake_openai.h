@@ -1,6 +1,6 @@
 /* fake_openai.h: a fake OpenAI API (and a few plain HTTP test routes) on 127.0.0.1 with a random
- * port, served by libmicrohttpd in its own threads inside the test process, for test_curl_ev and
- * test_openai.
+ * port, served by the fakes' HTTP core (fake_http.h) in its own threads inside the test process,
+ * for test_curl_ev, test_openai, it_platforms and bench_platforms.
  *
  * OpenAI routes (under /v1), speaking the documented request and answer shapes:
  *   POST /v1/chat/completions      text: "FAKE_CHAT: <last user text>";
@@ -25,6 +25,8 @@
  * under one mutex; everything the test reads is copied out. */
 #ifndef PANIC_FAKE_OPENAI_H
 #define PANIC_FAKE_OPENAI_H
+
+#include "fake_http.h"
 
 #include <stddef.h>
 
@@ -57,30 +59,22 @@ const char *fake_openai_base(const struct fake_openai *f);
 
 /* Require "Authorization: Bearer key" on /v1 (NULL: accept anything). Copied. */
 void fake_openai_set_key(struct fake_openai *f, const char *key);
-/* The Retry-After value sent with FAKE_RATE_LIMIT (NULL: none). Copied. */
 /* Every API answer waits ms first (0: none). */
 void fake_openai_set_delay_ms(struct fake_openai *f, int ms);
+/* The Retry-After value sent with FAKE_RATE_LIMIT (NULL: none). Copied. */
 void fake_openai_set_retry_after(struct fake_openai *f, const char *value);
 /* Answer the next n /v1 requests with fault (appended to what is already scripted). */
 void fake_openai_script(struct fake_openai *f, enum fake_fault fault, int n);
 
-/* A recorded request. */
-struct fake_part {
-    char name[64];
-    char filename[128];
-    char type[64];
-    char *data; /* owned */
-    size_t len;
-};
-
+/* A recorded request (struct fake_part is in fake_http.h). */
 struct fake_request {
     char method[16];
-    char path[256];
+    char path[512];
     char authorization[512]; /* "" if none */
     char content_type[256];
     char *body; /* owned, NUL-terminated */
     size_t len;
-    struct fake_part parts[8]; /* multipart/form-data parts */
+    struct fake_part parts[FAKE_HTTP_PARTS]; /* multipart/form-data parts */
     size_t nparts;
 };
 

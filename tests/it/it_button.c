@@ -83,12 +83,8 @@ TEST(button_starts_a_run_and_answers_locally)
 {
     struct daemon d;
     struct display disp = {0};
-    if (daemon_start(&d, "dummy_latency_ms 2500\nlockout_seconds 30\n"
-                         "device.tv1.token tv1-device-token-0123456789\n") < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "dummy_latency_ms 2500\nlockout_seconds 30\n"
+                             "device.tv1.token tv1-device-token-0123456789\n");
     struct app *a = calloc(1, sizeof *a);
     app_init(a, "tv1");
     struct display_config cfg = a->cfg;
@@ -96,13 +92,13 @@ TEST(button_starts_a_run_and_answers_locally)
     app_set_config(a, &cfg, 0);
 
     snprintf(disp.dir, sizeof disp.dir, "/tmp/panic-it-button-XXXXXX");
-    CHECK(mkdtemp(disp.dir) != NULL);
+    REQUIRE(mkdtemp(disp.dir) != NULL);
     char button[400];
     snprintf(button, sizeof button, "fifo:%s/button", disp.dir);
     const char *const extra[] = {"--token", "tv1-device-token-0123456789", "--button", button,
                                  NULL};
-    CHECK_EQ_INT(display_start(&disp, d.url, "tv1", W, H, extra), 0);
-    CHECK(display_wait(&disp, a, online, 10000));
+    REQUIRE_EQ_INT(display_start(&disp, d.url, "tv1", W, H, extra), 0);
+    REQUIRE(display_wait(&disp, a, online, 10000));
     press(&disp);
     CHECK(display_wait(&disp, a, genesis_shown, 5000)); /* the run's "P!" in slot 0 */
     CHECK_EQ_INT(presses_with(&d, "started"), 1);
@@ -131,6 +127,7 @@ int main(void)
         printf("SDL: %s\n", SDL_GetError());
         return 1;
     }
+    test_teardown = support_reap;
     RUN(button_starts_a_run_and_answers_locally);
     IMG_Quit();
     SDL_Quit();

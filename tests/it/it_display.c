@@ -61,11 +61,7 @@ TEST(display_follows_the_coordinator)
 {
     struct daemon d;
     struct display disp = {0};
-    if (daemon_start(&d, "dummy_latency_ms 2500\nlockout_seconds 0\n") < 0) {
-        CHECK(!"panicd started");
-        daemon_cleanup(&d);
-        return;
-    }
+    DAEMON_START_OR_FAIL(&d, "dummy_latency_ms 2500\nlockout_seconds 0\n");
     /* What the display lays out: the default config for a new name (a 2x2 grid). */
     struct app *a = calloc(1, sizeof *a);
     app_init(a, "tv1");
@@ -73,8 +69,8 @@ TEST(display_follows_the_coordinator)
     cfg.network = 1;
     app_set_config(a, &cfg, 0);
 
-    CHECK_EQ_INT(display_start(&disp, d.url, "tv1", W, H, NULL), 0);
-    CHECK(display_wait(&disp, a, online, 10000));
+    REQUIRE_EQ_INT(display_start(&disp, d.url, "tv1", W, H, NULL), 0);
+    REQUIRE(display_wait(&disp, a, online, 10000));
     CHECK_EQ_INT(post_run(&d, "a fox delivering letters"), 201);
     /* The genesis is invoking for 2.5 s: a rose "P!" cell in slot 0. */
     CHECK(display_wait(&disp, a, genesis_shown, 4000));
@@ -94,7 +90,7 @@ TEST(display_follows_the_coordinator)
         fputs(listen, f);
         fclose(f);
     }
-    CHECK_EQ_INT(daemon_restart(&d), 0);
+    REQUIRE_EQ_INT(daemon_restart(&d), 0);
     CHECK(display_wait(&disp, a, online, 40000));
     CHECK_EQ_INT(post_run(&d, "a library where the books read the people"), 201);
     CHECK(display_wait(&disp, a, genesis_shown, 5000));
@@ -107,7 +103,7 @@ TEST(display_follows_the_coordinator)
     char png[400];
     snprintf(png, sizeof png, "%s", disp.png);
     remove(png);
-    CHECK_EQ_INT(display_start(&disp, d.url, "tv1", W, H, NULL), 0);
+    REQUIRE_EQ_INT(display_start(&disp, d.url, "tv1", W, H, NULL), 0);
     CHECK(display_wait(&disp, a, offline_with_content, 10000));
     CHECK_EQ_INT(display_stop(&disp), 0);
     if (test_checks_failed_in_test) {
@@ -126,6 +122,7 @@ int main(void)
         printf("SDL: %s\n", SDL_GetError());
         return 1;
     }
+    test_teardown = support_reap;
     RUN(display_follows_the_coordinator);
     IMG_Quit();
     SDL_Quit();

@@ -465,18 +465,19 @@ TEST(run_over_sse)
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.02);
     CHECK(net > 0);
     struct sse_client *c = open_events(&d, net, NULL);
-    CHECK(c && wait_registered(c));
-    CHECK(c && c->nevents >= 1 && sse_is(&c->events[0], "status") && c->events[0].id == -1);
+    REQUIRE(c != NULL);
+    CHECK(wait_registered(c));
+    CHECK(c->nevents >= 1 && sse_is(&c->events[0], "status") && c->events[0].id == -1);
     long long run = start_run(&d, net, "a watched pot never boils");
     CHECK(run > 0);
     size_t got = wait_completed(c, run, 20, 15000);
-    CHECK(got >= 20);
+    CHECK_GE(got, 20);
 
     /* Every event after the snapshot has an id, and ids strictly increase. */
     long long prev = 0;
     size_t ncompleted = 0, bad_ids = 0, bad_inv = 0;
     const json_t *completed[256];
-    for (size_t i = 1; c && i < c->nevents; i++) {
+    for (size_t i = 1; i < c->nevents; i++) {
         const struct sse_msg *ev = &c->events[i];
         if (ev->id <= prev)
             bad_ids++;
@@ -496,7 +497,7 @@ TEST(run_over_sse)
     }
     CHECK_EQ_INT(bad_ids, 0);
     CHECK_EQ_INT(bad_inv, 0);
-    CHECK(ncompleted >= 20);
+    CHECK_GE(ncompleted, 20);
     /* seq 0..N-1 in order, no duplicate, no gap; each input is the previous output. */
     size_t bad_seq = 0, bad_chain = 0;
     for (size_t i = 0; i < ncompleted; i++) {
@@ -523,14 +524,15 @@ TEST(run_over_sse)
     long long net2 = create_net(&d, "mixed", "[\"dummy-t2i\",\"dummy-i2t\"]", 0, 0.02);
     CHECK(net2 > 0);
     c = open_events(&d, net2, NULL);
-    CHECK(c && wait_registered(c));
+    REQUIRE(c != NULL);
+    CHECK(wait_registered(c));
     long long run2 = start_run(&d, net2, "a lighthouse at dusk");
     CHECK(run2 > 0);
     struct inv_match m = {run2, 1, "completed"};
-    long i1 = c ? sse_wait_for(c, 0, is_inv, &m, 10000) : -1;
-    CHECK(i1 >= 0);
+    long i1 = sse_wait_for(c, 0, is_inv, &m, 10000);
+    CHECK_GE(i1, 0);
     struct inv_match m0 = {run2, 0, "completed"};
-    long i0 = c ? sse_wait_for(c, 0, is_inv, &m0, 1000) : -1;
+    long i0 = sse_wait_for(c, 0, is_inv, &m0, 1000);
     CHECK(i0 >= 0 && i0 < i1);
     if (i0 >= 0 && i1 >= 0) {
         const json_t *out = json_object_get(c->events[i0].json, "output");
@@ -561,7 +563,8 @@ TEST(lockout)
     DAEMON_START_OR_FAIL(&d, NULL);
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 2, 0.02);
     struct sse_client *c = open_events(&d, net, NULL);
-    CHECK(c && wait_registered(c));
+    REQUIRE(c != NULL);
+    CHECK(wait_registered(c));
     long long run1 = start_run(&d, net, "first visitor");
     int64_t t_started = support_now_ms();
     CHECK(run1 > 0);
@@ -588,17 +591,17 @@ TEST(lockout)
         json_decref(j);
     }
     CHECK(can);
-    CHECK(support_now_ms() - t_started >= 1500);
+    CHECK_GE(support_now_ms() - t_started, 1500);
 
     long long run2 = start_run(&d, net, "third visitor");
     CHECK(run2 > 0 && run2 != run1);
     struct inv_match g = {run2, 0, NULL};
-    long gi = c ? sse_wait_for(c, 0, is_inv, &g, 5000) : -1;
-    CHECK(gi >= 0);
+    long gi = sse_wait_for(c, 0, is_inv, &g, 5000);
+    CHECK_GE(gi, 0);
     CHECK(gi >= 0 && sse_seq(&c->events[gi]) == 0);
     sse_pump(1000);
     size_t stale = 0, progress = 0;
-    for (size_t i = gi >= 0 ? (size_t)gi : 0; c && gi >= 0 && i < c->nevents; i++) {
+    for (size_t i = gi >= 0 ? (size_t)gi : 0; gi >= 0 && i < c->nevents; i++) {
         long long r = sse_run(&c->events[i]);
         if (r == run1) {
             stale++;
@@ -610,11 +613,11 @@ TEST(lockout)
             progress++;
     }
     CHECK_EQ_INT(stale, 0);
-    CHECK(progress >= 5);
+    CHECK_GE(progress, 5);
     /* The superseded run was closed cleanly: nothing of it is left invoking. */
     json_t *old = json_array();
     long nold = read_invocations(&d, run1, 1000, old);
-    CHECK(nold >= 1);
+    CHECK_GE(nold, 1);
     size_t left_invoking = 0;
     for (long i = 0; i < nold; i++)
         left_invoking +=
@@ -649,12 +652,13 @@ TEST(stop_run_test)
     DAEMON_START_OR_FAIL(&d, "dummy_latency_ms 100");
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.05);
     struct sse_client *c = open_events(&d, net, NULL);
-    CHECK(c && wait_registered(c));
+    REQUIRE(c != NULL);
+    CHECK(wait_registered(c));
     long long run = start_run(&d, net, "stop me");
     CHECK(run > 0);
     struct inv_match m = {run, 2, "invoking"};
-    long ii = c ? sse_wait_for(c, 0, is_inv, &m, 5000) : -1;
-    CHECK(ii >= 0);
+    long ii = sse_wait_for(c, 0, is_inv, &m, 5000);
+    CHECK_GE(ii, 0);
     long long inflight_seq = ii >= 0 ? sse_seq(&c->events[ii]) : -1;
 
     long st;
@@ -665,11 +669,11 @@ TEST(stop_run_test)
     CHECK_STR_EQ(json_str_of(j, "state"), "stopped");
     json_decref(j);
 
-    long si = c ? sse_wait_for(c, ii >= 0 ? (size_t)ii : 0, is_status_state, "stopped", 3000) : -1;
-    CHECK(si >= 0);
+    long si = sse_wait_for(c, ii >= 0 ? (size_t)ii : 0, is_status_state, "stopped", 3000);
+    CHECK_GE(si, 0);
     sse_pump(1500);
     size_t after = 0;
-    for (size_t i = si >= 0 ? (size_t)si + 1 : 0; c && si >= 0 && i < c->nevents; i++) {
+    for (size_t i = si >= 0 ? (size_t)si + 1 : 0; si >= 0 && i < c->nevents; i++) {
         if (sse_is(&c->events[i], "invocation")) {
             after++;
             printf("  invocation event after the stop: %s\n", c->events[i].data);
@@ -685,7 +689,7 @@ TEST(stop_run_test)
     /* The store: every invocation completed except the one in flight, recorded failed. */
     json_t *invs = json_array();
     long n = read_invocations(&d, run, 1000, invs);
-    CHECK(n >= 3);
+    CHECK_GE(n, 3);
     size_t invoking = 0, bad = 0;
     for (long i = 0; i < n; i++) {
         json_t *inv = json_array_get(invs, (size_t)i);
@@ -736,32 +740,29 @@ TEST(kill9_resume)
     DAEMON_START_OR_FAIL(&d, "dummy_latency_ms 20");
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 30, 0.05);
     struct sse_client *c = open_events(&d, net, NULL);
-    CHECK(c && wait_registered(c));
+    REQUIRE(c != NULL);
+    CHECK(wait_registered(c));
     long long run = start_run(&d, net, "survive the crash");
     int64_t t_genesis = support_now_ms(); /* the genesis is no later than this */
     CHECK(run > 0);
-    CHECK(wait_completed(c, run, 11, 10000) >= 11);
+    CHECK_GE(wait_completed(c, run, 11, 10000), 11);
     while (support_now_ms() - t_genesis < 2000)
         sse_pump(100);
     /* Kill it the moment a call is in flight (the dummy takes 20 ms to answer). */
     struct inv_match inflight = {run, 0, "invoking"};
-    long ki = c ? sse_wait_for(c, c->nevents, is_inv, &inflight, 3000) : -1;
+    long ki = sse_wait_for(c, c->nevents, is_inv, &inflight, 3000);
     daemon_kill9(&d);
-    CHECK(ki >= 0);
+    CHECK_GE(ki, 0);
     long long killed_id = ki >= 0 ? json_int_of(c->events[ki].json, "id", -1) : -1;
     long long killed_seq = ki >= 0 ? sse_seq(&c->events[ki]) : -1;
     long long seq_before = -1;
-    for (size_t i = 0; c && i < c->nevents; i++)
+    for (size_t i = 0; i < c->nevents; i++)
         if (sse_is(&c->events[i], "invocation") && sse_seq(&c->events[i]) > seq_before)
             seq_before = sse_seq(&c->events[i]);
-    CHECK(seq_before >= 10);
+    CHECK_GE(seq_before, 10);
     sse_close(c);
 
-    if (daemon_restart(&d) < 0) {
-        CHECK(!"panicd restarted");
-        daemon_cleanup(&d);
-        return;
-    }
+    REQUIRE(daemon_restart(&d) == 0);
     int64_t t_status = support_now_ms();
     json_t *j = get_status(&d, net);
     double elapsed_s = (double)(t_status - t_genesis) / 1000.0;
@@ -772,22 +773,23 @@ TEST(kill9_resume)
     long long remaining = json_int_of(j, "lockout_remaining_s", -1);
     if (!(remaining >= 1 && (double)remaining <= 30.0 - elapsed_s + 1.0))
         printf("  lockout_remaining_s %lld, %.2f s after the genesis\n", remaining, elapsed_s);
-    CHECK(remaining >= 1);
+    CHECK_GE(remaining, 1);
     CHECK((double)remaining <= 30.0 - elapsed_s + 1.0);
     json_decref(j);
     /* A new prompt is still refused. */
     CHECK_EQ_INT(post_prompt(&d, net, d.token, "too soon", NULL), 409);
 
     c = open_events(&d, net, NULL);
-    CHECK(c && wait_registered(c));
-    CHECK(wait_completed(c, run, 10, 10000) >= 10);
+    REQUIRE(c != NULL);
+    CHECK(wait_registered(c));
+    CHECK_GE(wait_completed(c, run, 10, 10000), 10);
     /* The resumed run carries on where it was: the snapshot's seq is at least the last one
      * seen before the crash, the first completion is that seq, and the rest follow in order. */
-    long long snap_seq = c && c->nevents ? sse_seq(&c->events[0]) : -1;
-    CHECK(snap_seq >= seq_before);
+    long long snap_seq = c->nevents ? sse_seq(&c->events[0]) : -1;
+    CHECK_GE(snap_seq, seq_before);
     long long prev = -1;
     size_t bad_order = 0;
-    for (size_t i = 0; c && i < c->nevents; i++) {
+    for (size_t i = 0; i < c->nevents; i++) {
         const struct sse_msg *ev = &c->events[i];
         if (!sse_is(ev, "invocation") || strcmp(sse_state(ev), "completed") != 0)
             continue;
@@ -805,7 +807,7 @@ TEST(kill9_resume)
 
     json_t *invs = json_array();
     long n = read_invocations(&d, run, 1000, invs);
-    CHECK(n >= 20);
+    CHECK_GE(n, 20);
     size_t bad_seq = 0, not_done = 0;
     for (long i = 0; i < n; i++) {
         json_t *inv = json_array_get(invs, (size_t)i);
@@ -820,7 +822,7 @@ TEST(kill9_resume)
     /* Small pages give the same sequence. */
     json_t *paged = json_array();
     long np = read_invocations(&d, run, 7, paged);
-    CHECK(np >= n);
+    CHECK_GE(np, n);
     size_t bad_page = 0;
     for (long i = 0; i < np; i++)
         if (json_int_of(json_array_get(paged, (size_t)i), "seq", -1) != i)
@@ -860,7 +862,7 @@ TEST(kill9_resume)
     CHECK_EQ_INT(sqlite3_step(stmt), SQLITE_ROW);
     long long count = sqlite3_column_int64(stmt, 0), distinct = sqlite3_column_int64(stmt, 1),
               max = sqlite3_column_int64(stmt, 2), unfinished = sqlite3_column_int64(stmt, 3);
-    CHECK(count >= n);
+    CHECK_GE(count, n);
     CHECK_EQ_INT(count, distinct);
     CHECK_EQ_INT(count, max + 1);
     CHECK_EQ_INT(unfinished, 0);
@@ -880,17 +882,19 @@ TEST(last_event_id_replay)
     DAEMON_START_OR_FAIL(&d, NULL);
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.02);
     struct sse_client *whole = open_events(&d, net, NULL);
-    CHECK(whole && wait_registered(whole));
+    REQUIRE(whole != NULL);
+    CHECK(wait_registered(whole));
     struct sse_client *a = open_events(&d, net, NULL);
-    CHECK(a && wait_registered(a));
+    REQUIRE(a != NULL);
+    CHECK(wait_registered(a));
     long long run = start_run(&d, net, "say it again");
     CHECK(run > 0);
-    CHECK(a && sse_wait_count(a, 16, 10000));
-    long long last = a ? max_id(a) : 0;
+    CHECK(sse_wait_count(a, 16, 10000));
+    long long last = max_id(a);
     CHECK(last > 0);
     /* What a saw agrees with the uninterrupted client. */
     size_t disagree = 0;
-    for (size_t i = 1; a && whole && i < a->nevents; i++) {
+    for (size_t i = 1; i < a->nevents; i++) {
         long long id = a->events[i].id;
         size_t k = 0;
         while (k < whole->nevents && whole->events[k].id != id)
@@ -902,56 +906,56 @@ TEST(last_event_id_replay)
     sse_close(a);
 
     sse_pump(500); /* the run goes on while nobody but `whole` listens */
-    long long whole_at_reopen = whole ? max_id(whole) : 0;
-    CHECK(whole_at_reopen >= last + 5);
+    long long whole_at_reopen = max_id(whole);
+    CHECK_GE(whole_at_reopen, last + 5);
     char last_text[32];
     snprintf(last_text, sizeof last_text, "%lld", last);
     struct sse_client *b = open_events(&d, net, last_text);
-    CHECK(b != NULL);
+    REQUIRE(b != NULL);
     int64_t end = support_now_ms() + 5000;
-    while (b && whole && support_now_ms() < end &&
+    while (support_now_ms() < end &&
            (max_id(b) < whole_at_reopen + 10 || max_id(whole) < whole_at_reopen + 10))
         sse_pump(50);
-    CHECK(b && b->status == 200);
-    long long upto = b && whole ? (max_id(b) < max_id(whole) ? max_id(b) : max_id(whole)) : 0;
-    CHECK(upto >= whole_at_reopen);
+    CHECK(b->status == 200);
+    long long upto = max_id(b) < max_id(whole) ? max_id(b) : max_id(whole);
+    CHECK_GE(upto, whole_at_reopen);
 
     /* b's events with id <= upto are exactly whole's events with last < id <= upto, in order,
      * each with the same type and data; b has nothing without an id and nothing at or before
      * last. */
     size_t k = 0, mismatches = 0, compared = 0, bad_b = 0;
-    for (size_t i = 0; b && i < b->nevents; i++) {
+    for (size_t i = 0; i < b->nevents; i++) {
         const struct sse_msg *ev = &b->events[i];
         if (ev->id <= last || (i > 0 && ev->id <= b->events[i - 1].id))
             bad_b++;
         if (ev->id > upto)
             break;
-        while (whole && k < whole->nevents && whole->events[k].id <= last)
+        while (k < whole->nevents && whole->events[k].id <= last)
             k++;
-        if (!whole || k >= whole->nevents || whole->events[k].id != ev->id ||
+        if (k >= whole->nevents || whole->events[k].id != ev->id ||
             strcmp(whole->events[k].event, ev->event) != 0 ||
             strcmp(whole->events[k].data, ev->data) != 0) {
             if (mismatches++ < 3)
                 printf("  replayed id %lld differs from the live stream (id %lld)\n", ev->id,
-                       whole && k < whole->nevents ? whole->events[k].id : -1);
+                       k < whole->nevents ? whole->events[k].id : -1);
         }
         k++;
         compared++;
     }
     /* ...and nothing that whole saw up to upto is missing from b. */
     size_t expected = 0;
-    for (size_t i = 0; whole && i < whole->nevents; i++)
+    for (size_t i = 0; i < whole->nevents; i++)
         if (whole->events[i].id > last && whole->events[i].id <= upto)
             expected++;
     CHECK_EQ_INT(bad_b, 0);
     CHECK_EQ_INT(mismatches, 0);
     CHECK_EQ_INT(compared, expected);
-    CHECK(expected >= 10);
+    CHECK_GE(expected, 10);
     /* A comment heartbeat comes at least every second (sse_heartbeat_seconds 1). */
     end = support_now_ms() + 2500;
-    while (whole && !whole->comments && support_now_ms() < end)
+    while (!whole->comments && support_now_ms() < end)
         sse_pump(100);
-    CHECK(whole && whole->comments >= 1);
+    CHECK_GE(whole->comments, 1);
 
     /* A malformed Last-Event-ID is refused. */
     char url[256];
@@ -1261,7 +1265,8 @@ TEST(displays)
     json_decref(j);
 
     struct sse_client *c = open_events(&d, net, NULL);
-    CHECK(c && wait_registered(c));
+    REQUIRE(c != NULL);
+    CHECK(wait_registered(c));
     j = api_json(&d, "PUT", "/api/v1/displays/never-seen", d.token,
                  "{\"mode\":\"single\",\"stride\":4,\"offset\":1}", &st);
     CHECK_EQ_INT(st, 200);
@@ -1277,7 +1282,7 @@ TEST(displays)
     json_decref(j);
 
     long di = -1;
-    for (long from = 0; c;) {
+    for (long from = 0;;) {
         long i = sse_wait_for(c, (size_t)from, NULL, NULL, 3000);
         if (i < 0)
             break;
@@ -1287,7 +1292,7 @@ TEST(displays)
         }
         from = i + 1;
     }
-    CHECK(di >= 0);
+    CHECK_GE(di, 0);
     if (di >= 0) {
         const json_t *dj = c->events[di].json;
         CHECK_STR_EQ(json_str_of(dj, "name"), "never-seen");
@@ -1402,10 +1407,11 @@ TEST(graceful_stop)
     DAEMON_START_OR_FAIL(&d, "dummy_latency_ms 50");
     long long net = create_net(&d, "t", "[\"dummy-t2i\",\"dummy-i2t\"]", 0, 0.02);
     struct sse_client *c = open_events(&d, net, NULL);
-    CHECK(c && wait_registered(c));
+    REQUIRE(c != NULL);
+    CHECK(wait_registered(c));
     long long run = start_run(&d, net, "good night");
     CHECK(run > 0);
-    CHECK(c && wait_completed(c, run, 3, 5000) >= 3);
+    CHECK_GE(wait_completed(c, run, 3, 5000), 3);
     int64_t elapsed = 0;
     int code = daemon_stop(&d, 5000, &elapsed);
     CHECK_EQ_INT(code, 0);
@@ -1413,24 +1419,19 @@ TEST(graceful_stop)
     if (code != 0)
         daemon_print_log(&d, 30);
     /* The stream ends with the daemon. */
-    if (c) {
-        int64_t end = support_now_ms() + 3000;
-        while (!c->done && support_now_ms() < end)
-            sse_pump(50);
-        CHECK(c->done);
-    }
+    int64_t end = support_now_ms() + 3000;
+    while (!c->done && support_now_ms() < end)
+        sse_pump(50);
+    CHECK(c->done);
     sse_close(c);
     /* It comes back up on the same state dir and resumes the run. */
-    if (daemon_restart(&d) == 0) {
-        json_t *j = get_status(&d, net);
-        CHECK_EQ_INT(json_int_of(j, "run", -1), run);
-        CHECK(strcmp(str_or_empty(json_str_of(j, "state")), "idle") != 0);
-        json_decref(j);
-        stop_run(&d, net);
-        CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
-    } else {
-        CHECK(!"panicd restarted");
-    }
+    REQUIRE(daemon_restart(&d) == 0);
+    json_t *j = get_status(&d, net);
+    CHECK_EQ_INT(json_int_of(j, "run", -1), run);
+    CHECK(strcmp(str_or_empty(json_str_of(j, "state")), "idle") != 0);
+    json_decref(j);
+    stop_run(&d, net);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
     daemon_cleanup(&d);
 }
 
@@ -1439,10 +1440,7 @@ TEST(graceful_stop)
 TEST(bad_config)
 {
     char dir[64] = "/tmp/panic-it-conf-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(!"mkdtemp");
-        return;
-    }
+    REQUIRE(mkdtemp(dir) != NULL);
     char conf[160], text[512], out[4096], want[200];
     snprintf(conf, sizeof conf, "%s/panicd.conf", dir);
     snprintf(text, sizeof text,
@@ -1521,21 +1519,23 @@ TEST(replay_after_prune)
     DAEMON_START_OR_FAIL(&d, "events_keep 100");
     long long net = create_net(&d, "t", "[\"dummy-t2t\"]", 0, 0.0);
     struct sse_client *c = open_events(&d, net, NULL);
-    CHECK(c && wait_registered(c));
+    REQUIRE(c != NULL);
+    CHECK(wait_registered(c));
     long long run = start_run(&d, net, "fill the log");
     CHECK(run > 0);
     /* The log is pruned after every 1000 appended events; wait for well past that. */
     struct inv_match m = {run, 400, "completed"};
-    CHECK(c && sse_wait_for(c, 0, is_inv, &m, 20000) >= 0);
-    long long first_id = c && c->nevents > 1 ? c->events[1].id : 0;
+    CHECK(sse_wait_for(c, 0, is_inv, &m, 20000) >= 0);
+    long long first_id = c->nevents > 1 ? c->events[1].id : 0;
     CHECK_EQ_INT(stop_run(&d, net), 200);
     sse_close(c);
 
     char after[32];
     snprintf(after, sizeof after, "%lld", first_id);
     c = open_events(&d, net, after);
-    CHECK(c && sse_wait_count(c, 1, 5000));
-    if (c && c->nevents) {
+    REQUIRE(c != NULL);
+    CHECK(sse_wait_count(c, 1, 5000));
+    if (c->nevents) {
         const struct sse_msg *gap = &c->events[0];
         CHECK(sse_is(gap, "gap"));
         CHECK_EQ_INT(gap->id, -1);
@@ -1554,6 +1554,7 @@ TEST(replay_after_prune)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    test_teardown = support_reap;
     RUN(create_network);
     RUN(run_over_sse);
     RUN(lockout);

@@ -146,7 +146,7 @@ TEST(budget_cap_stops_the_run)
         j = NULL;
         support_sleep_ms(50);
     }
-    CHECK(j != NULL);
+    REQUIRE(j != NULL);
     CHECK_STR_EQ(json_str_of(j, "state"), "stopped");
     const char *err = json_str_of(j, "error");
     CHECK(err && strstr(err, "budget cap reached"));
@@ -243,9 +243,7 @@ TEST(media_quota_frees_the_oldest_runs)
 TEST(remote_faults_through_the_runner)
 {
     struct fake_openai *f = fake_openai_start();
-    CHECK(f != NULL);
-    if (!f)
-        return;
+    REQUIRE(f != NULL);
     char extra[600];
     snprintf(extra, sizeof extra,
              "openai_server.lan.base_url %s\nmodel.lan-chat.server lan\n"
@@ -279,7 +277,7 @@ TEST(remote_faults_through_the_runner)
         json_decref(j);
         support_sleep_ms(50);
     }
-    CHECK(seq >= 3);
+    CHECK_GE(seq, 3);
     /* No credit left: not retried; the run fails and says why. */
     fake_openai_script(f, FAKE_QUOTA, 10);
     const char *state = "";
@@ -303,6 +301,7 @@ TEST(remote_faults_through_the_runner)
 
 int main(void)
 {
+    test_teardown = support_reap;
     RUN(keys_are_write_only);
     RUN(catalogue_says_what_can_run);
     RUN(budget_cap_stops_the_run);

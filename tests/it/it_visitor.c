@@ -328,10 +328,7 @@ TEST(bad_deck_is_a_config_error)
 TEST(visitor_tokens)
 {
     struct daemon d;
-    if (start(&d, "device.tv1.token " DEVICE1 "\nvisitor_secret " SECRET "\n") < 0) {
-        CHECK(!"panicd started");
-        return;
-    }
+    REQUIRE(start(&d, "device.tv1.token " DEVICE1 "\nvisitor_secret " SECRET "\n") == 0);
     long long a = create_net(&d, "alpha", 0), b = create_net(&d, "beta", 0);
     CHECK(a > 0 && b > 0);
 
@@ -474,7 +471,7 @@ TEST(visitor_tokens)
 
     /* A restart keeps the secret (from the config here) and so the tokens. */
     daemon_stop(&d, 5000, NULL);
-    CHECK_EQ_INT(daemon_restart(&d), 0);
+    REQUIRE_EQ_INT(daemon_restart(&d), 0);
     CHECK_EQ_INT(post_prompt(&d, a, tok, NULL, "after a restart", NULL), 201);
 
     CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
@@ -484,10 +481,7 @@ TEST(visitor_tokens)
 TEST(generated_secret)
 {
     struct daemon d;
-    if (start(&d, "device.tv1.token " DEVICE1 "\n") < 0) {
-        CHECK(!"panicd started");
-        return;
-    }
+    REQUIRE(start(&d, "device.tv1.token " DEVICE1 "\n") == 0);
     char path[320], tok[128];
     snprintf(path, sizeof path, "%s/visitor.secret", d.dir);
     CHECK(access(path, R_OK) == 0);
@@ -505,7 +499,7 @@ TEST(generated_secret)
     CHECK_EQ_INT(post_prompt(&d, net, tok, NULL, "before", NULL), 201);
     /* The generated secret is kept across restarts: the QR code on screen stays good. */
     daemon_stop(&d, 5000, NULL);
-    CHECK_EQ_INT(daemon_restart(&d), 0);
+    REQUIRE_EQ_INT(daemon_restart(&d), 0);
     long st = post_prompt(&d, net, tok, NULL, "after", NULL);
     CHECK(st == 201 || st == 409);
     CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
@@ -517,10 +511,7 @@ TEST(generated_secret)
 TEST(rate_limit)
 {
     struct daemon d;
-    if (start(&d, "device.tv1.token " DEVICE1 "\n") < 0) {
-        CHECK(!"panicd started");
-        return;
-    }
+    REQUIRE(start(&d, "device.tv1.token " DEVICE1 "\n") == 0);
     long long net = create_net(&d, "quick", 0);
     char tok[128];
     CHECK_EQ_INT(visitor_token(&d, net, tok, sizeof tok), 0);
@@ -557,10 +548,7 @@ TEST(rate_limit)
 TEST(page_escaping_and_messages)
 {
     struct daemon d;
-    if (start(&d, "device.tv1.token " DEVICE1 "\nvisitor_prompts_per_minute 0\n") < 0) {
-        CHECK(!"panicd started");
-        return;
-    }
+    REQUIRE(start(&d, "device.tv1.token " DEVICE1 "\nvisitor_prompts_per_minute 0\n") == 0);
     long long net = create_net(&d, "<script>x</script>", 0);
     CHECK(net > 0);
     char tok[128];
@@ -666,6 +654,7 @@ TEST(panicctl_press)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    test_teardown = support_reap;
     RUN(panic_button);
     RUN(bad_deck_is_a_config_error);
     RUN(visitor_tokens);

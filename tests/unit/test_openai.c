@@ -865,44 +865,84 @@ TEST(pure_helpers)
 
 /* ---- logs ---- */
 
+/* Every log line of the run goes to log_path (main points stderr there). */
 static char log_path[96];
 
-static void check_logs(void)
+/* The log so far, into out (NUL-terminated). */
+static void read_log(struct buf *out)
 {
     fflush(stderr);
-    struct buf b = BUF_INIT;
     FILE *f = fopen(log_path, "rb");
     if (f) {
         char chunk[4096];
         size_t n;
         while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            buf_append(&b, chunk, n);
+            buf_append(out, chunk, n);
         fclose(f);
     }
+    buf_append(out, "", 1);
+    out->len--;
+}
+
+/* Calls that carry every secret there is, so the test stands on its own in any order: the key,
+ * a wrong key that the fake echoes back in its 401, and a LAN server's key. The platform must
+ * have logged each of these calls (else the capture is broken and the search proves nothing),
+ * and no secret may appear anywhere in the log, which also holds every earlier test's lines. */
+TEST(key_never_logged)
+{
+    struct buf before = BUF_INIT;
+    read_log(&before);
+    struct model_info m = at_fake("gpt-5-chat");
+    struct model_info lan = at_fake("gpt-5-chat");
+    lan.platform = "gpubox";
+    fake_openai_reset(fake);
+    int64_t invs[3];
+    invs[0] = invoke(&m, MEDIA_TEXT, "hello");
+    CHECK(wait_for(invs[0], 5000) && outcome_of(invs[0])->ok);
+    current_key = "sk-wrong-DO-NOT-LEAK-987654321";
+    invs[1] = invoke(&m, MEDIA_TEXT, "hello");
+    CHECK(wait_for(invs[1], 5000) && !outcome_of(invs[1])->ok);
+    current_key = KEY;
+    fake_openai_set_key(fake, NULL);
+    lan_key = "lan-secret-key-1234";
+    invs[2] = invoke(&lan, MEDIA_TEXT, "hello box");
+    CHECK(wait_for(invs[2], 5000) && outcome_of(invs[2])->ok);
+    lan_key = NULL;
+    fake_openai_set_key(fake, KEY);
+    struct fake_request r;
+    json_decref(last_request(&r));
+    CHECK_STR_EQ(r.authorization, "Bearer lan-secret-key-1234"); /* the LAN key did go out */
+    fake_request_free(&r);
+
+    struct buf all = BUF_INIT;
+    read_log(&all);
+    const char *mine = all.data + before.len;
     int lines = 0, openai_lines = 0;
-    for (size_t i = 0; i < b.len; i++)
-        lines += b.data[i] == '\n';
-    for (const char *p = b.data ? b.data : ""; (p = strstr(p, "openai ")); p++)
+    for (const char *p = all.data; *p; p++)
+        lines += *p == '\n';
+    for (const char *p = mine; (p = strstr(p, "openai ")); p++)
         openai_lines++;
-    printf("  %d log lines (%d from the platform) checked for secrets\n", lines, openai_lines);
-    const char *data = b.data ? b.data : "";
-    if (openai_lines < 10)
-        TEST_FAIL_AT("expected the platform's debug lines in the log");
+    printf("  %d log lines (%d from the platform in this test) checked for secrets\n", lines,
+           openai_lines);
+    for (size_t i = 0; i < ARRAY_LEN(invs); i++) {
+        char done[64];
+        snprintf(done, sizeof done, "openai done model=gpt-5-chat invocation=%lld ",
+                 (long long)invs[i]);
+        if (!strstr(mine, done))
+            TEST_FAIL_AT("expected the platform's debug lines in the log (%s)", done);
+    }
+    const char *data = all.data;
     if (strstr(data, KEY) || strstr(data, "KEEPMESECRET") || strstr(data, "DO-NOT-LEAK") ||
         strstr(data, "lan-secret") || strstr(data, "Bearer") || strstr(data, "Authorization"))
         TEST_FAIL_AT("a secret reached the log");
-    buf_free(&b);
-}
-
-TEST(key_never_logged)
-{
-    check_logs();
+    buf_free(&all);
+    buf_free(&before);
     CHECK_EQ_INT(reentrant, 0);
 }
 
 int main(void)
 {
-    /* Every log line of the run goes to a file we search for the key at the end. */
+    /* Every log line of the run goes to a file that key_never_logged searches. */
     snprintf(log_path, sizeof log_path, "/tmp/test_openai_log.%ld", (long)getpid());
     int saved_stderr = dup(2);
     if (!freopen(log_path, "w", stderr))
