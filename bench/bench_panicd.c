@@ -506,7 +506,7 @@ static long long create_network(const struct daemon *d, const char *body)
     long long id = -1;
     static int warned;
     if (st == 200 && !warned++)
-        note("note: POST /api/v1/networks answered 200; DESIGN.md promises 201");
+        note("note: POST /api/v1/networks answered 200; docs/DESIGN.md promises 201");
     if ((st == 200 || st == 201) && json_is_integer(json_object_get(j, "id")))
         id = (long long)json_integer_value(json_object_get(j, "id"));
     else

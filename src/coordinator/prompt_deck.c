@@ -1,21 +1,19 @@
 /* prompt_deck.c: finds the panic button's prompt deck (see prompt_deck.h): the configured file,
- * else the installed ones, else the compiled-in deck. Reads files and getrandom for the shuffle
- * seed; the parsing and the order are core/deck.c's. */
+ * else the installed ones, else the compiled-in deck. Reads files; the shuffle seed is
+ * common/rng's; the parsing and the order are core/deck.c's. */
 #include "prompt_deck.h"
 #include "common/log.h"
+#include "common/rng.h"
 #include "common/util.h"
 
 #include <stdint.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 struct deck *prompt_deck_open(const char *path, enum deck_order order, char *err, size_t errlen)
 {
     static const char *const installed[] = {"/usr/local/share/panic/prompts.txt",
                                             "/usr/share/panic/prompts.txt", "assets/prompts.txt"};
-    uint64_t seed;
-    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
-        seed = (uint64_t)time_wall_ms() ^ (uint64_t)getpid() << 32;
+    uint64_t seed = rng_seed();
     struct deck *d = NULL;
     const char *from = "compiled in";
     if (path) {

@@ -8,8 +8,8 @@
 
 /* The deck at path if it is set (a bad one is NULL with the reason in err: a config error),
  * else the first installed deck that loads (/usr/local/share/panic, /usr/share/panic, then
- * assets/prompts.txt), else the compiled-in one, so a press always has a prompt. Seeded from
- * getrandom; logs which deck it took. Owned; deck_free. */
+ * assets/prompts.txt), else the compiled-in one, so a press always has a prompt. Shuffled with
+ * a seed from common/rng; logs which deck it took. Owned; deck_free. */
 struct deck *prompt_deck_open(const char *path, enum deck_order order, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
  * live in the pieces: nothing here parses, lays out or decodes. */
 #include "common/log.h"
 #include "common/notify.h"
+#include "common/rng.h"
 #include "common/util.h"
 #include "display/core/app.h"
 #include "display/core/layout.h"
@@ -170,7 +171,8 @@ static int open_screen(struct display *d)
     log_info("display name=%s coordinator=%s size=%dx%d rotate=%ld", d->o.name, d->o.coordinator,
              d->lw, d->lh, d->o.rotate);
     /* A slow random spin of the spectrum ring, like the original's +-5 rpm. */
-    d->spin = ((float)(rand() % 1000) / 1000.0f - 0.5f) * 2.0f * 0.52f;
+    uint64_t seed = rng_seed();
+    d->spin = (float)((rng_unit(&seed) - 0.5) * 2.0 * 0.52);
     return 0;
 }
 

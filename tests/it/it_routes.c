@@ -2,7 +2,7 @@
  * panicd on 127.0.0.1 keeps its promise for every row of it.
  *
  * On the table alone: each row is well formed, no write (anything but GET/HEAD) is public, and
- * the rows are exactly the list below (DESIGN.md's API table with who may call each), so a new
+ * the rows are exactly the list below (docs/DESIGN.md's API table with who may call each), so a new
  * endpoint, or a change of who may call one, shows up here and must be written down.
  * Over HTTP, for every row that needs a token: with none (or a bad, or an expired one) it answers
  * 401, with its path filled with an existing id, an unknown one and text that is no id at all,
@@ -25,7 +25,7 @@
 #define SECRET "it-routes-secret-0123456789abcdef"
 #define ROLES (API_PUBLIC | API_ADMIN | API_DEVICE | API_VISITOR)
 
-/* ---- what the API is (DESIGN.md's table) ---- */
+/* ---- what the API is (docs/DESIGN.md's table) ---- */
 
 static const struct spec {
     const char *method, *path;
@@ -262,15 +262,12 @@ static int world_setup(struct world *w)
     return w->net > 0 && w->run > 0 ? 0 : -1;
 }
 
-/* In a TEST: panicd with a device and a visitor secret, set up; or the failure recorded. */
+/* In a TEST: panicd with a device and a visitor secret, set up, or the test ends (support_reap
+ * stops what was started). */
 #define WORLD_START_OR_FAIL(w)                                                                     \
     do {                                                                                           \
         DAEMON_START_OR_FAIL(&(w)->d, "device.tv1.token " DEVICE "\nvisitor_secret " SECRET "\n"); \
-        if (world_setup(w) < 0) {                                                                  \
-            CHECK(!"a network with a run");                                                        \
-            daemon_cleanup(&(w)->d);                                                               \
-            return;                                                                                \
-        }                                                                                          \
+        REQUIRE(world_setup(w) == 0);                                                              \
     } while (0)
 
 /* method path with token and body: the status, and the JSON "error" code into err ("" if none). */
@@ -454,6 +451,7 @@ TEST(unknown_paths_and_methods)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    test_teardown = support_reap;
     RUN(table_rows_are_well_formed);
     RUN(writes_name_a_role);
     RUN(table_is_the_documented_api);

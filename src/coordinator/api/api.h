@@ -1,5 +1,5 @@
-/* api.h: the HTTP API v1 of DESIGN.md on top of the coordinator core, plus the SSE fan-out. Every
- * endpoint is one row of the route table (api_routes.c), which says who may call it. */
+/* api.h: the HTTP API v1 of docs/DESIGN.md on top of the coordinator core, plus the SSE fan-out.
+ * Every endpoint is one row of the route table (api_routes.c), which says who may call it. */
 #ifndef PANIC_API_H
 #define PANIC_API_H
 

@@ -75,8 +75,8 @@ void api_reply_lockout(struct http_req *req, int64_t retry_ms);
 json_t *api_body_object(struct http_req *req);
 /* A path segment as a positive id into *id: 0, or -1 with 404 "no <what> '<text>'" sent. */
 int api_path_id(struct http_req *req, const char *text, const char *what, int64_t *id);
-/* A path segment that must be a name (display_config_name_valid, at most max bytes): text, or NULL with
- * 400 "a <what> name is 1-<max> letters, ..." sent. */
+/* A path segment that must be a name (display_config_name_valid, at most max bytes): text, or NULL
+ * with 400 "a <what> name is 1-<max> letters, ..." sent. */
 const char *api_path_name(struct http_req *req, const char *text, size_t max, const char *what);
 /* The query parameter name as a whole number in min..max (def if absent): 0, or -1 with 400 sent.
  */

@@ -1,7 +1,7 @@
 /* api_routes.c: the route table, the one place that says which endpoints exist and who may call
- * each (DESIGN.md's API table). The router (api_router.c) matches a request against it and checks
- * the caller's role before the handler runs; a handler never checks a role again (a visitor's
- * network is the handler's business: the router only knows the token is a visitor's).
+ * each (docs/DESIGN.md's API table). The router (api_router.c) matches a request against it and
+ * checks the caller's role before the handler runs; a handler never checks a role again (a
+ * visitor's network is the handler's business: the router only knows the token is a visitor's).
  * Data only: no I/O, nothing but the handlers' names from api_internal.h. */
 #include "api_internal.h"
 

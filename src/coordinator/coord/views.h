@@ -1,5 +1,6 @@
-/* views.h: the JSON shapes of the HTTP API and the event stream (DESIGN.md), built with jansson.
- * Every function returns a new reference (json_decref) or NULL on a malformed stored value. */
+/* views.h: the JSON shapes of the HTTP API and the event stream (docs/DESIGN.md), built with
+ * jansson. Every function returns a new reference (json_decref) or NULL on a malformed stored
+ * value. */
 #ifndef PANIC_VIEWS_H
 #define PANIC_VIEWS_H
 

@@ -25,9 +25,9 @@ int64_t schedule_delay(const struct schedule *s, int64_t age_ms);
 /* 0, or -EINVAL with a reason: steps increasing, last one open-ended, delays >= 0. */
 int schedule_check(const struct schedule *s, char *err, size_t errlen);
 
-/* Check that models[0..n) forms a runnable cycle (DESIGN.md rules): known ids, at least one
- * model, the first takes text, each output feeds the next input, the last feeds the first.
- * 0, or -EINVAL with every problem named in err, joined with "; ". */
+/* Check that models[0..n) forms a runnable cycle (docs/DESIGN.md, "The runner"): known ids, at
+ * least one model, the first takes text, each output feeds the next input, the last feeds the
+ * first. 0, or -EINVAL with every problem named in err, joined with "; ". */
 int network_validate(const char *const *models, size_t n, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,6 @@
 /* runner.c: the per-network invocation loop (see runner.h for the contract).
  *
- * Read it as four entry points that move between the states of DESIGN.md: start (a prompt),
+ * Read it as four entry points that move between the states of docs/DESIGN.md: start (a prompt),
  * complete (a platform answer), timer (the next step or a retry is due) and stop. Each entry that
  * abandons work bumps `gen`, so a completion or timer of the abandoned work finds a different
  * generation and is dropped. Pure C: no clock, no I/O; everything goes through the ops. */

@@ -3,7 +3,7 @@
  * The runner decides; the ops act. Every entry point takes the wall-clock time in ms, so tests
  * drive it with fake time. One status, one timer, and a generation number `gen` that every
  * platform call and timer carries: anything that comes back for an older generation is dropped
- * (the original lost runs to stale timers and completions; see DESIGN.md "The runner"). */
+ * (the original lost runs to stale timers and completions; see docs/DESIGN.md "The runner"). */
 #ifndef PANIC_RUNNER_H
 #define PANIC_RUNNER_H
 

@@ -1,5 +1,5 @@
 /* layout.c: one frame of the display as a draw list (see layout.h): grid geometry, what each cell
- * state looks like (DESIGN.md "Displays", the original's section 4.2-4.3), text wrapping and
+ * state looks like (docs/DESIGN.md "Displays", the original's section 4.2-4.3), text wrapping and
  * fitting with Departure Mono's fixed metrics, the HUD, the QR corner, the info and terminal
  * screens. Pure C11 + libc: it must not include SDL, curl or JSON headers (the Makefile builds it
  * without their cflags) and must not allocate, since it runs every frame. Every command stays
