@@ -77,8 +77,9 @@ struct job {
     int terminal; /* the prediction has ended: nothing to cancel */
     uint64_t http;
     uint64_t timer;
-    int64_t deadline;    /* monotonic ms */
-    int64_t create_wall; /* wall ms the create was first sent */
+    void (*due)(struct job *j); /* the step the timer starts when it fires */
+    int64_t deadline;           /* monotonic ms */
+    int64_t create_wall;        /* wall ms the create was first sent */
     int64_t poll_interval;
     int throttled, errors;
     int orphan; /* cancelled while the create's fate was open: cancel what it made, say nothing */
@@ -424,9 +425,20 @@ static void job_fail(struct job *j, int retryable, const char *fmt, ...)
     job_finish(j, NULL, msg, retryable);
 }
 
-static void job_timer(struct job *j, int64_t delay, ev_timer_fn fn)
+/* A job waits on at most one timer at a time; when it fires, the step it was armed for starts. */
+static void on_job_due(struct ev *ev, uint64_t id, void *data)
 {
-    j->timer = ev_timer_in(j->r->env.ev, delay, fn, j);
+    (void)ev;
+    (void)id;
+    struct job *j = data;
+    j->timer = 0;
+    j->due(j);
+}
+
+static void job_timer(struct job *j, int64_t delay, void (*step)(struct job *j))
+{
+    j->due = step;
+    j->timer = ev_timer_in(j->r->env.ev, delay, on_job_due, j);
 }
 
 /* ---- choosing what to send ---- */
@@ -645,15 +657,6 @@ static void finish_media(struct job *j, json_t *output)
     start_download(j);
 }
 
-static void on_download_due(struct ev *ev, uint64_t id, void *data)
-{
-    (void)ev;
-    (void)id;
-    struct job *j = data;
-    j->timer = 0;
-    start_download(j);
-}
-
 static void on_download_done(void *user, const struct http_result *res)
 {
     struct job *j = user;
@@ -679,7 +682,7 @@ static void on_download_done(void *user, const struct http_result *res)
     int64_t delay = res->status == 429 ? retry_after_ms(res, NULL) : -1;
     if (delay < 0)
         delay = backoff(j->r, j->errors);
-    job_timer(j, MIN(delay, j->r->t.backoff_max_ms), on_download_due);
+    job_timer(j, MIN(delay, j->r->t.backoff_max_ms), start_download);
 }
 
 static void start_download(struct job *j)
@@ -694,15 +697,6 @@ static void start_download(struct job *j)
 }
 
 /* ---- predictions ---- */
-
-static void on_poll_due(struct ev *ev, uint64_t id, void *data)
-{
-    (void)ev;
-    (void)id;
-    struct job *j = data;
-    j->timer = 0;
-    start_poll(j);
-}
 
 static void timed_out(struct job *j)
 {
@@ -721,7 +715,7 @@ static void schedule_poll(struct job *j, int64_t delay)
         return;
     }
     j->step = STEP_POLL;
-    job_timer(j, MIN(delay, left), on_poll_due);
+    job_timer(j, MIN(delay, left), start_poll);
 }
 
 static void model_failed(struct job *j, const char *error)
@@ -852,15 +846,6 @@ static void start_poll(struct job *j)
 
 /* ---- reconciling an ambiguous create ---- */
 
-static void on_reconcile_due(struct ev *ev, uint64_t id, void *data)
-{
-    (void)ev;
-    (void)id;
-    struct job *j = data;
-    j->timer = 0;
-    start_reconcile(j);
-}
-
 static void reconcile_give_up(struct job *j, const char *how)
 {
     job_fail(j, 0,
@@ -882,7 +867,7 @@ static void on_reconcile_done(void *user, const struct http_result *res)
             reconcile_give_up(j, "the list of recent predictions could not be read");
             return;
         }
-        j->timer = ev_timer_in(r->env.ev, backoff(r, j->errors), on_reconcile_due, j);
+        job_timer(j, backoff(r, j->errors), start_reconcile);
         return;
     }
     size_t i;
@@ -929,19 +914,10 @@ static void create_ambiguous(struct job *j)
     j->step = STEP_RECONCILE;
     j->errors = 0;
     /* Give a create still in progress on Replicate's side a moment to show up. */
-    j->timer = ev_timer_in(j->r->env.ev, j->r->t.backoff_ms, on_reconcile_due, j);
+    job_timer(j, j->r->t.backoff_ms, start_reconcile);
 }
 
 /* ---- create ---- */
-
-static void on_create_due(struct ev *ev, uint64_t id, void *data)
-{
-    (void)ev;
-    (void)id;
-    struct job *j = data;
-    j->timer = 0;
-    start_create(j);
-}
 
 static void on_create_done(void *user, const struct http_result *res)
 {
@@ -987,7 +963,7 @@ static void on_create_done(void *user, const struct http_result *res)
         }
         log_info("replicate: throttled model=%s retry_in_ms=%lld", j->call.model->id,
                  (long long)delay);
-        job_timer(j, delay, on_create_due);
+        job_timer(j, delay, start_create);
         return;
     }
     if (res->status == 402) {
@@ -1231,13 +1207,9 @@ static void job_next(struct job *j)
     start_create(j);
 }
 
-static void on_start(struct ev *ev, uint64_t id, void *data)
+static void on_start(struct job *j)
 {
-    (void)ev;
-    (void)id;
-    struct job *j = data;
     struct replicate *r = j->r;
-    j->timer = 0;
     const struct model_info *m = j->call.model;
     json_error_t jerr;
     j->params = json_loads(m->params_json ? m->params_json : "{}", 0, &jerr);
