@@ -1,6 +1,7 @@
 /* support.c: shared helpers for the integration tests (see support.h). No global side effects
  * at load time: libcurl and the SSE multi handle are created on first use. */
 #include "support.h"
+#include "display/core/layout.h"
 
 #include <SDL_image.h>
 
@@ -1023,6 +1024,26 @@ double frame_share(SDL_Surface *s, struct rect r, Uint32 rgb)
             hit += (row[x] & 0xffffff) == rgb;
     }
     return all ? (double)hit / (double)all : 0;
+}
+
+#define FRAME_ROSE 0xf43f5e
+#define FRAME_BACKGROUND 0x18181b
+
+int frame_genesis_shown(SDL_Surface *s, const struct app *a)
+{
+    return frame_share(s, layout_cell_rect(a, s->w, s->h, 0), FRAME_ROSE) > 0.3;
+}
+
+int frame_offline_with_content(SDL_Surface *s, const struct app *a)
+{
+    return frame_share(s, layout_offline_rect(s->w, s->h), FRAME_ROSE) > 0.5 &&
+           frame_share(s, layout_cell_rect(a, s->w, s->h, 0), FRAME_BACKGROUND) < 0.5;
+}
+
+int frame_online(SDL_Surface *s, const struct app *a)
+{
+    (void)a;
+    return frame_share(s, layout_offline_rect(s->w, s->h), FRAME_ROSE) < 0.05;
 }
 
 int display_wait(const struct display *disp, const struct app *a, frame_pred pred, int timeout_ms)

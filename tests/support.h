@@ -193,6 +193,11 @@ double frame_share(SDL_Surface *s, struct rect r, Uint32 rgb);
 /* Poll frames until pred holds (1) or timeout_ms passes (0). */
 typedef int (*frame_pred)(SDL_Surface *s, const struct app *a);
 int display_wait(const struct display *disp, const struct app *a, frame_pred pred, int timeout_ms);
+/* Predicates on a whole frame (its size is the surface's): the genesis' rose "P!" fills cell 0;
+ * the offline square shows while cell 0 keeps content; the offline square is gone. */
+int frame_genesis_shown(SDL_Surface *s, const struct app *a);
+int frame_offline_with_content(SDL_Surface *s, const struct app *a);
+int frame_online(SDL_Surface *s, const struct app *a);
 /* Print the tail of the display's log (when a test failed). */
 void display_print_log(const struct display *disp, int lines);
 

@@ -23,24 +23,6 @@
 #define W 640
 #define H 360
 #define ROSE 0xf43f5e
-#define BACKGROUND 0x18181b
-
-static int genesis_shown(SDL_Surface *s, const struct app *a)
-{
-    return frame_share(s, layout_cell_rect(a, W, H, 0), ROSE) > 0.3;
-}
-
-static int offline_with_content(SDL_Surface *s, const struct app *a)
-{
-    return frame_share(s, layout_offline_rect(W, H), ROSE) > 0.5 &&
-           frame_share(s, layout_cell_rect(a, W, H, 0), BACKGROUND) < 0.5;
-}
-
-static int online(SDL_Surface *s, const struct app *a)
-{
-    (void)a;
-    return frame_share(s, layout_offline_rect(W, H), ROSE) < 0.05;
-}
 
 /* Press and release the fake button (the release ends a short press). */
 static void press(const struct display *disp)
@@ -98,9 +80,9 @@ TEST(button_starts_a_run_and_answers_locally)
     const char *const extra[] = {"--token", "tv1-device-token-0123456789", "--button", button,
                                  NULL};
     REQUIRE_EQ_INT(display_start(&disp, d.url, "tv1", W, H, extra), 0);
-    REQUIRE(display_wait(&disp, a, online, 10000));
+    REQUIRE(display_wait(&disp, a, frame_online, 10000));
     press(&disp);
-    CHECK(display_wait(&disp, a, genesis_shown, 5000)); /* the run's "P!" in slot 0 */
+    CHECK(display_wait(&disp, a, frame_genesis_shown, 5000)); /* the run's "P!" in slot 0 */
     CHECK_EQ_INT(presses_with(&d, "started"), 1);
     /* Within the 30 s lockout the display answers by itself. */
     support_sleep_ms(300);
@@ -108,7 +90,7 @@ TEST(button_starts_a_run_and_answers_locally)
     CHECK(display_wait(&disp, a, banner_shown, 3000));
     /* With the coordinator gone, a press is not queued: the screen says so. */
     daemon_kill9(&d);
-    CHECK(display_wait(&disp, a, offline_with_content, 8000));
+    CHECK(display_wait(&disp, a, frame_offline_with_content, 8000));
     press(&disp);
     CHECK(display_wait(&disp, a, banner_shown, 3000));
     CHECK_EQ_INT(display_stop(&disp), 0);

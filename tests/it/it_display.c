@@ -24,23 +24,6 @@
 #define ROSE 0xf43f5e
 #define BACKGROUND 0x18181b
 
-static int genesis_shown(SDL_Surface *s, const struct app *a)
-{
-    return frame_share(s, layout_cell_rect(a, W, H, 0), ROSE) > 0.3;
-}
-
-static int offline_with_content(SDL_Surface *s, const struct app *a)
-{
-    return frame_share(s, layout_offline_rect(W, H), ROSE) > 0.5 &&
-           frame_share(s, layout_cell_rect(a, W, H, 0), BACKGROUND) < 0.5;
-}
-
-static int online(SDL_Surface *s, const struct app *a)
-{
-    (void)a;
-    return frame_share(s, layout_offline_rect(W, H), ROSE) < 0.05;
-}
-
 /* The genesis' picture is drawn: neither the invoking rose, nor the "..." of a picture still on
  * its way (zinc-800), nor the empty background. */
 static int image_shown(SDL_Surface *s, const struct app *a)
@@ -70,16 +53,16 @@ TEST(display_follows_the_coordinator)
     app_set_config(a, &cfg, 0);
 
     REQUIRE_EQ_INT(display_start(&disp, d.url, "tv1", W, H, NULL), 0);
-    REQUIRE(display_wait(&disp, a, online, 10000));
+    REQUIRE(display_wait(&disp, a, frame_online, 10000));
     CHECK_EQ_INT(post_run(&d, "a fox delivering letters"), 201);
     /* The genesis is invoking for 2.5 s: a rose "P!" cell in slot 0. */
-    CHECK(display_wait(&disp, a, genesis_shown, 4000));
+    CHECK(display_wait(&disp, a, frame_genesis_shown, 4000));
     /* Then its picture replaces it: downloaded while streaming, decoded, drawn. */
     CHECK(display_wait(&disp, a, image_shown, 8000));
 
     /* The coordinator dies: the last content stays and the offline indicator shows. */
     daemon_kill9(&d);
-    CHECK(display_wait(&disp, a, offline_with_content, 8000));
+    CHECK(display_wait(&disp, a, frame_offline_with_content, 8000));
 
     /* Back on the same port: the indicator goes and a new run reaches the screen. */
     char listen[160];
@@ -91,9 +74,9 @@ TEST(display_follows_the_coordinator)
         fclose(f);
     }
     REQUIRE_EQ_INT(daemon_restart(&d), 0);
-    CHECK(display_wait(&disp, a, online, 40000));
+    CHECK(display_wait(&disp, a, frame_online, 40000));
     CHECK_EQ_INT(post_run(&d, "a library where the books read the people"), 201);
-    CHECK(display_wait(&disp, a, genesis_shown, 5000));
+    CHECK(display_wait(&disp, a, frame_genesis_shown, 5000));
 
     CHECK_EQ_INT(display_stop(&disp), 0);
 
@@ -104,7 +87,7 @@ TEST(display_follows_the_coordinator)
     snprintf(png, sizeof png, "%s", disp.png);
     remove(png);
     REQUIRE_EQ_INT(display_start(&disp, d.url, "tv1", W, H, NULL), 0);
-    CHECK(display_wait(&disp, a, offline_with_content, 10000));
+    CHECK(display_wait(&disp, a, frame_offline_with_content, 10000));
     CHECK_EQ_INT(display_stop(&disp), 0);
     if (test_checks_failed_in_test) {
         display_print_log(&disp, 20);
