@@ -627,6 +627,27 @@ json_t *resp_json(const struct resp *r)
     return json_loadb(r->body, r->len, 0, NULL);
 }
 
+/* POST a prompt to network net with an Authorization token (may be NULL) and an optional
+ * ?token= query; the status, *out the reply (if out). */
+long api_post_prompt(const struct daemon *d, long long net, const char *token,
+                     const char *query_token, const char *prompt, json_t **out)
+{
+    json_t *b = json_pack("{s:s}", "prompt", prompt);
+    char *body = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/runs%s%s", net, query_token ? "?token=" : "",
+             query_token ? query_token : "");
+    long st;
+    json_t *j = api_json(d, "POST", path, token, body, &st);
+    free(body);
+    if (out)
+        *out = j;
+    else
+        json_decref(j);
+    return st;
+}
+
 json_t *api_json(const struct daemon *d, const char *method, const char *path, const char *token,
                  const char *body, long *status)
 {

@@ -100,6 +100,10 @@ json_t *resp_json(const struct resp *r);
  * (NULL if it is not JSON); *status gets the status code. */
 json_t *api_json(const struct daemon *d, const char *method, const char *path, const char *token,
                  const char *body, long *status);
+/* POST a prompt to network net with an Authorization token (may be NULL) and an optional
+ * ?token= query; the status, *out the reply (if out). */
+long api_post_prompt(const struct daemon *d, long long net, const char *token,
+                     const char *query_token, const char *prompt, json_t **out);
 /* Just the status code of method + d->url + path. */
 long api_status(const struct daemon *d, const char *method, const char *path, const char *token,
                 const char *body);

@@ -42,30 +42,11 @@ static long long create_net(const struct daemon *d, const char *name, const char
     return id;
 }
 
-/* POST a prompt with a token; the status, *out (if not NULL) the reply JSON. */
-static long post_prompt(const struct daemon *d, long long net, const char *token,
-                        const char *prompt, json_t **out)
-{
-    json_t *b = json_pack("{s:s}", "prompt", prompt);
-    char *body = json_dumps(b, JSON_COMPACT);
-    json_decref(b);
-    char path[128];
-    snprintf(path, sizeof path, "/api/v1/networks/%lld/runs", net);
-    long st;
-    json_t *j = api_json(d, "POST", path, token, body, &st);
-    free(body);
-    if (out)
-        *out = j;
-    else
-        json_decref(j);
-    return st;
-}
-
 /* Start a run as admin; the run id or -1. */
 static long long start_run(const struct daemon *d, long long net, const char *prompt)
 {
     json_t *j = NULL;
-    long st = post_prompt(d, net, d->token, prompt, &j);
+    long st = api_post_prompt(d, net, d->token, NULL, prompt, &j);
     long long run = st == 201 ? json_int_of(j, "run", -1) : -1;
     if (run < 0)
         printf("  start_run: status %ld\n", st);
@@ -570,7 +551,7 @@ TEST(lockout)
     CHECK(run1 > 0);
 
     json_t *j = NULL;
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, "second visitor", &j), 409);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "second visitor", &j), 409);
     CHECK_STR_EQ(json_str_of(j, "error"), "lockout");
     long long retry = json_int_of(j, "retry_after_s", -1);
     CHECK(retry >= 1 && retry <= 2);
@@ -777,7 +758,7 @@ TEST(kill9_resume)
     CHECK((double)remaining <= 30.0 - elapsed_s + 1.0);
     json_decref(j);
     /* A new prompt is still refused. */
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, "too soon", NULL), 409);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "too soon", NULL), 409);
 
     c = open_events(&d, net, NULL);
     REQUIRE(c != NULL);
@@ -1173,23 +1154,23 @@ TEST(bad_input)
     memset(prompt, 'x', 1001);
     prompt[1001] = '\0';
     json_t *j = NULL;
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, prompt, &j), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, prompt, &j), 422);
     CHECK_STR_EQ(json_str_of(j, "error"), "invalid_prompt");
     json_decref(j);
     prompt[1000] = '\0';
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, prompt, NULL), 201);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, prompt, NULL), 201);
     /* 1000 bytes counted in bytes: 500 two-byte characters pass, 501 do not. */
     char wide[1010] = "";
     for (int i = 0; i < 501; i++)
         strcat(wide, "\xc3\xa9");
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, wide, NULL), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, wide, NULL), 422);
     wide[1000] = '\0';
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, wide, NULL), 201);
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, "", NULL), 422);
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, "   \t\n  ", NULL), 422);
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, "bell\x07", NULL), 422);
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, "esc\x1b[2J", NULL), 422);
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, "del\x7f", NULL), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, wide, NULL), 201);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "", NULL), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "   \t\n  ", NULL), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "bell\x07", NULL), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "esc\x1b[2J", NULL), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "del\x7f", NULL), 422);
     CHECK_EQ_INT(post_raw(&d, p_runs, "{\"prompt\":42}", 13, NULL), 422);
     CHECK_EQ_INT(post_raw(&d, p_runs, "{\"text\":\"hi\"}", 13, NULL), 422);
 
@@ -1502,7 +1483,7 @@ TEST(patch_applies_to_next_run)
     CHECK(remaining >= 29 && remaining <= 30);
     json_decref(j);
     json_t *reply = NULL;
-    CHECK_EQ_INT(post_prompt(&d, net, d.token, "one too many", &reply), 409);
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "one too many", &reply), 409);
     CHECK_STR_EQ(json_str_of(reply, "error"), "lockout");
     json_decref(reply);
 

@@ -56,27 +56,6 @@ static json_t *press(const struct daemon *d, const char *token, const char *disp
     return api_json(d, "POST", "/api/v1/panic", token, body, st);
 }
 
-/* POST a prompt to network net with an Authorization token (may be NULL) and an optional
- * ?token= query; the status, *out the reply (if out). */
-static long post_prompt(const struct daemon *d, long long net, const char *token,
-                        const char *query_token, const char *prompt, json_t **out)
-{
-    json_t *b = json_pack("{s:s}", "prompt", prompt);
-    char *body = json_dumps(b, JSON_COMPACT);
-    json_decref(b);
-    char path[256];
-    snprintf(path, sizeof path, "/api/v1/networks/%lld/runs%s%s", net, query_token ? "?token=" : "",
-             query_token ? query_token : "");
-    long st;
-    json_t *j = api_json(d, "POST", path, token, body, &st);
-    free(body);
-    if (out)
-        *out = j;
-    else
-        json_decref(j);
-    return st;
-}
-
 /* The visitor token in a prompt URL ("...?token=X"), copied into tok. */
 static int token_of_url(const char *url, char *tok, size_t len)
 {
@@ -383,23 +362,23 @@ TEST(visitor_tokens)
 
     /* The token works for its network, by header or by ?token=. */
     json_t *r = NULL;
-    CHECK_EQ_INT(post_prompt(&d, a, tok, NULL, "a visitor's prompt", &r), 201);
+    CHECK_EQ_INT(api_post_prompt(&d, a, tok, NULL, "a visitor's prompt", &r), 201);
     CHECK(json_int_of(r, "run", -1) > 0);
     json_decref(r);
-    CHECK_EQ_INT(post_prompt(&d, a, NULL, tok, "by query", NULL), 201);
+    CHECK_EQ_INT(api_post_prompt(&d, a, NULL, tok, "by query", NULL), 201);
     /* Not for another network (403), nor as garbage (401). */
-    CHECK_EQ_INT(post_prompt(&d, b, tok, NULL, "elsewhere", &r), 403);
+    CHECK_EQ_INT(api_post_prompt(&d, b, tok, NULL, "elsewhere", &r), 403);
     CHECK_STR_EQ(json_str_of(r, "error"), "wrong_network");
     json_decref(r);
-    CHECK_EQ_INT(post_prompt(&d, b, NULL, tok, "elsewhere", NULL), 403);
-    CHECK_EQ_INT(post_prompt(&d, a, "garbage-garbage-garbage", NULL, "x", &r), 401);
+    CHECK_EQ_INT(api_post_prompt(&d, b, NULL, tok, "elsewhere", NULL), 403);
+    CHECK_EQ_INT(api_post_prompt(&d, a, "garbage-garbage-garbage", NULL, "x", &r), 401);
     CHECK_STR_EQ(json_str_of(r, "error"), "unauthorized");
     json_decref(r);
-    CHECK_EQ_INT(post_prompt(&d, a, NULL, "garbage", "x", NULL), 401);
+    CHECK_EQ_INT(api_post_prompt(&d, a, NULL, "garbage", "x", NULL), 401);
     char tampered[128];
     snprintf(tampered, sizeof tampered, "%s", tok);
     tampered[40] = tampered[40] == 'A' ? 'B' : 'A';
-    CHECK_EQ_INT(post_prompt(&d, a, tampered, NULL, "x", NULL), 401);
+    CHECK_EQ_INT(api_post_prompt(&d, a, tampered, NULL, "x", NULL), 401);
     /* Not for anything else either: a visitor is not staff. */
     CHECK_EQ_INT(api_status(&d, "POST", "/api/v1/networks", tok,
                             "{\"name\":\"x\",\"models\":[\"dummy-t2t\"]}"),
@@ -417,16 +396,16 @@ TEST(visitor_tokens)
     token_make(hmac_sha256, SECRET, a, token_slot(now - 3600) - 1, old, sizeof old);
     token_make(hmac_sha256, SECRET, a, token_slot(now) + 3, future, sizeof future);
     token_make(hmac_sha256, SECRET "-other", a, token_slot(now), other, sizeof other);
-    CHECK_EQ_INT(post_prompt(&d, a, old, NULL, "too late", &r), 401);
+    CHECK_EQ_INT(api_post_prompt(&d, a, old, NULL, "too late", &r), 401);
     CHECK_STR_EQ(json_str_of(r, "error"), "token_expired");
     CHECK(json_str_of(r, "message") && strstr(json_str_of(r, "message"), "expired"));
     json_decref(r);
-    CHECK_EQ_INT(post_prompt(&d, a, future, NULL, "too early", NULL), 401);
-    CHECK_EQ_INT(post_prompt(&d, a, other, NULL, "wrong secret", NULL), 401);
+    CHECK_EQ_INT(api_post_prompt(&d, a, future, NULL, "too early", NULL), 401);
+    CHECK_EQ_INT(api_post_prompt(&d, a, other, NULL, "wrong secret", NULL), 401);
     /* A token minted in the test for the current slot is as good as the API's. */
     char mine[TOKEN_TEXT_LEN + 1];
     token_make(hmac_sha256, SECRET, b, token_slot(now), mine, sizeof mine);
-    CHECK_EQ_INT(post_prompt(&d, b, mine, NULL, "for beta", NULL), 201);
+    CHECK_EQ_INT(api_post_prompt(&d, b, mine, NULL, "for beta", NULL), 201);
 
     /* The phone page: the terminal with a good token; an explanation otherwise. */
     struct resp pg;
@@ -467,12 +446,12 @@ TEST(visitor_tokens)
     snprintf(ppath, sizeof ppath, "/t/%lld?token=%s", b, mine);
     CHECK_EQ_INT(get_page(&d, ppath, &pg), 404);
     resp_free(&pg);
-    CHECK_EQ_INT(post_prompt(&d, b, mine, NULL, "gone", NULL), 404);
+    CHECK_EQ_INT(api_post_prompt(&d, b, mine, NULL, "gone", NULL), 404);
 
     /* A restart keeps the secret (from the config here) and so the tokens. */
     daemon_stop(&d, 5000, NULL);
     REQUIRE_EQ_INT(daemon_restart(&d), 0);
-    CHECK_EQ_INT(post_prompt(&d, a, tok, NULL, "after a restart", NULL), 201);
+    CHECK_EQ_INT(api_post_prompt(&d, a, tok, NULL, "after a restart", NULL), 201);
 
     CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
     daemon_cleanup(&d);
@@ -496,11 +475,11 @@ TEST(generated_secret)
     CHECK(strncmp(out, "600", 3) == 0);
     long long net = first_net(&d);
     CHECK_EQ_INT(visitor_token(&d, net, tok, sizeof tok), 0);
-    CHECK_EQ_INT(post_prompt(&d, net, tok, NULL, "before", NULL), 201);
+    CHECK_EQ_INT(api_post_prompt(&d, net, tok, NULL, "before", NULL), 201);
     /* The generated secret is kept across restarts: the QR code on screen stays good. */
     daemon_stop(&d, 5000, NULL);
     REQUIRE_EQ_INT(daemon_restart(&d), 0);
-    long st = post_prompt(&d, net, tok, NULL, "after", NULL);
+    long st = api_post_prompt(&d, net, tok, NULL, "after", NULL);
     CHECK(st == 201 || st == 409);
     CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
     daemon_cleanup(&d);
@@ -518,7 +497,7 @@ TEST(rate_limit)
     for (int i = 0; i < 5; i++) {
         char prompt[32];
         snprintf(prompt, sizeof prompt, "visitor prompt %d", i);
-        CHECK_EQ_INT(post_prompt(&d, net, tok, NULL, prompt, NULL), 201);
+        CHECK_EQ_INT(api_post_prompt(&d, net, tok, NULL, prompt, NULL), 201);
     }
     /* The sixth in the minute: 429 with the wait, as JSON and as Retry-After. */
     char url[256], after[32];
@@ -533,11 +512,11 @@ TEST(rate_limit)
     json_decref(j);
     resp_free(&r);
     /* Also when the prompt would be refused anyway: the limit comes first. */
-    CHECK_EQ_INT(post_prompt(&d, net, tok, NULL, "", NULL), 429);
+    CHECK_EQ_INT(api_post_prompt(&d, net, tok, NULL, "", NULL), 429);
     /* Staff and devices are not limited. */
     for (int i = 0; i < 7; i++) {
-        CHECK_EQ_INT(post_prompt(&d, net, d.token, NULL, "staff", NULL), 201);
-        CHECK_EQ_INT(post_prompt(&d, net, DEVICE1, NULL, "device", NULL), 201);
+        CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "staff", NULL), 201);
+        CHECK_EQ_INT(api_post_prompt(&d, net, DEVICE1, NULL, "device", NULL), 201);
     }
     CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
     daemon_cleanup(&d);
@@ -553,7 +532,7 @@ TEST(page_escaping_and_messages)
     CHECK(net > 0);
     char tok[128];
     CHECK_EQ_INT(visitor_token(&d, net, tok, sizeof tok), 0);
-    CHECK_EQ_INT(post_prompt(&d, net, tok, NULL, "<b>bold</b> & \"quoted\"", NULL), 201);
+    CHECK_EQ_INT(api_post_prompt(&d, net, tok, NULL, "<b>bold</b> & \"quoted\"", NULL), 201);
     struct resp pg;
     char ppath[256];
     snprintf(ppath, sizeof ppath, "/t/%lld?token=%s", net, tok);
@@ -566,21 +545,21 @@ TEST(page_escaping_and_messages)
 
     /* What a visitor reads when the prompt is refused. */
     json_t *r = NULL;
-    CHECK_EQ_INT(post_prompt(&d, net, tok, NULL, "  ", &r), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, tok, NULL, "  ", &r), 422);
     CHECK_STR_EQ(json_str_of(r, "message"), "Your prompt is empty");
     json_decref(r);
     char big[1300];
     memset(big, 'y', 1234);
     big[1234] = '\0';
-    CHECK_EQ_INT(post_prompt(&d, net, tok, NULL, big, &r), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, tok, NULL, big, &r), 422);
     CHECK_STR_EQ(json_str_of(r, "message"), "Your prompt is too long (1234 bytes; at most 1000)");
     json_decref(r);
-    CHECK_EQ_INT(post_prompt(&d, net, tok, NULL, "ring\x07", &r), 422);
+    CHECK_EQ_INT(api_post_prompt(&d, net, tok, NULL, "ring\x07", &r), 422);
     CHECK_STR_EQ(json_str_of(r, "message"), "Your prompt contains control characters");
     json_decref(r);
     /* visitor_prompts_per_minute 0: no limit. */
     for (int i = 0; i < 8; i++)
-        CHECK_EQ_INT(post_prompt(&d, net, tok, NULL, "again", NULL), 201);
+        CHECK_EQ_INT(api_post_prompt(&d, net, tok, NULL, "again", NULL), 201);
     CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
     daemon_cleanup(&d);
 }

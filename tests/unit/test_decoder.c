@@ -4,11 +4,11 @@
  * checked; corrupt, missing and unsupported files give error results; the queue stays bounded;
  * and decoder_free with jobs queued or unpolled neither hangs nor leaks (ASan watches). */
 #include "display/decoder.h"
+#include "support.h"
 #include "test.h"
 
 #include <SDL.h>
 #include <SDL_image.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,23 +20,6 @@
 #define TAU 6.283185307179586
 
 static char tmpdir[64];
-
-static void rm_tmpdir(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char p[512];
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
 
 static void tmp_path(char *buf, size_t len, const char *name)
 {
@@ -469,6 +452,6 @@ int main(void)
     RUN(test_free_with_jobs);
     IMG_Quit();
     SDL_Quit();
-    rm_tmpdir();
+    remove_tree(tmpdir);
     TEST_END("test_decoder");
 }

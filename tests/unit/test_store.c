@@ -2,9 +2,9 @@
  * directory: migrations, every table's calls, cascades, event pruning, transactions and backup.
  * Files are inspected with plain sqlite3 calls, the way the stock sqlite3 tool would see them. */
 #include "coordinator/store/store.h"
+#include "support.h"
 #include "test.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -29,23 +29,6 @@ static struct store *open_fresh(int file, char *path_out, size_t path_len)
     if (!s)
         printf("  store_open %s: %s\n", path, err);
     return s;
-}
-
-static void rm_tmpdir(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char p[512];
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
 }
 
 /* The first column of the first row of sql on the file at path, read with a separate
@@ -658,6 +641,6 @@ int main(void)
     RUN(backup_memory);
     RUN(backup_file);
 
-    rm_tmpdir();
+    remove_tree(tmpdir);
     TEST_END("test_store");
 }
