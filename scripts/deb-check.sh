@@ -35,7 +35,7 @@ start=$(date +%s)
 mmdebstrap --mode=root --variant=apt --include=systemd,udev \
     --customize-hook='mkdir -p "$1/tmp/debs"' \
     --customize-hook="copy-in ${debs[*]} /tmp/debs" \
-    --customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/debs/*.deb"' \
+    --customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --install-recommends /tmp/debs/*.deb"' \
     "${VERSION_CODENAME:-bookworm}" "$root" "${mirrors[@]}"
 echo "deb-check: chroot with the packages in $(($(date +%s) - start)) s"
 cat >"$root/tmp/check.sh" <<'IN'

@@ -17,7 +17,7 @@ skip() {
 scripts/buildroot.sh ensure
 b=build/arm64
 [ "$san" = 1 ] || b=build/arm64-san$san
-cross=(B=$b SAN="$san" CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar
+cross=(B="$b" SAN="$san" CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar
     PKG_CONFIG=aarch64-linux-gnu-pkg-config)
 start=$(date +%s)
 scripts/buildroot.sh run . -- make -j2 --no-print-directory "${cross[@]}" test-build
@@ -33,7 +33,7 @@ if [ ! -e "$bm/qemu-aarch64" ]; then
 fi
 grep -q '^enabled' "$bm/qemu-aarch64" 2>/dev/null || skip "qemu-aarch64 is not registered in $bm"
 grep -q '^flags:.*F' "$bm/qemu-aarch64" || skip "qemu-aarch64 lacks the fix-binary flag"
-ASAN_OPTIONS=detect_leaks=0 scripts/buildroot.sh run . -- $b/panicctl --help >/dev/null ||
+ASAN_OPTIONS=detect_leaks=0 scripts/buildroot.sh run . -- "$b"/panicctl --help >/dev/null ||
     skip "an arm64 binary does not run under qemu-user here"
 
 # LeakSanitizer stops the world with ptrace, which qemu-user does not emulate: leaks are
