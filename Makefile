@@ -234,5 +234,5 @@ format-check:
 clean:
 	rm -rf build
 
-# build/cross holds a chroot (scripts/buildroot.sh): not ours to read.
+# build/cross holds chroots (scripts/buildroot.sh, deb-check.sh): not ours to read.
 -include $(shell find build -path build/cross -prune -o -name '*.d' -type f -print 2>/dev/null)

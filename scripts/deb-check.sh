@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the packages of build/deb-out (this machine's architecture) into a fresh Debian
-# chroot (mmdebstrap, cached nowhere: build/deb-check/root is made anew) the way an image
+# chroot (mmdebstrap, cached nowhere: build/cross/deb-check is made anew) the way an image
 # would, and checks what a fresh install must give: the units pass systemd-analyze verify,
 # the panic-display user and the gpio group exist, /etc/panic holds the conffiles, panicd
 # starts with and without /etc/panic/panicd.conf and finds the deck and font under
@@ -23,7 +23,7 @@ for p in panic-common:all panicd:$arch panic-display:$arch panicctl:$arch; do
     }
     debs+=("$f")
 done
-root=$PWD/build/deb-check/root
+root=$PWD/build/cross/deb-check
 rm -rf "$root"
 mkdir -p "$(dirname "$root")"
 . /etc/os-release
