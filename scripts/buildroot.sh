@@ -8,6 +8,9 @@
 #                                    debian/control changed (a stamp keeps its hash)
 #   buildroot.sh run DIR -- CMD...   run CMD inside, in DIR of this tree (bind-mounted at /work)
 #   buildroot.sh size                its size and when it was made
+#   buildroot.sh binfmt              arm64 binaries run here through qemu-user: mounts
+#                                    binfmt_misc and enables qemu-aarch64 where needed; exits 0,
+#                                    or 1 with the reason on stderr
 # Needs root (mmdebstrap's root mode, chroot, bind mounts); the host tools come from
 # scripts/deps.sh arm64. Used by make test-arm64 and make deb ARCH=arm64.
 set -euo pipefail
@@ -112,8 +115,36 @@ run() { # DIR -- CMD...
             sh -c "cd /work/$rel && exec \"\$@\"" sh "$@"' bash "$top" "$root" "$rel" "$@"
 }
 
+# qemu-user through binfmt_misc. A machine whose PID 1 is not systemd has binfmt_misc
+# unmounted and nothing registered; fix_binary (flag F) makes the interpreter work in chroots.
+binfmt() {
+    need_root
+    scripts/deps.sh arm64
+    local bm=/proc/sys/fs/binfmt_misc
+    if [ ! -e "$bm/register" ]; then
+        mount -t binfmt_misc binfmt_misc "$bm" 2>/dev/null || {
+            echo "cannot mount binfmt_misc at $bm" >&2
+            return 1
+        }
+    fi
+    if [ -e "$bm/qemu-aarch64" ]; then
+        grep -q '^enabled' "$bm/qemu-aarch64" || echo 1 >"$bm/qemu-aarch64" || true
+    else
+        update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+    fi
+    grep -q '^enabled' "$bm/qemu-aarch64" 2>/dev/null || {
+        echo "qemu-aarch64 is not registered in $bm" >&2
+        return 1
+    }
+    grep -q '^flags:.*F' "$bm/qemu-aarch64" || {
+        echo "qemu-aarch64 lacks the fix-binary flag (F)" >&2
+        return 1
+    }
+}
+
 case "${1:-}" in
 ensure) ensure ;;
+binfmt) binfmt ;;
 resolve-in) resolve_deps "$2" ;; # mmdebstrap's customize hook (mounts are mmdebstrap's)
 run)
     shift
@@ -123,7 +154,7 @@ size)
     [ -d "$root/usr" ] && echo "buildroot: $(du -sh "$root" | cut -f1) made $(stat -c %y "$stamp")"
     ;;
 *)
-    echo "usage: buildroot.sh ensure | run DIR -- CMD... | size" >&2
+    echo "usage: buildroot.sh ensure | run DIR -- CMD... | size | binfmt" >&2
     exit 2
     ;;
 esac

@@ -23,16 +23,7 @@ start=$(date +%s)
 scripts/buildroot.sh run . -- make -j2 --no-print-directory "${cross[@]}" test-build
 echo "test-arm64: cross build took $(($(date +%s) - start)) s"
 
-# qemu-user through binfmt_misc (fix_binary: the interpreter also works inside the chroot).
-bm=/proc/sys/fs/binfmt_misc
-if [ ! -e "$bm/register" ]; then
-    mount -t binfmt_misc binfmt_misc "$bm" 2>/dev/null || skip "cannot mount binfmt_misc at $bm"
-fi
-if [ ! -e "$bm/qemu-aarch64" ]; then
-    update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
-fi
-grep -q '^enabled' "$bm/qemu-aarch64" 2>/dev/null || skip "qemu-aarch64 is not registered in $bm"
-grep -q '^flags:.*F' "$bm/qemu-aarch64" || skip "qemu-aarch64 lacks the fix-binary flag"
+why=$(scripts/buildroot.sh binfmt 2>&1) || skip "${why##*$'\n'}"
 ASAN_OPTIONS=detect_leaks=0 scripts/buildroot.sh run . -- "$b"/panicctl --help >/dev/null ||
     skip "an arm64 binary does not run under qemu-user here"
 
