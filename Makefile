@@ -4,16 +4,27 @@
 #   make test       install missing packages, build with ASan/UBSan into build/test/, run every test
 #   make bench      build optimised and print the benchmark tables
 #   make install    DESTDIR=... PREFIX=/usr/local
+#   make deb        the Debian packages into build/deb-out (dpkg-buildpackage; ARCH=arm64 cross)
+#   make test-arm64 cross-build the tests in build/cross (mmdebstrap) and run them under qemu-user
 #   make deps       apt-get what building and running needs, if missing (idempotent)
 #   make deps-test  the same plus what only the tests use (a headless browser, Node, curl)
 #   make format / format-check
 # WERROR=0 relaxes -Werror (newer compilers on image builds); V=1 shows full command lines.
+# Cross and distribution builds: CC, AR, PKG_CONFIG (every library probe goes through it),
+# CPPFLAGS, CFLAGS and LDFLAGS are honoured (e.g. CC=aarch64-linux-gnu-gcc
+# PKG_CONFIG=aarch64-linux-gnu-pkg-config CFLAGS="$(dpkg-buildflags --get CFLAGS)").
 
 CC ?= cc
+AR ?= ar
+PKG_CONFIG ?= pkg-config
+CPPFLAGS ?=
+CFLAGS ?=
+LDFLAGS ?=
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
-UNITDIR ?= /lib/systemd/system
+UNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
 DESTDIR ?=
 WERROR ?= 1
 SAN ?= 0
@@ -46,20 +57,21 @@ PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto libcurl
 PKG_CTL := libcurl jansson
 # libgpiod is optional: 1.6 (bookworm) and 2.x (trixie) both build; without it the display has
 # the keyboard and fake buttons only. input_gpiod.c sees PANIC_GPIOD_MAJOR.
-GPIOD_VERSION := $(shell pkg-config --modversion libgpiod 2>/dev/null)
+GPIOD_VERSION := $(shell $(PKG_CONFIG) --modversion libgpiod 2>/dev/null)
 GPIOD_MAJOR := $(firstword $(subst ., ,$(GPIOD_VERSION)))
 PKG_GPIOD := $(if $(GPIOD_VERSION),libgpiod,)
 PKG_DISPLAY := sdl2 SDL2_ttf SDL2_image libcurl jansson kissfft-float libqrencode libcrypto $(PKG_GPIOD)
 PKG_TEST := libcurl jansson sqlite3 $(PKG_DISPLAY)
-pkgcflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
-pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
+pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkglibs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 # The builtin platform's offline engines: each optional, each detected here.
-HAVE_ESPEAK := $(shell pkg-config --exists espeak-ng 2>/dev/null && echo 1)
-HAVE_SPHINX := $(shell pkg-config --exists pocketsphinx sphinxbase 2>/dev/null && echo 1)
-HAVE_TESSERACT := $(shell pkg-config --exists tesseract lept 2>/dev/null && echo 1)
-HAVE_FREETYPE := $(shell pkg-config --exists freetype2 2>/dev/null && echo 1)
-HAVE_FLITE := $(shell test -f /usr/include/flite/flite.h && echo 1)
+HAVE_ESPEAK := $(shell $(PKG_CONFIG) --exists espeak-ng 2>/dev/null && echo 1)
+HAVE_SPHINX := $(shell $(PKG_CONFIG) --exists pocketsphinx sphinxbase 2>/dev/null && echo 1)
+HAVE_TESSERACT := $(shell $(PKG_CONFIG) --exists tesseract lept 2>/dev/null && echo 1)
+HAVE_FREETYPE := $(shell $(PKG_CONFIG) --exists freetype2 2>/dev/null && echo 1)
+# flite has no .pc file: ask the compiler in use whether it sees the header.
+HAVE_FLITE := $(shell printf '\043include <flite/flite.h>\n' | $(CC) $(CPPFLAGS) -E -x c - >/dev/null 2>&1 && echo 1)
 PKG_BUILTIN := $(if $(HAVE_ESPEAK),espeak-ng) $(if $(HAVE_SPHINX),pocketsphinx sphinxbase) \
                $(if $(HAVE_TESSERACT),tesseract lept) $(if $(HAVE_FREETYPE),freetype2)
 LIBS_BUILTIN := $(call pkglibs,$(PKG_BUILTIN)) \
@@ -92,7 +104,8 @@ COORD_OBJ := $(COORD_SRC:%.c=$(B)/%.o)
 CTL_OBJ := $(CTL_SRC:%.c=$(B)/%.o)
 DISPLAY_OBJ := $(DISPLAY_SRC:%.c=$(B)/%.o) $(BUTTON_SRC:%.c=$(B)/%.o)
 
-.PHONY: all test test-build run bench install deps deps-test format format-check check clean
+.PHONY: all test test-build test-binaries test-arm64 deb run bench install deps deps-test format \
+        format-check check clean
 .DEFAULT_GOAL := all
 # Keep the test and benchmark objects that chained rules would delete.
 .SECONDARY:
@@ -102,7 +115,7 @@ all: $(B)/panicd $(B)/panicctl $(B)/panic-display
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC $<")
-	$(Q)$(CC) $(CFLAGS_BASE) $(OPT) $(EXTRA_CFLAGS) -Isrc $(PKGCFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_BASE) $(OPT) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -Isrc $(PKGCFLAGS) -c $< -o $@
 
 PB := $(B)/src/coordinator/platforms/builtin
 $(B)/src/coordinator/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_PANICD))
@@ -128,36 +141,36 @@ $(B)/tests/%.o: PKGCFLAGS = -Itests $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 $(B)/bench/%.o: PKGCFLAGS = -Itests $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 
 $(B)/libcommon.a: $(COMMON_OBJ)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 $(B)/libcoord.a: $(COORD_OBJ)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 # Fake platform servers for the tests; before libcoord.a on the link line, which they use.
 FAKE_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard tests/fakes/*.c))
 $(B)/libfakes.a: $(FAKE_OBJ)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 $(B)/libdisplay.a: $(DISPLAY_OBJ)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(B)/panicd: $(B)/src/coordinator/main.o $(B)/libcoord.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_PANICD)) $(LIBS_BUILTIN) -lm
+	$(Q)$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_PANICD)) $(LIBS_BUILTIN) -lm
 
 $(B)/panicctl: $(CTL_OBJ) $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_CTL)) -lm
+	$(Q)$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_CTL)) -lm
 
 $(B)/panic-display: $(B)/src/display/main.o $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_DISPLAY)) -lm -lpthread
+	$(Q)$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_DISPLAY)) -lm -lpthread
 
 TEST_LIBS := $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
 $(B)/tests/%: $(B)/tests/%.o $(TEST_LIBS)
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
+	$(Q)$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
 
 $(B)/bench/%: $(B)/bench/%.o $(B)/bench/util.o $(TEST_LIBS)
 	@$(if $(Q),echo "  LD $@")
-	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
+	$(Q)$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
 
 deps:
 	@scripts/deps.sh run
@@ -171,6 +184,22 @@ test: deps-test
 		$(SCRIPT_TESTS)
 
 test-build: $(B)/panicd $(B)/panicctl $(B)/panic-display $(addprefix $(B)/,$(UNIT_TESTS) $(IT_TESTS))
+
+# The unit and integration binaries of $(B), built and run with no package install (the Debian
+# package build and test-arm64 use it; tests/checks need test-only tools and stay in make test).
+test-binaries: test-build
+	@PANIC_BUILD=$(B) tests/run.sh $(addprefix $(B)/,$(UNIT_TESTS) $(IT_TESTS))
+
+# Debian packages (debian/) into build/deb-out: the host's architecture, or ARCH=arm64 built in
+# the cross build root (scripts/buildroot.sh). Installs the build tools if missing, never as
+# part of the package build itself.
+deb:
+	@scripts/deb.sh $(ARCH)
+
+# The test suite cross-built for arm64 in the cross build root and run there under qemu-user
+# (binfmt registered if needed); prints a skip line where emulation is not possible.
+test-arm64:
+	@scripts/test-arm64.sh
 
 check: format-check test
 
@@ -187,7 +216,10 @@ install: all
 	install -m 0644 systemd/panicd.service systemd/panic-display@.service $(DESTDIR)$(UNITDIR)/
 	sed -i 's#/usr/local/bin#$(BINDIR)#g' $(DESTDIR)$(UNITDIR)/panicd.service \
 		$(DESTDIR)$(UNITDIR)/panic-display@.service
-	install -m 0644 etc/panicd.conf.example etc/display.conf.example \
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 docs/man/panicctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/man/panicd.8 docs/man/panic-display.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 etc/panicd.conf.example etc/display.conf.example etc/display.env.example \
 		$(DESTDIR)$(SYSCONFDIR)/panic/
 	install -d $(DESTDIR)$(PREFIX)/share/panic/fonts
 	install -m 0644 assets/prompts.txt $(DESTDIR)$(PREFIX)/share/panic/
@@ -202,4 +234,5 @@ format-check:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# build/cross holds chroots (scripts/buildroot.sh, deb-check.sh): not ours to read.
+-include $(shell find build -path build/cross -prune -o -name '*.d' -type f -print 2>/dev/null)

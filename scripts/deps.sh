@@ -4,7 +4,11 @@
 # the appliance needs. `deps.sh test` (make test): that plus what only the tests use (a headless
 # browser and Node for the phone page, curl for scripts, the sqlite3 shell), which a Pi running
 # `make run` never gets.
-# `deps.sh --list run|test` prints the packages, one a line, and installs nothing.
+# `deps.sh deb` (make deb): lintian plus debian/control's Build-Depends (dpkg-checkbuilddeps
+# decides, `apt-get build-dep ./` installs). `deps.sh arm64` (make test-arm64, scripts/buildroot.sh):
+# mmdebstrap for the cross build root and qemu-user with binfmt to run arm64 binaries; the arm64
+# libraries themselves go into the build root, never onto this machine.
+# `deps.sh --list run|test|deb|arm64` prints the packages, one a line, and installs nothing.
 set -eu
 list=0
 if [ "${1:-}" = "--list" ]; then
@@ -17,11 +21,15 @@ libsdl2-image-dev libkissfft-dev libqrencode-dev libgpiod-dev
 libespeak-ng-dev espeak-ng-data flite1-dev libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
 libtesseract-dev libleptonica-dev tesseract-ocr-eng libfreetype-dev"
 test_only="sqlite3 curl chromium nodejs"
+deb_tools="dpkg-dev debhelper lintian"
+arm64_tools="mmdebstrap qemu-user-static binfmt-support arch-test debian-archive-keyring"
 case "${1:-run}" in
 run) pkgs=$run ;;
 test) pkgs="$run $test_only" ;;
+deb) pkgs=$deb_tools ;;
+arm64) pkgs=$arm64_tools ;;
 *)
-    echo "usage: deps.sh [--list] [run|test]" >&2
+    echo "usage: deps.sh [--list] [run|test|deb|arm64]" >&2
     exit 2
     ;;
 esac
@@ -29,17 +37,31 @@ if [ "$list" = 1 ]; then
     printf '%s\n' $pkgs
     exit 0
 fi
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+apt_update() {
+    [ "$updated" = 1 ] || $SUDO apt-get update -qq
+    updated=1
+}
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing="$missing $p"
     fi
 done
-[ -z "$missing" ] && exit 0
-echo "deps: installing$missing"
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+    echo "deps: installing$missing"
+    apt_update
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+if [ "${1:-run}" = deb ]; then
+    cd "$(dirname "$0")/.."
+    if ! unmet=$(dpkg-checkbuilddeps 2>&1); then
+        echo "deps: installing debian/control's ${unmet#dpkg-checkbuilddeps: error: }"
+        apt_update
+        $SUDO apt-get build-dep -y -qq --no-install-recommends ./
+    fi
+fi
