@@ -427,6 +427,17 @@ static void check_media(const struct daemon *d, const char *url_path, const char
     const char *h4[] = {"Range: bytes=7-3", NULL};
     CHECK_EQ_INT(http_ex("GET", url, NULL, NULL, 0, h4, 5000, &r), 416);
     resp_free(&r);
+    /* Malformed ranges are 416 too, never the whole file as a 206 (issue 10). */
+    static const char *const malformed[] = {
+        "Range: bytes=--5",  "Range: bytes=-+5",  "Range: bytes=+0-7", "Range: bytes=0--7",
+        "Range: bytes= 0-7", "Range: bytes=0-7x", "Range: bytes=-",    "Range: bytes=-0x5"};
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+        const char *h5[] = {malformed[i], NULL};
+        long st = http_ex("GET", url, NULL, NULL, 0, h5, 5000, &r);
+        if (st != 416)
+            TEST_FAIL_AT("%s: %ld (want 416)", malformed[i], st);
+        resp_free(&r);
+    }
 
     /* Unknown media and a name that is not a media name. */
     snprintf(url, sizeof url,
