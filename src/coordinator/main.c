@@ -1,7 +1,8 @@
 /* main.c: panicd, the PANIC! coordinator. Wires the pieces together and nothing else: arguments
- * and config, the state dir (state_dir.c: admin token, visitor secret, panicd.url), the prompt
- * deck (prompt_deck.c), the store, media archive, coordinator core, HTTP API, signals (handlers
- * only write to a self-pipe), and systemd readiness and watchdog. */
+ * and config, the listening socket (bound first: a port taken leaves no state behind), the state
+ * dir (state_dir.c: admin token, visitor secret, panicd.url), the prompt deck (prompt_deck.c),
+ * the store, media archive, coordinator core, HTTP API, signals (handlers only write to a
+ * self-pipe), and systemd readiness and watchdog. */
 #include "coordinator/api/api.h"
 #include "common/ev.h"
 #include "common/log.h"
@@ -180,11 +181,25 @@ struct daemon {
     int64_t watchdog_ms;
 };
 
-/* Open the state dir, store and secrets, then the coordinator, platforms, API and server. 0, or
- * -1 with the reason logged (d holds what was opened: daemon_close). */
+/* Requests reach the API once it exists; none is read before the loop runs, which is after
+ * daemon_open has made it. */
+static void on_request(void *user, struct http_req *req)
+{
+    struct daemon *d = user;
+    api_handle(d->api, req);
+}
+
+/* Listen first, so that a port already taken fails before anything is created; then the state
+ * dir, store and secrets, the coordinator, platforms and API. 0, or -1 with the reason logged
+ * (d holds what was opened: daemon_close). */
 static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct deck *deck)
 {
     char err[PANIC_ERR_LEN * 2];
+    d->srv = http_server_new(d->ev, cfg->listen, MAX_BODY, on_request, d, err, sizeof err);
+    if (!d->srv) {
+        log_err("%s; nothing was started", err);
+        return -1;
+    }
     int rc = state_dir_create(cfg->state_dir);
     if (rc < 0) {
         log_err("cannot create the state dir path=%s error=\"%s\"", cfg->state_dir, strerror(-rc));
@@ -227,11 +242,6 @@ static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct
         return -1;
     }
     platforms_prewarm(d->coord);
-    d->srv = http_server_new(d->ev, cfg->listen, MAX_BODY, api_handle, d->api, err, sizeof err);
-    if (!d->srv) {
-        log_err("%s", err);
-        return -1;
-    }
     api_set_server(d->api, d->srv);
     return 0;
 }

@@ -1467,6 +1467,34 @@ TEST(bad_config)
     remove_tree(dir);
 }
 
+/* With the listen port taken, panicd fails before it creates any state (no state dir, token,
+ * database or default network) and says why (issue 10). */
+TEST(port_taken_leaves_nothing)
+{
+    char dir[64] = "/tmp/panic-it-port-XXXXXX";
+    REQUIRE(mkdtemp(dir) != NULL);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t salen = sizeof sa;
+    REQUIRE(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 1) == 0);
+    REQUIRE(getsockname(fd, (struct sockaddr *)&sa, &salen) == 0);
+    char conf[160], state[160], listen_at[64], out[4096];
+    snprintf(conf, sizeof conf, "%s/panicd.conf", dir);
+    snprintf(state, sizeof state, "%s/state", dir);
+    snprintf(listen_at, sizeof listen_at, "127.0.0.1:%d", ntohs(sa.sin_port));
+    CHECK_EQ_INT(write_file(conf, "dummy_latency_ms 0\n", 19), 0);
+    const char *args[] = {"--config", conf, "--state-dir", state, "--listen", listen_at, NULL};
+    int code = panicd_run(args, 20000, out, sizeof out);
+    CHECK(code != 0 && code != -1);
+    if (!strstr(out, listen_at) || !strstr(out, "cannot listen"))
+        printf("  output: %s\n", out);
+    CHECK(strstr(out, listen_at) != NULL && strstr(out, "cannot listen") != NULL);
+    CHECK(access(state, F_OK) != 0); /* not even the directory */
+    close(fd);
+    remove_tree(dir);
+}
+
 /* ---- 13: settings changed while a run is live apply to the next run ---- */
 
 TEST(patch_applies_to_next_run)
@@ -1559,6 +1587,7 @@ int main(void)
     RUN(backup);
     RUN(graceful_stop);
     RUN(bad_config);
+    RUN(port_taken_leaves_nothing);
     RUN(patch_applies_to_next_run);
     RUN(replay_after_prune);
     support_done();
