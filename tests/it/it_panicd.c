@@ -310,6 +310,22 @@ TEST(create_network)
     CHECK_NEAR(json_number_value(json_object_get(json_array_get(sched, 0), "delay_s")), 0.02, 1e-9);
     json_decref(j);
 
+    /* Seconds come out as written, not as the nearest double's 17 digits (issue 10). */
+    j = api_json(&d, "POST", "/api/v1/networks", d.token,
+                 "{\"name\":\"tenths\",\"models\":[\"dummy-t2t\"],\"schedule\":"
+                 "[{\"until_s\":1.1,\"delay_s\":0.2},{\"delay_s\":0.3}]}",
+                 &st);
+    CHECK_EQ_INT(st, 201);
+    char url[256];
+    snprintf(url, sizeof url, "%s/api/v1/networks/%lld", d.url, json_int_of(j, "id", -1));
+    json_decref(j);
+    struct resp raw;
+    CHECK_EQ_INT(http("GET", url, NULL, NULL, 0, &raw), 200);
+    if (!raw.body || !strstr(raw.body, "\"until_s\":1.1,\"delay_s\":0.2}") ||
+        !strstr(raw.body, "\"delay_s\":0.3}"))
+        TEST_FAIL_AT("schedule written as %s", raw.body ? strstr(raw.body, "\"schedule\"") : "");
+    resp_free(&raw);
+
     /* The list shows it too (after the default network). */
     j = api_json(&d, "GET", "/api/v1/networks", NULL, NULL, &st);
     CHECK_EQ_INT(st, 200);
