@@ -1483,6 +1483,63 @@ TEST(bad_config)
     remove_tree(dir);
 }
 
+/* The status of network net, polled until its state is want (at most 10 s); owned or NULL. */
+static json_t *status_when(const struct daemon *d, long long net, const char *want)
+{
+    for (int i = 0; i < 200; i++) {
+        json_t *j = get_status(d, net);
+        if (j && !strcmp(str_or_empty(json_str_of(j, "state")), want))
+            return j;
+        json_decref(j);
+        support_sleep_ms(50);
+    }
+    return NULL;
+}
+
+/* After a restart, a network whose last run failed (or was stopped) says so, with the reason,
+ * as it did before the restart; not "idle" with no error (issue 10). */
+TEST(ended_runs_after_restart)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, "dummy.dummy-t2t.always_fail yes\ninvoke_attempts 1\n");
+    long long bad = create_net(&d, "fails", "[\"dummy-t2t\"]", 0, 0.01);
+    long long good = create_net(&d, "stops", "[\"dummy-t2i\",\"dummy-i2t\"]", 0, 0.01);
+    REQUIRE(bad > 0 && good > 0);
+    long long run_bad = start_run(&d, bad, "a fox");
+    long long run_good = start_run(&d, good, "a hen");
+    REQUIRE(run_bad > 0 && run_good > 0);
+    json_t *j = status_when(&d, bad, "failed");
+    REQUIRE(j != NULL);
+    char error[256];
+    snprintf(error, sizeof error, "%s", str_or_empty(json_str_of(j, "error")));
+    CHECK(error[0] != '\0');
+    json_decref(j);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/stop", good);
+    CHECK_EQ_INT(api_status(&d, "POST", path, d.token, NULL), 200);
+
+    REQUIRE(daemon_restart(&d) == 0);
+    j = get_status(&d, bad);
+    REQUIRE(j != NULL);
+    CHECK_STR_EQ(json_str_of(j, "state"), "failed");
+    CHECK_STR_EQ(json_str_of(j, "error"), error);
+    CHECK_EQ_INT(json_int_of(j, "run", -1), run_bad);
+    CHECK(json_is_true(json_object_get(j, "can_start_run")));
+    json_decref(j);
+    j = get_status(&d, good);
+    REQUIRE(j != NULL);
+    CHECK_STR_EQ(json_str_of(j, "state"), "stopped");
+    CHECK_STR_EQ(json_str_of(j, "error"), "stopped by staff");
+    json_decref(j);
+    /* A new run starts as usual and the old reason goes. */
+    CHECK(start_run(&d, good, "a new hen") > 0);
+    j = get_status(&d, good);
+    CHECK(j && json_is_null(json_object_get(j, "error")));
+    json_decref(j);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
+    daemon_cleanup(&d);
+}
+
 /* With the listen port taken, panicd fails before it creates any state (no state dir, token,
  * database or default network) and says why (issue 10). */
 TEST(port_taken_leaves_nothing)
@@ -1604,6 +1661,7 @@ int main(void)
     RUN(graceful_stop);
     RUN(bad_config);
     RUN(port_taken_leaves_nothing);
+    RUN(ended_runs_after_restart);
     RUN(patch_applies_to_next_run);
     RUN(replay_after_prune);
     support_done();
