@@ -155,13 +155,13 @@ static int register_models(struct panicd_config *cfg, const char *config_path)
     struct model_info rows[OPENAI_CONFIG_MAX_MODELS];
     int nrows = openai_config_models(&cfg->openai, rows, ARRAY_LEN(rows), err, sizeof err);
     if (nrows < 0) {
-        fprintf(stderr, "<3>%s: %s\n", config_path, err);
+        fprintf(stderr, "<3>%s:%d: %s\n", config_path, cfg->openai.error_line, err);
         return EX_CONFIG;
     }
     for (int i = 0; i < nrows; i++) {
         if (catalog_register(&rows[i]) < 0) {
-            fprintf(stderr, "<3>%s: model.%s: the id is already taken or there are too many\n",
-                    config_path, rows[i].id);
+            fprintf(stderr, "<3>%s:%d: model.%s: the id is already taken or there are too many\n",
+                    config_path, cfg->openai.models[i].line, rows[i].id);
             return EX_CONFIG;
         }
     }
@@ -334,7 +334,8 @@ int main(int argc, char **argv)
     enum deck_order order = cfg.prompt_deck_cycle ? DECK_CYCLE : DECK_SHUFFLE;
     struct deck *deck = prompt_deck_open(cfg.prompt_deck, order, err, sizeof err);
     if (!deck) {
-        fprintf(stderr, "<3>prompt_deck: %s\n", err);
+        fprintf(stderr, "<3>%s:%d: prompt_deck: %s\n",
+                a.config_path ? a.config_path : CONFIG_DEFAULT_PATH, cfg.prompt_deck_line, err);
         config_free(&cfg);
         return EX_CONFIG;
     }

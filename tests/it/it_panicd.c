@@ -1449,7 +1449,7 @@ TEST(bad_config)
 {
     char dir[64] = "/tmp/panic-it-conf-XXXXXX";
     REQUIRE(mkdtemp(dir) != NULL);
-    char conf[160], text[512], out[4096], want[200];
+    char conf[160], text[512], out[4096], want[300];
     snprintf(conf, sizeof conf, "%s/panicd.conf", dir);
     snprintf(text, sizeof text,
              "listen 127.0.0.1:0\nstate_dir %s\n\n# a comment\nno_such_key 1\n"
@@ -1471,6 +1471,27 @@ TEST(bad_config)
     code = panicd_run(args1, 10000, out, sizeof out);
     CHECK_EQ_INT(code, 78);
     snprintf(want, sizeof want, "%s:2:", conf);
+    CHECK(strstr(out, want) != NULL);
+
+    /* Checks across lines name the line of the entity too (issue 10). */
+    snprintf(text, sizeof text,
+             "listen 127.0.0.1:0\nstate_dir %s\nmodel.llama.server lan\nmodel.llama.model l3\n"
+             "model.llama.input text\nmodel.llama.output text\n",
+             dir);
+    CHECK_EQ_INT(write_file(conf, text, strlen(text)), 0);
+    CHECK_EQ_INT(panicd_run(args1, 10000, out, sizeof out), 78);
+    snprintf(want, sizeof want, "%s:3: model.llama: its server has no openai_server lines", conf);
+    if (!strstr(out, want))
+        printf("  stderr: %s\n", out);
+    CHECK(strstr(out, want) != NULL);
+    snprintf(text, sizeof text,
+             "\xef\xbb\xbflisten 127.0.0.1:0\nstate_dir %s\n\ndevice.tv1.long_press_stop no\n",
+             dir);
+    CHECK_EQ_INT(write_file(conf, text, strlen(text)), 0);
+    CHECK_EQ_INT(panicd_run(args1, 10000, out, sizeof out), 78);
+    snprintf(want, sizeof want, "%s:4: device tv1 has no token", conf);
+    if (!strstr(out, want))
+        printf("  stderr: %s\n", out);
     CHECK(strstr(out, want) != NULL);
 
     const char *args2[] = {"--config", "/nonexistent/panicd.conf", NULL};

@@ -298,6 +298,10 @@ TEST(bad_deck_is_a_config_error)
     CHECK_EQ_INT(write_file(cpath, text, strlen(text)), 0);
     CHECK_EQ_INT(panicd_run(args, 10000, out, sizeof out), 78);
     CHECK(strstr(out, "none.txt") != NULL);
+    snprintf(want, sizeof want, "%s:3: prompt_deck", cpath); /* the line to edit */
+    if (!strstr(out, want))
+        printf("  output: %s\n", out);
+    CHECK(strstr(out, want) != NULL);
     remove_tree(dir);
     remove_deck(deck);
 }
