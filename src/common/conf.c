@@ -13,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int conf_parse_text(const char *name, const char *text, conf_setting_fn fn, void *user, char *err,
-                    size_t errlen)
+/* Either callback: fn (the line not passed) or line_fn. */
+static int parse_text(const char *name, const char *text, conf_setting_fn fn, conf_line_fn line_fn,
+                      void *user, char *err, size_t errlen)
 {
     int lineno = 0;
     const char *p = text;
+    if (!strncmp(p, "\xef\xbb\xbf", 3))
+        p += 3; /* a UTF-8 byte order mark, as some editors write: not part of the first key */
     while (*p) {
         lineno++;
         const char *eol = strchr(p, '\n');
@@ -52,7 +55,8 @@ int conf_parse_text(const char *name, const char *text, conf_setting_fn fn, void
             snprintf(reason, sizeof reason, "'%s' needs a value", key);
             rc = -EINVAL;
         } else {
-            rc = fn(user, key, s, reason, sizeof reason);
+            rc = fn ? fn(user, key, s, reason, sizeof reason)
+                    : line_fn(user, lineno, key, s, reason, sizeof reason);
         }
         free(line);
         if (rc < 0) {
@@ -63,7 +67,20 @@ int conf_parse_text(const char *name, const char *text, conf_setting_fn fn, void
     return 0;
 }
 
-int conf_parse_file(const char *path, conf_setting_fn fn, void *user, char *err, size_t errlen)
+int conf_parse_text(const char *name, const char *text, conf_setting_fn fn, void *user, char *err,
+                    size_t errlen)
+{
+    return parse_text(name, text, fn, NULL, user, err, errlen);
+}
+
+int conf_parse_text_lines(const char *name, const char *text, conf_line_fn fn, void *user,
+                          char *err, size_t errlen)
+{
+    return parse_text(name, text, NULL, fn, user, err, errlen);
+}
+
+static int parse_file(const char *path, conf_setting_fn fn, conf_line_fn line_fn, void *user,
+                      char *err, size_t errlen)
 {
     struct buf text = BUF_INIT;
     int rc = file_read(path, SIZE_MAX, 0, &text, NULL, 0);
@@ -71,15 +88,29 @@ int conf_parse_file(const char *path, conf_setting_fn fn, void *user, char *err,
         snprintf(err, errlen, "%s: %s", path, strerror(-rc));
     } else {
         buf_append(&text, "", 0);
-        if (memchr(text.data, '\0', text.len)) {
-            snprintf(err, errlen, "%s: contains a NUL byte", path);
+        const char *nul = memchr(text.data, '\0', text.len);
+        if (nul) {
+            int line = 1;
+            for (const char *c = text.data; c < nul; c++)
+                line += *c == '\n';
+            snprintf(err, errlen, "%s:%d: contains a NUL byte", path, line);
             rc = -EINVAL;
         } else {
-            rc = conf_parse_text(path, text.data, fn, user, err, errlen);
+            rc = parse_text(path, text.data, fn, line_fn, user, err, errlen);
         }
     }
     buf_free(&text);
     return rc;
+}
+
+int conf_parse_file(const char *path, conf_setting_fn fn, void *user, char *err, size_t errlen)
+{
+    return parse_file(path, fn, NULL, user, err, errlen);
+}
+
+int conf_parse_file_lines(const char *path, conf_line_fn fn, void *user, char *err, size_t errlen)
+{
+    return parse_file(path, NULL, fn, user, err, errlen);
 }
 
 int conf_bool(const char *value, int *out, char *err, size_t errlen)

@@ -1,7 +1,8 @@
 /* main.c: panicd, the PANIC! coordinator. Wires the pieces together and nothing else: arguments
- * and config, the state dir (state_dir.c: admin token, visitor secret, panicd.url), the prompt
- * deck (prompt_deck.c), the store, media archive, coordinator core, HTTP API, signals (handlers
- * only write to a self-pipe), and systemd readiness and watchdog. */
+ * and config, the listening socket (bound first: a port taken leaves no state behind), the state
+ * dir (state_dir.c: admin token, visitor secret, panicd.url), the prompt deck (prompt_deck.c),
+ * the store, media archive, coordinator core, HTTP API, signals (handlers only write to a
+ * self-pipe), and systemd readiness and watchdog. */
 #include "coordinator/api/api.h"
 #include "common/ev.h"
 #include "common/log.h"
@@ -154,13 +155,13 @@ static int register_models(struct panicd_config *cfg, const char *config_path)
     struct model_info rows[OPENAI_CONFIG_MAX_MODELS];
     int nrows = openai_config_models(&cfg->openai, rows, ARRAY_LEN(rows), err, sizeof err);
     if (nrows < 0) {
-        fprintf(stderr, "<3>%s: %s\n", config_path, err);
+        fprintf(stderr, "<3>%s:%d: %s\n", config_path, cfg->openai.error_line, err);
         return EX_CONFIG;
     }
     for (int i = 0; i < nrows; i++) {
         if (catalog_register(&rows[i]) < 0) {
-            fprintf(stderr, "<3>%s: model.%s: the id is already taken or there are too many\n",
-                    config_path, rows[i].id);
+            fprintf(stderr, "<3>%s:%d: model.%s: the id is already taken or there are too many\n",
+                    config_path, cfg->openai.models[i].line, rows[i].id);
             return EX_CONFIG;
         }
     }
@@ -180,11 +181,25 @@ struct daemon {
     int64_t watchdog_ms;
 };
 
-/* Open the state dir, store and secrets, then the coordinator, platforms, API and server. 0, or
- * -1 with the reason logged (d holds what was opened: daemon_close). */
+/* Requests reach the API once it exists; none is read before the loop runs, which is after
+ * daemon_open has made it. */
+static void on_request(void *user, struct http_req *req)
+{
+    struct daemon *d = user;
+    api_handle(d->api, req);
+}
+
+/* Listen first, so that a port already taken fails before anything is created; then the state
+ * dir, store and secrets, the coordinator, platforms and API. 0, or -1 with the reason logged
+ * (d holds what was opened: daemon_close). */
 static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct deck *deck)
 {
     char err[PANIC_ERR_LEN * 2];
+    d->srv = http_server_new(d->ev, cfg->listen, MAX_BODY, on_request, d, err, sizeof err);
+    if (!d->srv) {
+        log_err("%s; nothing was started", err);
+        return -1;
+    }
     int rc = state_dir_create(cfg->state_dir);
     if (rc < 0) {
         log_err("cannot create the state dir path=%s error=\"%s\"", cfg->state_dir, strerror(-rc));
@@ -227,11 +242,6 @@ static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct
         return -1;
     }
     platforms_prewarm(d->coord);
-    d->srv = http_server_new(d->ev, cfg->listen, MAX_BODY, api_handle, d->api, err, sizeof err);
-    if (!d->srv) {
-        log_err("%s", err);
-        return -1;
-    }
     api_set_server(d->api, d->srv);
     return 0;
 }
@@ -324,7 +334,8 @@ int main(int argc, char **argv)
     enum deck_order order = cfg.prompt_deck_cycle ? DECK_CYCLE : DECK_SHUFFLE;
     struct deck *deck = prompt_deck_open(cfg.prompt_deck, order, err, sizeof err);
     if (!deck) {
-        fprintf(stderr, "<3>prompt_deck: %s\n", err);
+        fprintf(stderr, "<3>%s:%d: prompt_deck: %s\n",
+                a.config_path ? a.config_path : CONFIG_DEFAULT_PATH, cfg.prompt_deck_line, err);
         config_free(&cfg);
         return EX_CONFIG;
     }

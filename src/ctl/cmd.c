@@ -506,8 +506,10 @@ int cmd_stop(struct ctl *c, const struct ctl_args *a)
     rc = ctl_call(c, "POST", path, NULL, &r);
     if (rc == CTL_OK && c->json)
         ctl_print_raw(&r.raw);
+    else if (rc == CTL_OK && json_is_false(json_object_get(r.json, "stopped")))
+        printf("nothing was running on network %" PRId64 "\n", id);
     else if (rc == CTL_OK)
-        printf("stopped network %" PRId64 "\n", id);
+        printf("stopped the run on network %" PRId64 "\n", id);
 cleanup:
     ctl_reply_free(&r);
     return rc;

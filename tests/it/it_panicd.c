@@ -310,6 +310,22 @@ TEST(create_network)
     CHECK_NEAR(json_number_value(json_object_get(json_array_get(sched, 0), "delay_s")), 0.02, 1e-9);
     json_decref(j);
 
+    /* Seconds come out as written, not as the nearest double's 17 digits (issue 10). */
+    j = api_json(&d, "POST", "/api/v1/networks", d.token,
+                 "{\"name\":\"tenths\",\"models\":[\"dummy-t2t\"],\"schedule\":"
+                 "[{\"until_s\":1.1,\"delay_s\":0.2},{\"delay_s\":0.3}]}",
+                 &st);
+    CHECK_EQ_INT(st, 201);
+    char url[256];
+    snprintf(url, sizeof url, "%s/api/v1/networks/%lld", d.url, json_int_of(j, "id", -1));
+    json_decref(j);
+    struct resp raw;
+    CHECK_EQ_INT(http("GET", url, NULL, NULL, 0, &raw), 200);
+    if (!raw.body || !strstr(raw.body, "\"until_s\":1.1,\"delay_s\":0.2}") ||
+        !strstr(raw.body, "\"delay_s\":0.3}"))
+        TEST_FAIL_AT("schedule written as %s", raw.body ? strstr(raw.body, "\"schedule\"") : "");
+    resp_free(&raw);
+
     /* The list shows it too (after the default network). */
     j = api_json(&d, "GET", "/api/v1/networks", NULL, NULL, &st);
     CHECK_EQ_INT(st, 200);
@@ -427,6 +443,17 @@ static void check_media(const struct daemon *d, const char *url_path, const char
     const char *h4[] = {"Range: bytes=7-3", NULL};
     CHECK_EQ_INT(http_ex("GET", url, NULL, NULL, 0, h4, 5000, &r), 416);
     resp_free(&r);
+    /* Malformed ranges are 416 too, never the whole file as a 206 (issue 10). */
+    static const char *const malformed[] = {
+        "Range: bytes=--5",  "Range: bytes=-+5",  "Range: bytes=+0-7", "Range: bytes=0--7",
+        "Range: bytes= 0-7", "Range: bytes=0-7x", "Range: bytes=-",    "Range: bytes=-0x5"};
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+        const char *h5[] = {malformed[i], NULL};
+        long st = http_ex("GET", url, NULL, NULL, 0, h5, 5000, &r);
+        if (st != 416)
+            TEST_FAIL_AT("%s: %ld (want 416)", malformed[i], st);
+        resp_free(&r);
+    }
 
     /* Unknown media and a name that is not a media name. */
     snprintf(url, sizeof url,
@@ -1422,7 +1449,7 @@ TEST(bad_config)
 {
     char dir[64] = "/tmp/panic-it-conf-XXXXXX";
     REQUIRE(mkdtemp(dir) != NULL);
-    char conf[160], text[512], out[4096], want[200];
+    char conf[160], text[512], out[4096], want[300];
     snprintf(conf, sizeof conf, "%s/panicd.conf", dir);
     snprintf(text, sizeof text,
              "listen 127.0.0.1:0\nstate_dir %s\n\n# a comment\nno_such_key 1\n"
@@ -1446,6 +1473,27 @@ TEST(bad_config)
     snprintf(want, sizeof want, "%s:2:", conf);
     CHECK(strstr(out, want) != NULL);
 
+    /* Checks across lines name the line of the entity too (issue 10). */
+    snprintf(text, sizeof text,
+             "listen 127.0.0.1:0\nstate_dir %s\nmodel.llama.server lan\nmodel.llama.model l3\n"
+             "model.llama.input text\nmodel.llama.output text\n",
+             dir);
+    CHECK_EQ_INT(write_file(conf, text, strlen(text)), 0);
+    CHECK_EQ_INT(panicd_run(args1, 10000, out, sizeof out), 78);
+    snprintf(want, sizeof want, "%s:3: model.llama: its server has no openai_server lines", conf);
+    if (!strstr(out, want))
+        printf("  stderr: %s\n", out);
+    CHECK(strstr(out, want) != NULL);
+    snprintf(text, sizeof text,
+             "\xef\xbb\xbflisten 127.0.0.1:0\nstate_dir %s\n\ndevice.tv1.long_press_stop no\n",
+             dir);
+    CHECK_EQ_INT(write_file(conf, text, strlen(text)), 0);
+    CHECK_EQ_INT(panicd_run(args1, 10000, out, sizeof out), 78);
+    snprintf(want, sizeof want, "%s:4: device tv1 has no token", conf);
+    if (!strstr(out, want))
+        printf("  stderr: %s\n", out);
+    CHECK(strstr(out, want) != NULL);
+
     const char *args2[] = {"--config", "/nonexistent/panicd.conf", NULL};
     CHECK_EQ_INT(panicd_run(args2, 10000, out, sizeof out), 78);
     CHECK(strstr(out, "/nonexistent/panicd.conf") != NULL);
@@ -1453,6 +1501,91 @@ TEST(bad_config)
     /* Nothing was created in the state dir by the refused starts. */
     snprintf(text, sizeof text, "%s/panic.sqlite", dir);
     CHECK(access(text, F_OK) != 0);
+    remove_tree(dir);
+}
+
+/* The status of network net, polled until its state is want (at most 10 s); owned or NULL. */
+static json_t *status_when(const struct daemon *d, long long net, const char *want)
+{
+    for (int i = 0; i < 200; i++) {
+        json_t *j = get_status(d, net);
+        if (j && !strcmp(str_or_empty(json_str_of(j, "state")), want))
+            return j;
+        json_decref(j);
+        support_sleep_ms(50);
+    }
+    return NULL;
+}
+
+/* After a restart, a network whose last run failed (or was stopped) says so, with the reason,
+ * as it did before the restart; not "idle" with no error (issue 10). */
+TEST(ended_runs_after_restart)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, "dummy.dummy-t2t.always_fail yes\ninvoke_attempts 1\n");
+    long long bad = create_net(&d, "fails", "[\"dummy-t2t\"]", 0, 0.01);
+    long long good = create_net(&d, "stops", "[\"dummy-t2i\",\"dummy-i2t\"]", 0, 0.01);
+    REQUIRE(bad > 0 && good > 0);
+    long long run_bad = start_run(&d, bad, "a fox");
+    long long run_good = start_run(&d, good, "a hen");
+    REQUIRE(run_bad > 0 && run_good > 0);
+    json_t *j = status_when(&d, bad, "failed");
+    REQUIRE(j != NULL);
+    char error[256];
+    snprintf(error, sizeof error, "%s", str_or_empty(json_str_of(j, "error")));
+    CHECK(error[0] != '\0');
+    json_decref(j);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/stop", good);
+    CHECK_EQ_INT(api_status(&d, "POST", path, d.token, NULL), 200);
+
+    REQUIRE(daemon_restart(&d) == 0);
+    j = get_status(&d, bad);
+    REQUIRE(j != NULL);
+    CHECK_STR_EQ(json_str_of(j, "state"), "failed");
+    CHECK_STR_EQ(json_str_of(j, "error"), error);
+    CHECK_EQ_INT(json_int_of(j, "run", -1), run_bad);
+    CHECK(json_is_true(json_object_get(j, "can_start_run")));
+    json_decref(j);
+    j = get_status(&d, good);
+    REQUIRE(j != NULL);
+    CHECK_STR_EQ(json_str_of(j, "state"), "stopped");
+    CHECK_STR_EQ(json_str_of(j, "error"), "stopped by staff");
+    json_decref(j);
+    /* A new run starts as usual and the old reason goes. */
+    CHECK(start_run(&d, good, "a new hen") > 0);
+    j = get_status(&d, good);
+    CHECK(j && json_is_null(json_object_get(j, "error")));
+    json_decref(j);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
+    daemon_cleanup(&d);
+}
+
+/* With the listen port taken, panicd fails before it creates any state (no state dir, token,
+ * database or default network) and says why (issue 10). */
+TEST(port_taken_leaves_nothing)
+{
+    char dir[64] = "/tmp/panic-it-port-XXXXXX";
+    REQUIRE(mkdtemp(dir) != NULL);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t salen = sizeof sa;
+    REQUIRE(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 1) == 0);
+    REQUIRE(getsockname(fd, (struct sockaddr *)&sa, &salen) == 0);
+    char conf[160], state[160], listen_at[64], out[4096];
+    snprintf(conf, sizeof conf, "%s/panicd.conf", dir);
+    snprintf(state, sizeof state, "%s/state", dir);
+    snprintf(listen_at, sizeof listen_at, "127.0.0.1:%d", ntohs(sa.sin_port));
+    CHECK_EQ_INT(write_file(conf, "dummy_latency_ms 0\n", 19), 0);
+    const char *args[] = {"--config", conf, "--state-dir", state, "--listen", listen_at, NULL};
+    int code = panicd_run(args, 20000, out, sizeof out);
+    CHECK(code != 0 && code != -1);
+    if (!strstr(out, listen_at) || !strstr(out, "cannot listen"))
+        printf("  output: %s\n", out);
+    CHECK(strstr(out, listen_at) != NULL && strstr(out, "cannot listen") != NULL);
+    CHECK(access(state, F_OK) != 0); /* not even the directory */
+    close(fd);
     remove_tree(dir);
 }
 
@@ -1548,6 +1681,8 @@ int main(void)
     RUN(backup);
     RUN(graceful_stop);
     RUN(bad_config);
+    RUN(port_taken_leaves_nothing);
+    RUN(ended_runs_after_restart);
     RUN(patch_applies_to_next_run);
     RUN(replay_after_prune);
     support_done();

@@ -9,7 +9,7 @@
  * and with no body, bad JSON, a JSON array and an empty object: the role is checked before
  * anything of the request is parsed or looked up. A token of a role the row does not name gets
  * 403, also with a bad id and a bad body. Public rows answer without a token; unknown paths are
- * 404 and other methods 405 with the row's methods in Allow. */
+ * 404 and other methods 405 with the row's methods in Allow; a NUL ("%00") in a path is 400. */
 #include "coordinator/api/api.h"
 #include "coordinator/api/hmac.h"
 #include "coordinator/core/token.h"
@@ -444,6 +444,13 @@ TEST(unknown_paths_and_methods)
         CHECK_EQ_INT(api_status(&w.d, "GET", unknown[i], NULL, NULL), 404);
         CHECK_EQ_INT(api_status(&w.d, "POST", unknown[i], w.d.token, "{}"), 404);
     }
+    /* A NUL ("%00") anywhere in the path is refused, not read up to the NUL (issue 10). */
+    snprintf(path, sizeof path, "/api/v1/networks/%lld%%00/status", w.net);
+    CHECK_EQ_INT(api_status(&w.d, "GET", path, NULL, NULL), 400);
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/status%%00", w.net);
+    CHECK_EQ_INT(api_status(&w.d, "GET", path, NULL, NULL), 400);
+    CHECK_EQ_INT(api_status(&w.d, "GET", "/api/v1/health%00/x", NULL, NULL), 400);
+    CHECK_EQ_INT(api_status(&w.d, "GET", "/%00", NULL, NULL), 400);
     CHECK_EQ_INT(daemon_stop(&w.d, 5000, NULL), 0);
     daemon_cleanup(&w.d);
 }

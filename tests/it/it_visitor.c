@@ -298,6 +298,10 @@ TEST(bad_deck_is_a_config_error)
     CHECK_EQ_INT(write_file(cpath, text, strlen(text)), 0);
     CHECK_EQ_INT(panicd_run(args, 10000, out, sizeof out), 78);
     CHECK(strstr(out, "none.txt") != NULL);
+    snprintf(want, sizeof want, "%s:3: prompt_deck", cpath); /* the line to edit */
+    if (!strstr(out, want))
+        printf("  output: %s\n", out);
+    CHECK(strstr(out, want) != NULL);
     remove_tree(dir);
     remove_deck(deck);
 }
@@ -630,6 +634,32 @@ TEST(panicctl_press)
     remove_deck(deck);
 }
 
+/* panicctl stop says whether there was a run to stop (issue 10). */
+TEST(panicctl_stop)
+{
+    struct daemon d;
+    if (start(&d, "lockout_seconds 0\ndefault_network dummy\n") < 0) {
+        CHECK(!"panicd started");
+        return;
+    }
+    char out[2048];
+    int rc = run_ctl(&d, d.token, "stop --network 1", out, sizeof out);
+    CHECK_EQ_INT(rc, 0);
+    if (!strstr(out, "nothing was running on network 1"))
+        printf("  panicctl: %s\n", out);
+    CHECK(strstr(out, "nothing was running on network 1") != NULL);
+    CHECK(strstr(out, "stopped") == NULL);
+    CHECK_EQ_INT(
+        api_status(&d, "POST", "/api/v1/networks/1/runs", d.token, "{\"prompt\":\"a fox\"}"), 201);
+    rc = run_ctl(&d, d.token, "stop --network 1", out, sizeof out);
+    CHECK_EQ_INT(rc, 0);
+    if (!strstr(out, "stopped the run on network 1"))
+        printf("  panicctl: %s\n", out);
+    CHECK(strstr(out, "stopped the run on network 1") != NULL);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -641,6 +671,7 @@ int main(void)
     RUN(rate_limit);
     RUN(page_escaping_and_messages);
     RUN(panicctl_press);
+    RUN(panicctl_stop);
     support_done();
     TEST_END("it_visitor");
 }

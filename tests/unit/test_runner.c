@@ -417,6 +417,51 @@ TEST(resume_completed_schedules_next_seq)
     runner_free(r);
 }
 
+/* A failed attempt's error is shown while the retry waits, and gone once a step succeeds
+ * (issue 10: it stayed in the status for the rest of the run). */
+TEST(success_clears_a_retried_error)
+{
+    struct runner *r = make(0, 3);
+    runner_start(r, "x", 0, NULL, NULL, NULL);
+    struct runner_status st;
+    CHECK_EQ_INT(runner_complete(r, R.invoke_gen, R.invoke_id, NULL, "boom", 1, 100), 0);
+    runner_get_status(r, 100, &st);
+    CHECK(st.error && !strcmp(st.error, "boom"));
+    CHECK_EQ_INT(runner_timer(r, R.armed_gen, 1100), 0);
+    CHECK_EQ_INT(runner_complete(r, R.invoke_gen, R.invoke_id, &IMG, NULL, 0, 1200), 0);
+    runner_get_status(r, 1200, &st);
+    CHECK_STR_EQ(runner_state_name(&st), "waiting");
+    CHECK(st.error == NULL);
+    runner_free(r);
+}
+
+/* After a restart, a run that had ended is recalled as it was: failed or stopped, its reason,
+ * its run and seq; nothing is invoked, and a new run may start. */
+TEST(recall_an_ended_run)
+{
+    struct runner *r = make(30000, 1);
+    runner_recall(r, 9, 1000, 5, 0, "the model said no");
+    struct runner_status st;
+    runner_get_status(r, 2000, &st);
+    CHECK_STR_EQ(runner_state_name(&st), "failed");
+    CHECK(st.error && !strcmp(st.error, "the model said no"));
+    CHECK_EQ_INT(st.run, 9);
+    CHECK_EQ_INT(st.seq, 5);
+    CHECK_EQ_INT(st.can_start_run, 1);
+    CHECK_EQ_INT(R.invokes + R.arms + R.runs_ended + R.statuses, 0);
+    CHECK_EQ_INT(runner_start(r, "again", 3000, NULL, NULL, NULL), 0);
+    runner_get_status(r, 3000, &st);
+    CHECK(st.error == NULL && st.run == 1);
+    runner_free(r);
+
+    r = make(0, 1);
+    runner_recall(r, 4, 1000, 2, 1, "stopped by staff");
+    runner_get_status(r, 2000, &st);
+    CHECK_STR_EQ(runner_state_name(&st), "stopped");
+    CHECK(st.error && !strcmp(st.error, "stopped by staff"));
+    runner_free(r);
+}
+
 int main(void)
 {
     RUN(start_creates_genesis_and_invokes_first_model);
@@ -431,5 +476,7 @@ int main(void)
     RUN(storage_failure_fails_run);
     RUN(resume_in_flight_reissues_same_invocation);
     RUN(resume_completed_schedules_next_seq);
+    RUN(success_clears_a_retried_error);
+    RUN(recall_an_ended_run);
     TEST_END("test_runner");
 }

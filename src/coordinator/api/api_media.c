@@ -7,12 +7,28 @@
 #include "common/log.h"
 #include "common/util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Digits only, up to end (strtoull alone takes a sign or spaces: "bytes=--5" is no range). 0 or
+ * -1. */
+static int parse_digits(const char *s, const char *end, unsigned long long *out)
+{
+    if (s == end)
+        return -1;
+    for (const char *c = s; c < end; c++)
+        if (*c < '0' || *c > '9')
+            return -1;
+    char *stop;
+    errno = 0;
+    *out = strtoull(s, &stop, 10);
+    return stop == end && errno == 0 ? 0 : -1;
+}
 
 /* Parse a single "bytes=" range against size. 1 ok, 0 none, -1 unsatisfiable/invalid. */
 static int parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *len)
@@ -21,13 +37,12 @@ static int parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *l
         return 0;
     if (strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
         return -1;
-    const char *p = h + 6, *dash = strchr(p, '-');
+    const char *p = h + 6, *dash = strchr(p, '-'), *stop = dash ? dash + strlen(dash) : NULL;
     if (!dash)
         return -1;
-    char *end;
     if (p == dash) {
-        unsigned long long suffix = strtoull(dash + 1, &end, 10);
-        if (*end || end == dash + 1 || suffix == 0 || size == 0)
+        unsigned long long suffix;
+        if (parse_digits(dash + 1, stop, &suffix) < 0 || suffix == 0 || size == 0)
             return -1;
         if (suffix > size)
             suffix = size;
@@ -35,13 +50,11 @@ static int parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *l
         *len = suffix;
         return 1;
     }
-    unsigned long long a = strtoull(p, &end, 10);
-    if (end != dash || a >= size)
+    unsigned long long a, b = size - 1;
+    if (parse_digits(p, dash, &a) < 0 || a >= size)
         return -1;
-    unsigned long long b = size - 1;
     if (dash[1]) {
-        b = strtoull(dash + 1, &end, 10);
-        if (*end || b < a)
+        if (parse_digits(dash + 1, stop, &b) < 0 || b < a)
             return -1;
         if (b >= size)
             b = size - 1;

@@ -400,6 +400,19 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     return 0;
 }
 
+/* libmicrohttpd's own unescaping, except that a decoded NUL ("%00") becomes 0xFF: the path
+ * handed on is a C string, and a NUL would cut it short ("/networks/1%00/x" read as network 1).
+ * 0xFF is never UTF-8, so the router refuses such a path (400) instead. */
+static size_t unescape_no_nul(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    size_t n = MHD_http_unescape(s);
+    for (char *nul; (nul = memchr(s, '\0', n));)
+        *nul = (char)0xff;
+    return n;
+}
+
 struct http_server *http_server_new(struct ev *ev, const char *listen, size_t max_body,
                                     http_handler_fn fn, void *user, char *err, size_t errlen)
 {
@@ -415,11 +428,11 @@ struct http_server *http_server_new(struct ev *ev, const char *listen, size_t ma
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER,
-                              mhd_log, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+    srv->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
     if (!srv->d) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not available)", listen);
         free(srv);

@@ -684,19 +684,25 @@ void coord_set_sink(struct coord *c, coord_sink_fn fn, void *user)
     c->sink_user = user;
 }
 
-/* Pick up the network's last run if the daemon stopped while it was live. */
+/* Pick up the network's last run if the daemon stopped while it was live; if it had ended
+ * (failed or stopped), the status says so again, with its reason. */
 static void resume_net(struct coord *c, struct net *n, int64_t now)
 {
     struct store_run run = {0};
     struct store_invocation last = {0};
-    if (store_run_latest(c->store, n->id, &run) < 0 || strcmp(run.state, "running") != 0)
+    if (store_run_latest(c->store, n->id, &run) < 0)
         goto out;
-    if (store_invocation_last(c->store, run.id, &last) < 0) {
-        store_run_end(c->store, run.id, "failed", "no invocation was recorded", now);
-        goto out;
+    int have_last = store_invocation_last(c->store, run.id, &last) == 0;
+    const char *ended = strcmp(run.state, "running") ? run.state : NULL, *why = run.reason;
+    if (!ended && (!have_last || !strcmp(last.state, "failed"))) {
+        ended = "failed";
+        why = !have_last ? "no invocation was recorded" : last.error ? last.error : "failed";
+        store_run_end(c->store, run.id, ended, why, now);
     }
-    if (!strcmp(last.state, "failed")) {
-        store_run_end(c->store, run.id, "failed", last.error ? last.error : "failed", now);
+    if (ended) {
+        if (!strcmp(ended, "failed") || !strcmp(ended, "stopped"))
+            runner_recall(n->r, run.id, run.created_at, have_last ? last.seq : 0,
+                          !strcmp(ended, "stopped"), why);
         goto out;
     }
     struct runner_resume rs = {

@@ -133,7 +133,9 @@ char *view_dump(json_t *j)
 {
     if (!j)
         return xstrdup("null");
-    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* 15 significant digits (DBL_DIG): 0.2 comes out as 0.2, not as the 17 digits of the double
+     * nearest to it; every number we keep (seconds from milliseconds, dollars) fits in 15. */
+    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     json_decref(j);
     if (!s)
         abort(); /* jansson only fails here on out of memory */

@@ -114,6 +114,7 @@ struct config_family {
      * or a char[name_len]. size 0: the family is one struct at list, and set() takes the whole
      * key and splits it itself. */
     size_t list, count, size, max, name_off, name_len;
+    size_t line_off; /* where an entry keeps the line that named it first (int); 0: it does not */
     const char *too_many;
     void (*init)(void *entry); /* a new entry, after zeroing and its NAME */
     int (*set)(void *entry, const char *key, const char *field, const char *value, char *err,
@@ -144,6 +145,8 @@ static void *family_entry(const struct config_family *f, struct panicd_config *c
         snprintf(e + f->name_off, f->name_len, "%s", name);
     else
         *(char **)(void *)(e + f->name_off) = xstrdup(name);
+    if (f->line_off)
+        *(int *)(void *)(e + f->line_off) = cfg->line;
     if (f->init)
         f->init(e);
     return e;
@@ -216,9 +219,10 @@ static int openai_set(void *entry, const char *key, const char *field, const cha
     .list = offsetof(struct panicd_config, array), .count = offsetof(struct panicd_config, n##array), \
     .size = sizeof(struct type), .max = cap, .name_off = offsetof(struct type, name)
 #define NAME_LEN(type, name) .name_len = sizeof(((struct type *)0)->name)
+#define LINE(type) .line_off = offsetof(struct type, line)
 
 static const struct config_family device = {
-    "device", NULL, LIST(devices, config_device, name, CONFIG_MAX_DEVICES),
+    "device", NULL, LIST(devices, config_device, name, CONFIG_MAX_DEVICES), LINE(config_device),
     .too_many = "too many devices (at most " QUOTE(CONFIG_MAX_DEVICES) ")"};
 static const struct config_family dummy = {
     "dummy", dummy_name_ok, LIST(dummy, dummy_model_cfg, model, CONFIG_MAX_DUMMY),
@@ -226,7 +230,7 @@ static const struct config_family dummy = {
     .too_many = "too many dummy model settings"};
 static const struct config_family display = {
     "display", display_name_ok, LIST(displays, config_display, name, CONFIG_MAX_DISPLAYS),
-    NAME_LEN(config_display, name), .init = display_init, .set = display_set,
+    NAME_LEN(config_display, name), LINE(config_display), .init = display_init, .set = display_set,
     .too_many = "too many displays (at most " QUOTE(CONFIG_MAX_DISPLAYS) ")"};
 static const struct config_family price = {
     "price", price_name_ok, LIST(prices, config_price, model, CONFIG_MAX_PRICES),
@@ -532,27 +536,36 @@ double config_price(const struct panicd_config *cfg, const char *model)
     return 0;
 }
 
-static int on_setting(void *user, const char *key, const char *value, char *err, size_t errlen)
+static int on_setting(void *user, int line, const char *key, const char *value, char *err,
+                      size_t errlen)
 {
-    return config_set(user, key, value, err, errlen);
+    struct panicd_config *cfg = user;
+    cfg->line = cfg->openai.line = line;
+    int rc = config_set(cfg, key, value, err, errlen);
+    if (rc == 0 && !strcmp(key, "prompt_deck"))
+        cfg->prompt_deck_line = line;
+    cfg->line = cfg->openai.line = 0;
+    return rc;
 }
 
 int config_load(struct panicd_config *cfg, const char *path, char *err, size_t errlen)
 {
-    int rc = conf_parse_file(path, on_setting, cfg, err, errlen);
+    int rc = conf_parse_file_lines(path, on_setting, cfg, err, errlen);
     if (rc < 0)
         return rc;
+    /* Checks across lines name the line that named the device or display first. */
     for (size_t i = 0; i < cfg->ndevices; i++) {
         if (!cfg->devices[i].token) {
-            snprintf(err, errlen, "%s: device %s has no token (device.%s.token ...)", path,
-                     cfg->devices[i].name, cfg->devices[i].name);
+            snprintf(err, errlen, "%s:%d: device %s has no token (device.%s.token ...)", path,
+                     cfg->devices[i].line, cfg->devices[i].name, cfg->devices[i].name);
             return -EINVAL;
         }
     }
     for (size_t i = 0; i < cfg->ndisplays; i++) {
         char reason[PANIC_ERR_LEN];
         if (display_config_check(&cfg->displays[i].cfg, reason, sizeof reason) < 0) {
-            snprintf(err, errlen, "%s: display %s: %s", path, cfg->displays[i].name, reason);
+            snprintf(err, errlen, "%s:%d: display %s: %s", path, cfg->displays[i].line,
+                     cfg->displays[i].name, reason);
             return -EINVAL;
         }
     }

@@ -34,6 +34,7 @@ struct config_device {
     char *name;
     char *token;         /* NULL only until its token line is read; config_load insists */
     int long_press_stop; /* a long press of this device's panic button stops the run */
+    int line;            /* the config line that first named it; 0 if set in code */
 };
 
 struct config_price {
@@ -44,6 +45,7 @@ struct config_price {
 struct config_display {
     char name[DISPLAY_CONFIG_NAME_MAX + 1];
     struct display_config cfg;
+    int line; /* the config line that first named it; 0 if set in code */
 };
 
 struct panicd_config {
@@ -79,6 +81,10 @@ struct panicd_config {
     int prompt_deck_cycle;   /* 1: in file order; 0: shuffled */
     char *visitor_secret;    /* NULL: read or generate STATE_DIR/visitor.secret */
     int64_t visitor_per_min; /* prompts a visitor's address may post per minute; 0: no limit */
+    /* Where settings came from, for errors found after the file is read ("file:line: ..."):
+     * the line being read (config_load; 0 otherwise) and the line of prompt_deck. */
+    int line;
+    int prompt_deck_line;
 };
 
 /* The table of panicd.conf's keys (config.c), one row a key or a family of keys. A family's

@@ -99,6 +99,7 @@ static int set_server(struct openai_config *oc, const char *name, size_t nlen, c
         s = &oc->servers[oc->nservers++];
         memset(s, 0, sizeof *s);
         memcpy(s->name, nm, nlen + 1);
+        s->line = oc->line;
     }
     if (!strcmp(field, "base_url")) {
         if ((strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) ||
@@ -155,6 +156,7 @@ static int set_model(struct openai_config *oc, const char *id, size_t idlen, con
         memcpy(m->id, id, idlen);
         m->id[idlen] = '\0';
         m->input = m->output = -1;
+        m->line = oc->line;
     }
     if (!strcmp(field, "input"))
         return parse_media(value, &m->input, err, errlen);
@@ -284,6 +286,7 @@ static char *build_params(const struct openai_model_cfg *m, const struct openai_
 int openai_config_models(struct openai_config *oc, struct model_info *out, size_t max, char *err,
                          size_t errlen)
 {
+    oc->error_line = 0;
     if (oc->nmodels > max) {
         snprintf(err, errlen, "too many configured models (at most %zu)", max);
         return -EINVAL;
@@ -291,6 +294,7 @@ int openai_config_models(struct openai_config *oc, struct model_info *out, size_
     for (size_t i = 0; i < oc->nservers; i++) {
         if (!oc->servers[i].base_url) {
             snprintf(err, errlen, "openai_server.%s: base_url is missing", oc->servers[i].name);
+            oc->error_line = oc->servers[i].line;
             return -EINVAL;
         }
     }
@@ -311,6 +315,7 @@ int openai_config_models(struct openai_config *oc, struct model_info *out, size_
                   "text->image and text->audio only";
         if (why) {
             snprintf(err, errlen, "model.%s: %s", m->id, why);
+            oc->error_line = m->line;
             return -EINVAL;
         }
         free(m->params_json);

@@ -47,12 +47,14 @@ struct openai_server_cfg {
     char name[OPENAI_SERVER_NAME_MAX];
     char *base_url;    /* owned */
     int64_t timeout_s; /* 0: the platform's default for each shape */
+    int line;          /* the config line that first named it (oc->line then) */
 };
 
 struct openai_model_cfg {
     char id[OPENAI_MODEL_ID_MAX];
     char *server, *model, *name, *description, *system, *prompt, *params; /* owned or NULL */
     int input, output; /* enum media_type, -1 until set */
+    int line;          /* the config line that first named it (oc->line then) */
     /* Built by openai_config_models; owned. */
     char *params_json;
     char *auto_description;
@@ -63,6 +65,8 @@ struct openai_config {
     size_t nservers;
     struct openai_model_cfg models[OPENAI_CONFIG_MAX_MODELS];
     size_t nmodels;
+    int line;       /* the caller's line being read, stamped on the entries it creates */
+    int error_line; /* after openai_config_models fails: the line of the entry at fault, or 0 */
 };
 
 void openai_config_init(struct openai_config *oc);
@@ -76,7 +80,8 @@ int openai_config_set(struct openai_config *oc, const char *key, const char *val
 /* Check the declarations as a whole and fill out[0..max) with one catalogue row per model
  * (platform = the server's name, path = model.ID.model, base_url = the server's). The rows'
  * strings point into oc, which must outlive them (catalog_register borrows them). Returns the
- * number of rows, or -EINVAL with "model.ID: reason" in err. */
+ * number of rows, or -EINVAL with "model.ID: reason" in err and the entry's line in
+ * oc->error_line. */
 int openai_config_models(struct openai_config *oc, struct model_info *out, size_t max, char *err,
                          size_t errlen);
 

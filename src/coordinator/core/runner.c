@@ -201,6 +201,7 @@ int runner_complete(struct runner *r, uint64_t gen, int64_t inv_id, const struct
         return -ESTALE;
     if (output) {
         r->ops->invocation_finish(r->ctx, inv_id, output, NULL, now);
+        set_error(r, NULL); /* a failed attempt before this success is no longer news */
         set_input(r, output->type, output->value);
         r->seq++;
         r->inv_id = 0;
@@ -263,6 +264,19 @@ void runner_resume(struct runner *r, const struct runner_resume *s, int64_t now)
         r->ops->invoke(r->ctx, r->gen, r->inv_id, model_for(r, r->seq), &in, 0);
     }
     r->ops->status_changed(r->ctx);
+}
+
+void runner_recall(struct runner *r, int64_t run, int64_t genesis_at, int64_t seq, int stopped,
+                   const char *reason)
+{
+    if (live(r))
+        return;
+    r->run = run;
+    r->genesis_at = genesis_at;
+    r->seq = seq;
+    r->inv_id = 0;
+    r->state = stopped ? RUNNER_STOPPED : RUNNER_FAILED;
+    set_error(r, reason);
 }
 
 void runner_reconfigure(struct runner *r, int64_t lockout_ms, const struct schedule *schedule)

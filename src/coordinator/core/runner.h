@@ -107,6 +107,11 @@ int runner_complete(struct runner *r, uint64_t gen, int64_t inv_id, const struct
 int runner_timer(struct runner *r, uint64_t gen, int64_t now);
 /* Continue a run found in the store after a restart. */
 void runner_resume(struct runner *r, const struct runner_resume *s, int64_t now);
+/* After a restart: the network's last run ended (failed, or stopped when `stopped`) with reason,
+ * and the status says so as it did before the restart. Nothing is called; a live runner is left
+ * alone. */
+void runner_recall(struct runner *r, int64_t run, int64_t genesis_at, int64_t seq, int stopped,
+                   const char *reason);
 
 /* New lockout and schedule for this network: the live run's lockout is counted with the new
  * length from its genesis, its next step uses the new schedule. The models cannot change here. */
