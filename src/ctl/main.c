@@ -107,8 +107,7 @@ static int usage_error(const char *fmt, ...)
     fputs("panicctl: ", stderr);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\n\n", stderr);
-    fputs(usage_text, stderr);
+    fputs(CTL_USAGE_HINT "\n", stderr);
     return CTL_USAGE;
 }
 
@@ -302,8 +301,6 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     rc = cmd->fn(&c, &o.args);
-    if (rc == CTL_USAGE)
-        fprintf(stderr, "\n%s", usage_text);
 cleanup:
     ctl_http_free(c.http);
     if (http_ready)
