@@ -257,6 +257,41 @@ TEST(usage_error_is_one_line)
     daemon_cleanup(&d);
 }
 
+/* The catalogue says what each model does and, when it cannot run, why. */
+TEST(models_say_what_and_why)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, NULL);
+    static char out[65536];
+    CHECK_EQ_INT(run_ctl(&d, "models", out, sizeof out), 0);
+    long st;
+    json_t *j = api_json(&d, "GET", "/api/v1/models", NULL, NULL, &st);
+    json_t *m;
+    size_t i;
+    int unavailable = 0;
+    json_array_foreach(json_object_get(j, "models"), i, m)
+    {
+        const char *desc = json_str_of(m, "description"),
+                   *why = json_str_of(m, "unavailable_reason");
+        char want[200];
+        snprintf(want, sizeof want, "%.60s", desc ? desc : "");
+        CHECK(!desc || strstr(out, want) != NULL);
+        if (why) {
+            unavailable++;
+            /* On the model's own line. */
+            snprintf(want, sizeof want, "\n%s ", json_str_of(m, "id"));
+            const char *line = strstr(out, want);
+            snprintf(want, sizeof want, " no: %s\n", why);
+            const char *said = line ? strstr(line, want) : NULL;
+            CHECK(said && !memchr(line + 1, '\n', (size_t)(said - line - 1)));
+        }
+    }
+    CHECK_GE(unavailable, 1); /* no platform keys here: the hosted models cannot run */
+    json_decref(j);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -264,6 +299,7 @@ int main(void)
     RUN(tail_from_genesis_in_words);
     RUN(tail_survives_restart);
     RUN(usage_error_is_one_line);
+    RUN(models_say_what_and_why);
     support_done();
     TEST_END("it_panicctl");
 }
