@@ -686,6 +686,10 @@ int cmd_backup(struct ctl *c, const struct ctl_args *a)
         json_decref(j);
     } else {
         printf("wrote %s (%" PRId64 " bytes)\n", file, b.bytes);
+        /* On purpose, and said so: whoever restores it must not be surprised by models that
+         * were available before and are not now. */
+        puts("the backup leaves out the platform API keys (platform_keys) on purpose: after a "
+             "restore, set them again (PUT /api/v1/platforms/NAME/key)");
     }
 cleanup:
     if (b.fd >= 0)

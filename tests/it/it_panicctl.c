@@ -292,6 +292,23 @@ TEST(models_say_what_and_why)
     daemon_cleanup(&d);
 }
 
+/* The backup says that it leaves the platform keys out, on purpose. */
+TEST(backup_says_keys_are_omitted)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, NULL);
+    char args[400], out[4096];
+    snprintf(args, sizeof args, "backup '%s/copy.sqlite'", d.dir);
+    CHECK_EQ_INT(run_ctl(&d, args, out, sizeof out), 0);
+    CHECK(strstr(out, "wrote ") != NULL);
+    CHECK(strstr(out, "platform API keys") && strstr(out, "on purpose"));
+    snprintf(args, sizeof args, "--json backup '%s/copy2.sqlite'", d.dir);
+    CHECK_EQ_INT(run_ctl(&d, args, out, sizeof out), 0);
+    CHECK(strstr(out, "\"omitted\":[\"platform_keys\"]") != NULL);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -300,6 +317,7 @@ int main(void)
     RUN(tail_survives_restart);
     RUN(usage_error_is_one_line);
     RUN(models_say_what_and_why);
+    RUN(backup_says_keys_are_omitted);
     support_done();
     TEST_END("it_panicctl");
 }
