@@ -1,7 +1,8 @@
 /* it_panicctl.c: panicctl against a real panicd on 127.0.0.1, as a new installer meets it: the
  * live tail (from the current run's genesis, one line per invocation, status lines only when the
  * state changes, everything in words, through a restart of panicd), usage errors in one line,
- * the model catalogue with descriptions and reasons, and the backup's note on platform keys.
+ * the model catalogue with descriptions and reasons, the backup's note on platform keys, and
+ * the state dir found from a build tree.
  * Every test starts its own panicd with a random port. */
 #include "support.h"
 #include "test.h"
@@ -309,6 +310,37 @@ TEST(backup_says_keys_are_omitted)
     daemon_cleanup(&d);
 }
 
+/* Run from a build tree with no options nor environment, panicctl finds make run's state/ (the
+ * URL and the admin token panicd left there), as panic-display does. */
+TEST(build_tree_finds_its_state)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, NULL);
+    char tree[320], cmd[4096], out[4096];
+    snprintf(tree, sizeof tree, "%s/tree", d.dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/build' '%s/fonts' '%s/state' && cp '%s/panicctl' '%s/build/' && "
+             "cp fonts/DepartureMono-Regular.otf '%s/fonts/' && echo '%s' >'%s/state/panicd.url' "
+             "&& echo '%s' >'%s/state/admin.token'",
+             tree, tree, tree, build_dir(), tree, tree, d.url, tree, d.token, tree);
+    REQUIRE_EQ_INT(system(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "cd / && env -u PANIC_STATE_DIR -u PANIC_TOKEN -u PANIC_COORDINATOR "
+             "'%s/build/panicctl' prompt from the tree 2>&1",
+             tree);
+    FILE *f = popen(cmd, "r");
+    REQUIRE(f != NULL);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    int status = pclose(f);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(strstr(out, "started run") != NULL);
+    if (!strstr(out, "started run"))
+        printf("  panicctl: %s\n", out);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -318,6 +350,7 @@ int main(void)
     RUN(usage_error_is_one_line);
     RUN(models_say_what_and_why);
     RUN(backup_says_keys_are_omitted);
+    RUN(build_tree_finds_its_state);
     support_done();
     TEST_END("it_panicctl");
 }
