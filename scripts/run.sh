@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # `make run`: start panicd on a local state dir (./state) and one display (a window when a display
 # server is there, offscreen frames in ./state/frames when not), start a run from the prompt deck,
-# and follow the live events in the terminal until Ctrl-C.
+# and follow the live events in the terminal until Ctrl-C, which ends it all with status 0.
 set -eu
+# Job control: every command gets its own process group and the one in the foreground (the tail)
+# gets the terminal, so Ctrl-C reaches the tail alone, not make, nor panicd and the display,
+# which the EXIT trap ends in order. Without job control make would die of the signal too and say
+# "Interrupt". Only where there is a terminal: elsewhere there is no Ctrl-C to route.
+if [ -t 0 ]; then
+    set -m
+fi
 B=${1:-build}
 STATE=${PANIC_STATE_DIR:-$PWD/state}
 LISTEN=${PANIC_LISTEN:-127.0.0.1:8080}
@@ -11,7 +18,8 @@ rm -f "$STATE/panicd.url"
 "$B/panicd" --state-dir "$STATE" --listen "$LISTEN" 2>>"$STATE/panicd.log" &
 PID=$!
 DPID=""
-trap 'kill $PID $DPID 2>/dev/null; wait $PID $DPID 2>/dev/null || true' EXIT INT TERM
+trap 'kill $PID $DPID 2>/dev/null; wait $PID $DPID 2>/dev/null || true' EXIT
+trap 'exit 0' INT TERM
 for _ in $(seq 1 100); do
     [ -s "$STATE/panicd.url" ] && break
     if ! kill -0 $PID 2>/dev/null; then

@@ -233,8 +233,22 @@ int cmd_models(struct ctl *c, const struct ctl_args *a)
         json_t *avail = json_object_get(m, "available");
         char io[128];
         snprintf(io, sizeof io, "%s->%s", in ? in : "?", out ? out : "?");
-        printf("%-*s  %-*s  %-*s  %s\n", wid, id ? id : "?", wplat, plat ? plat : "?", wio, io,
+        printf("%-*s  %-*s  %-*s  %s", wid, id ? id : "?", wplat, plat ? plat : "?", wio, io,
                json_is_boolean(avail) ? (json_is_true(avail) ? "yes" : "no") : "?");
+        /* Why it cannot run is what a new installer needs next (a key to set, an engine to
+         * install), and the description what the id alone does not say. */
+        const char *why = ctl_json_str(m, "unavailable_reason");
+        const char *desc = ctl_json_str(m, "description");
+        if (why && !json_is_true(avail)) {
+            fputs(": ", stdout);
+            ctl_put_clean(stdout, why, 200);
+        }
+        fputc('\n', stdout);
+        if (desc && *desc) {
+            fputs("    ", stdout);
+            ctl_put_clean(stdout, desc, 300);
+            fputc('\n', stdout);
+        }
     }
 cleanup:
     ctl_reply_free(&r);
@@ -666,13 +680,18 @@ int cmd_backup(struct ctl *c, const struct ctl_args *a)
     fsync_parent(file);
     rc = CTL_OK;
     if (c->json) {
-        json_t *j = json_pack("{s:s?, s:I}", "file", utf8_valid(file, strlen(file)) ? file : NULL,
-                              "bytes", (json_int_t)b.bytes);
+        json_t *j =
+            json_pack("{s:s?, s:I, s:[s]}", "file", utf8_valid(file, strlen(file)) ? file : NULL,
+                      "bytes", (json_int_t)b.bytes, "omitted", "platform_keys");
         json_dumpf(j, stdout, JSON_COMPACT);
         fputc('\n', stdout);
         json_decref(j);
     } else {
         printf("wrote %s (%" PRId64 " bytes)\n", file, b.bytes);
+        /* On purpose, and said so: whoever restores it must not be surprised by models that
+         * were available before and are not now. */
+        puts("the backup leaves out the platform API keys (platform_keys) on purpose: after a "
+             "restore, set them again (PUT /api/v1/platforms/NAME/key)");
     }
 cleanup:
     if (b.fd >= 0)

@@ -19,6 +19,9 @@ enum ctl_exit {
     CTL_INTERRUPTED = 130,
 };
 
+/* Ends a usage error's one line: the reason stays on screen, not buried under the help. */
+#define CTL_USAGE_HINT " (see 'panicctl --help')"
+
 struct ctl {
     struct ctl_http *http;
     const char *url;          /* the coordinator's base URL, for messages */
@@ -39,7 +42,7 @@ struct ctl_args {
     int long_press; /* --long */
 };
 
-/* Each returns an enum ctl_exit; a CTL_USAGE return has printed its reason, not the usage. */
+/* Each returns an enum ctl_exit; a CTL_USAGE return has printed its one line. */
 int cmd_status(struct ctl *c, const struct ctl_args *a);
 int cmd_health(struct ctl *c, const struct ctl_args *a);
 int cmd_models(struct ctl *c, const struct ctl_args *a);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
 #define DEFAULT_STATE_DIR "/var/lib/panic"
@@ -24,7 +25,8 @@ static const char usage_text[] =
     "commands:\n"
     "  status [NETWORK_ID]          the runner's state (default: the first network)\n"
     "  health                       whether the coordinator is up, and its version\n"
-    "  models                       the model catalogue\n"
+    "  models                       the model catalogue: what each model does, and why\n"
+    "                               one cannot run\n"
     "  networks                     the networks, one a line\n"
     "  network create NAME MODEL... [--lockout S]\n"
     "                               a network running the models in a cycle\n"
@@ -41,15 +43,19 @@ static const char usage_text[] =
     "                               host's name): a run from the prompt deck; --long stops\n"
     "                               the run (if the device may)\n"
     "  tail [--network ID] [--last-event-id N]\n"
-    "                               follow the network's events until interrupted\n"
+    "                               follow the network's events in words, from the\n"
+    "                               current run's genesis (or after event N), until\n"
+    "                               interrupted; reconnects when panicd restarts\n"
     "  backup FILE                  save a consistent copy of the database as FILE\n"
+    "                               (without the platform API keys, on purpose)\n"
     "\n"
     "options (also accepted after the command; put -- before text that starts with -):\n"
     "  --coordinator URL   default: $PANIC_COORDINATOR, else the first line of\n"
     "                      STATE_DIR/panicd.url, else " DEFAULT_URL "\n"
     "  --token TOKEN       bearer token; default: $PANIC_TOKEN, else STATE_DIR/admin.token\n"
     "                      (the option shows in ps: prefer the variable or the file)\n"
-    "  --state-dir DIR     default: $PANIC_STATE_DIR, else " DEFAULT_STATE_DIR "\n"
+    "  --state-dir DIR     default: $PANIC_STATE_DIR, else ./state of the checkout when run\n"
+    "                      from its build tree (as make run), else " DEFAULT_STATE_DIR "\n"
     "  --json              print the coordinator's JSON as it is (tail: each event's data)\n"
     "  -h, --help          this text\n"
     "\n"
@@ -107,8 +113,7 @@ static int usage_error(const char *fmt, ...)
     fputs("panicctl: ", stderr);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\n\n", stderr);
-    fputs(usage_text, stderr);
+    fputs(CTL_USAGE_HINT "\n", stderr);
     return CTL_USAGE;
 }
 
@@ -199,6 +204,32 @@ static const char *env_nonempty(const char *name)
     return v && *v ? v : NULL;
 }
 
+/* Run from a build tree (build/ or build/test/ of a checkout, which has fonts/), the state dir
+ * `make run` uses: the checkout's state/. NULL otherwise. Owned. */
+static char *build_tree_state_dir(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash || slash == exe)
+            return NULL;
+        *slash = '\0';
+        char *parent = strrchr(exe, '/');
+        if (!parent)
+            return NULL;
+        char *font = xasprintf("%.*s/fonts/DepartureMono-Regular.otf", (int)(parent - exe), exe);
+        int found = access(font, R_OK) == 0;
+        free(font);
+        if (found)
+            return xasprintf("%.*s/state", (int)(parent - exe), exe);
+    }
+    return NULL;
+}
+
 /* Printable ASCII without spaces: anything else could split the request's header lines. */
 static int header_safe(const char *s)
 {
@@ -213,7 +244,7 @@ int main(int argc, char **argv)
     struct opts o = {0};
     struct ctl c = {0};
     char *url_file = NULL, *token_file = NULL, *file_url = NULL, *file_token = NULL;
-    char *url = NULL, *looked = NULL;
+    char *url = NULL, *looked = NULL, *tree_state = NULL;
     const struct command *cmd = NULL;
     int http_ready = 0;
 
@@ -245,6 +276,8 @@ int main(int argc, char **argv)
     }
 
     const char *state_dir = o.state_dir ? o.state_dir : env_nonempty("PANIC_STATE_DIR");
+    if (!state_dir && (tree_state = build_tree_state_dir()))
+        state_dir = tree_state;
     if (!state_dir)
         state_dir = DEFAULT_STATE_DIR;
     url_file = xasprintf("%s/panicd.url", state_dir);
@@ -302,8 +335,6 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     rc = cmd->fn(&c, &o.args);
-    if (rc == CTL_USAGE)
-        fprintf(stderr, "\n%s", usage_text);
 cleanup:
     ctl_http_free(c.http);
     if (http_ready)
@@ -314,6 +345,7 @@ cleanup:
     free(url);
     free(token_file);
     free(url_file);
+    free(tree_state);
     free(o.args.pos);
     return rc;
 }

@@ -44,7 +44,7 @@ int ctl_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     fputs("panicctl: ", stderr);
     vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    fputs(CTL_USAGE_HINT "\n", stderr);
     va_end(ap);
     return CTL_USAGE;
 }

@@ -33,7 +33,7 @@ void ctl_reply_free(struct ctl_reply *r);
 /* Report a transport error (rc from ctl_http_do) or an HTTP error answer; return the exit code. */
 int ctl_report_transport(struct ctl *c, int rc, const char *err);
 int ctl_report_http(struct ctl *c, long status, const struct buf *raw);
-/* "panicctl: <reason>" on stderr; returns CTL_USAGE. */
+/* "panicctl: <reason> (see 'panicctl --help')", one line on stderr; returns CTL_USAGE. */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The network to act on: --network (validated) or else the first one the coordinator lists.

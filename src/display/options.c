@@ -8,6 +8,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +26,64 @@ static const char *find_host(void)
     return host;
 }
 
+#define REPO_FONT "fonts/DepartureMono-Regular.otf"
+
+/* The repository this program was built in, when it runs from its build tree (build/ or
+ * build/test/): the directory above that holds the repository's font. NULL when installed. */
+static const char *build_tree_repo(void)
+{
+    static char repo[PATH_MAX];
+    static int looked;
+    if (looked)
+        return repo[0] ? repo : NULL;
+    looked = 1;
+    char exe[PATH_MAX], probe[PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash || slash == exe)
+            return NULL;
+        *slash = '\0'; /* above the program's directory, then above its parent */
+        char *parent = strrchr(exe, '/');
+        if (!parent)
+            return NULL;
+        snprintf(probe, sizeof probe, "%.*s/" REPO_FONT, (int)(parent - exe), exe);
+        if (access(probe, R_OK) == 0) {
+            snprintf(repo, sizeof repo, "%.*s", (int)(parent - exe), exe);
+            return repo;
+        }
+    }
+    return NULL;
+}
+
+/* From the build tree the repository's state/display, like `make run`, so a normal user needs
+ * no /var/lib; installed, the table's default. */
+static const char *find_state_dir(void)
+{
+    static char dir[PATH_MAX + 16];
+    const char *repo = build_tree_repo();
+    if (!repo)
+        return NULL;
+    snprintf(dir, sizeof dir, "%s/state/display", repo);
+    return dir;
+}
+
 static const char *find_font(void)
 {
+    static char in_repo[PATH_MAX + 64];
     static const char *const candidates[] = {
         "/usr/local/share/panic/fonts/DepartureMono-Regular.otf",
         "/usr/share/panic/fonts/DepartureMono-Regular.otf",
-        "fonts/DepartureMono-Regular.otf",
+        REPO_FONT,
     };
+    const char *repo = build_tree_repo();
+    if (repo) {
+        snprintf(in_repo, sizeof in_repo, "%s/" REPO_FONT, repo);
+        return in_repo;
+    }
     for (size_t i = 0; i < ARRAY_LEN(candidates); i++)
         if (access(candidates[i], R_OK) == 0)
             return candidates[i];
@@ -73,7 +125,9 @@ static const struct display_option table[] = {
      .type = OPT_STRING,
      .arg = "DIR",
      .env = "STATE_DIRECTORY",
+     .find = find_state_dir,
      .def = "/var/lib/panic-display",
+     .def_doc = "/var/lib/panic-display; from the build tree, the repository's state/display",
      .help = "media cache and last state",
      .off = AT(state_dir)},
     {.key = "font",
@@ -81,7 +135,7 @@ static const struct display_option table[] = {
      .type = OPT_STRING,
      .arg = "FILE",
      .find = find_font,
-     .def_doc = "the installed copy",
+     .def_doc = "the installed copy; from the build tree, the repository's fonts/",
      .help = "Departure Mono",
      .off = AT(font)},
     {.flag = "--window",

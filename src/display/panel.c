@@ -1,6 +1,7 @@
 /* panel.c: the panic button's glue (see panel.h). The decisions that need no coordinator are
- * taken here so a visitor gets an answer in the same frame: during a lockout "Ready in N s",
- * with the coordinator away "cannot reach"; otherwise the press goes to POST /api/v1/panic and
+ * taken here so a visitor gets an answer in the same frame: during a lockout "Ready in N s"
+ * (the press still goes to panicd, which records it), with the coordinator away "cannot reach";
+ * otherwise the press goes to POST /api/v1/panic and
  * the coordinator's answer replaces the message. The LED is steady when a run can start,
  * blinks during a lockout and is off while the coordinator is away. */
 #include "panel.h"
@@ -91,6 +92,9 @@ static void act(struct panel *p, enum button_event ev, struct app *a, struct syn
         char msg[64];
         snprintf(msg, sizeof msg, "Ready in %d s", left);
         say(a, now, msg);
+        /* Answered here at once, but still sent: panicd records every press (its 409 only
+         * repeats the countdown). */
+        sync_post_panic(s, 0, now);
     } else {
         say(a, now, ev == BTN_LONG ? "Stopping..." : "PANIC!");
         sync_post_panic(s, ev == BTN_LONG, now);

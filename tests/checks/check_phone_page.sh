@@ -4,7 +4,7 @@
 # loads it in headless Chromium (--dump-dom after the page's script ran) to see the current run
 # and the lockout countdown, then drives the page over the DevTools protocol with
 # tests/checks/phone/drive.js (Node, standard library only): type and send a prompt, the countdown, a
-# run started elsewhere, an invalid prompt, expired QR codes, the rate limit. Installs nothing:
+# run started elsewhere, an invalid prompt, invalid and expired QR codes, the rate limit. Installs nothing:
 # without chromium or node it says why and counts nothing. Ends with
 # "check_phone_page: N passed, N failed".
 set -u
@@ -120,13 +120,14 @@ else
     fi
 fi
 
-# 2. An expired link is an explanation with a 401, in the same colours.
-code=$(curl -s -o "$work/expired.html" -w '%{http_code}' "$url/t/$net?token=garbage")
-if [ "$code" = 401 ] && grep -q 'expired' "$work/expired.html" &&
-    grep -q '#18181b' "$work/expired.html"; then
-    ok expired_page_status
+# 2. A link that is not a token of ours is an explanation with a 403, in the same colours (an
+# expired one, 410, is drive.js's expired_qr_code).
+code=$(curl -s -o "$work/invalid.html" -w '%{http_code}' "$url/t/$net?token=garbage")
+if [ "$code" = 403 ] && grep -q 'not valid' "$work/invalid.html" &&
+    ! grep -q 'expired' "$work/invalid.html" && grep -q '#18181b' "$work/invalid.html"; then
+    ok invalid_page_status
 else
-    bad expired_page_status "status $code"
+    bad invalid_page_status "status $code"
 fi
 
 # 3. Typing and sending, over the DevTools protocol.

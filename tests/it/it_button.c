@@ -1,8 +1,8 @@
 /* it_button.c: the panic button end to end with a real panicd on 127.0.0.1: a real
  * panic-display with the fifo button backend renders offscreen and writes latest.png; a press
  * starts a run whose genesis appears on the frames, a press during the lockout is answered on
- * the screen at once, a press with the coordinator gone says it cannot reach it, and every press
- * is recorded by panicd. */
+ * the screen at once (and still recorded), a press with the coordinator gone says it cannot reach
+ * it, and every press is recorded by panicd. */
 #define _GNU_SOURCE
 #include "display/core/app.h"
 #include "display/core/layout.h"
@@ -88,6 +88,11 @@ TEST(button_starts_a_run_and_answers_locally)
     support_sleep_ms(300);
     press(&disp);
     CHECK(display_wait(&disp, a, banner_shown, 3000));
+    /* ... and panicd still records that press, with its outcome. */
+    int64_t end = support_now_ms() + 5000;
+    while (presses_with(&d, "lockout") < 1 && support_now_ms() < end)
+        support_sleep_ms(100);
+    CHECK_EQ_INT(presses_with(&d, "lockout"), 1);
     /* With the coordinator gone, a press is not queued: the screen says so. */
     daemon_kill9(&d);
     CHECK(display_wait(&disp, a, frame_offline_with_content, 8000));

@@ -1,8 +1,8 @@
 /* api_visitor.c: the visitor's side of the tokens: minting the QR code's link (GET
  * /api/v1/networks/{id}/prompt-url, for displays and staff), the phone terminal page GET
- * /t/{id}?token=... (terminal.c draws it; an expired or foreign code gets a page that says so), and
- * what a visitor's prompt must pass besides the router's role check: its token's network and a
- * per-address rate limit. Token maths is token.c's, the HMAC hmac.c's. */
+ * /t/{id}?token=... (terminal.c draws it; an expired (410), invalid (403) or foreign (403) code
+ * gets a page that says so), and what a visitor's prompt must pass besides the router's role check:
+ * its token's network and a per-address rate limit. Token maths is token.c's, the HMAC hmac.c's. */
 #include "api_internal.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -164,8 +164,15 @@ void api_get_terminal(struct api *a, struct http_req *req, const struct api_call
         reply_message_page(req, 403, "Wrong QR code",
                            "This QR code belongs to another PANIC! network. Find the screen "
                            "you are looking at and scan its code again.");
+    else if (r == TOKEN_EXPIRED)
+        reply_message_page(req, 410, "QR code expired", TERMINAL_EXPIRED_TEXT);
     else if (r != TOKEN_OK)
-        reply_message_page(req, 401, "QR code expired", TERMINAL_EXPIRED_TEXT);
+        /* Not ours, altered or cut short: "expired" would send the visitor to scan the same
+         * code again for nothing. */
+        reply_message_page(req, 403, "QR code not valid",
+                           "This QR code is not valid: it was not made by this PANIC! "
+                           "network, or part of it is missing. Find the screen and scan its "
+                           "code again.");
     else
         terminal_for(a, req, id, tok);
 }
