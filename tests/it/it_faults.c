@@ -7,6 +7,7 @@
 #include "test.h"
 
 #include <dirent.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,11 +95,54 @@ TEST(deleted_network_id_not_reused)
     daemon_cleanup(&d);
 }
 
+/* ---- 6: keys only for platforms that exist ---- */
+
+/* How many rows the state dir's database has in table (read with its own connection); -1. */
+static int count_rows(const struct daemon *d, const char *table)
+{
+    char db[400], sql[128];
+    snprintf(db, sizeof db, "%s/panic.sqlite", d->dir);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+TEST(keys_for_unknown_platforms_refused)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, "openai_server.gpubox.base_url http://127.0.0.1:9/v1\n");
+    const char *body = "{\"key\":\"sk-0123456789abcdef\"}";
+    long st;
+    json_t *j = api_json(&d, "PUT", "/api/v1/platforms/nosuch/key", d.token, body, &st);
+    CHECK_EQ_INT(st, 404);
+    CHECK_STR_EQ(json_str_of(j, "error"), "not_found");
+    json_decref(j);
+    CHECK_EQ_INT(count_rows(&d, "platform_keys"), 0);
+    CHECK_EQ_INT(api_status(&d, "DELETE", "/api/v1/platforms/nosuch/key", d.token, NULL), 404);
+
+    /* A built-in platform and a configured OpenAI-compatible server take a key. */
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/platforms/replicate/key", d.token, body), 200);
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/platforms/gpubox/key", d.token, body), 200);
+    CHECK_EQ_INT(count_rows(&d, "platform_keys"), 2);
+    CHECK_EQ_INT(api_status(&d, "DELETE", "/api/v1/platforms/gpubox/key", d.token, NULL), 200);
+    CHECK_EQ_INT(count_rows(&d, "platform_keys"), 1);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_teardown = support_reap;
     RUN(deleted_network_id_not_reused);
+    RUN(keys_for_unknown_platforms_refused);
     support_done();
     TEST_END("it_faults");
 }
