@@ -137,12 +137,74 @@ TEST(keys_for_unknown_platforms_refused)
     daemon_cleanup(&d);
 }
 
+/* ---- 5: the budget is checked before a run starts ---- */
+
+/* Poll the network's status until state is want (at most 10 s); 0 or -1. */
+static int wait_state(const struct daemon *d, long long net, const char *want)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/status", net);
+    for (int tries = 0; tries < 200; tries++) {
+        long st;
+        json_t *j = api_json(d, "GET", path, NULL, NULL, &st);
+        const char *state = json_str_of(j, "state");
+        int done = state && !strcmp(state, want);
+        json_decref(j);
+        if (done)
+            return 0;
+        support_sleep_ms(50);
+    }
+    return -1;
+}
+
+TEST(budget_refused_up_front)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, "device.tv1.token " DEVICE1
+                             "\nprice.dummy-t2t 1.25\nbudget_usd_per_hour 5\n");
+    long long net = create_net(&d, "paid");
+    REQUIRE(net > 0);
+    /* The first run spends the budget and is stopped by the cap. */
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "spend it", NULL), 201);
+    REQUIRE(wait_state(&d, net, "stopped") == 0);
+    int before = count_rows(&d, "invocations");
+    CHECK_GE(before, 4);
+
+    /* The next is refused up front, naming the cap, and no call is made. */
+    json_t *r = NULL;
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "more", &r), 429);
+    CHECK_STR_EQ(json_str_of(r, "error"), "budget");
+    const char *msg = json_str_of(r, "message");
+    CHECK(msg && strstr(msg, "budget_usd_per_hour") && strstr(msg, "$5.00"));
+    json_decref(r);
+
+    /* The panic button too: refused, and the press says so. */
+    char body[64];
+    snprintf(body, sizeof body, "{\"network\":%lld}", net);
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/displays/tv1", d.token, body), 200);
+    long st;
+    r = api_json(&d, "POST", "/api/v1/panic", DEVICE1, "{\"display\":\"tv1\",\"long\":false}", &st);
+    CHECK_EQ_INT(st, 429);
+    CHECK_STR_EQ(json_str_of(r, "error"), "budget");
+    json_decref(r);
+    r = api_json(&d, "GET", "/api/v1/presses?limit=1", d.token, NULL, &st);
+    CHECK_STR_EQ(json_str_of(json_array_get(json_object_get(r, "presses"), 0), "result"),
+                 "refused");
+    json_decref(r);
+
+    CHECK_EQ_INT(count_rows(&d, "invocations"), before);
+    CHECK_EQ_INT(count_rows(&d, "runs"), 1);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_teardown = support_reap;
     RUN(deleted_network_id_not_reused);
     RUN(keys_for_unknown_platforms_refused);
+    RUN(budget_refused_up_front);
     support_done();
     TEST_END("it_faults");
 }

@@ -67,6 +67,11 @@ static void panic_start(struct api *a, struct http_req *req, const struct caller
         api_reply_lockout(req, retry_ms);
         return;
     }
+    if (rc == -EDQUOT) {
+        record_press(a, display, who, net, 0, "refused", 0);
+        api_reply_error(req, 429, "budget", "%s", coord_last_error(a->coord));
+        return;
+    }
     if (rc < 0) {
         record_press(a, display, who, net, 0, "error", 0);
         if (rc == -ENOENT)

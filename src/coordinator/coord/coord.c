@@ -425,6 +425,15 @@ int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_
         if (rc < 0)
             return rc;
     }
+    /* Over the hour's budget already: refused before any paid call is made. */
+    double cap = c->cfg->budget_usd_per_hour;
+    double spent = cap > 0 ? coord_burn_per_hour(c, network) : 0;
+    if (cap > 0 && spent >= cap) {
+        snprintf(c->last_error, sizeof c->last_error,
+                 "budget cap reached: $%.2f spent in the last hour (budget_usd_per_hour is $%.2f)",
+                 spent, cap);
+        return -EDQUOT;
+    }
     coord_txn_begin(c);
     int rc = runner_start(n->r, prompt, time_wall_ms(), run, genesis, retry_after_ms);
     coord_txn_end(c);

@@ -73,7 +73,8 @@ int coord_uses_platform(struct coord *c, const char *platform);
 int coord_set_key(struct coord *c, const char *platform, const char *secret);
 /* 1 if a key for the platform is found anywhere (store, credentials, config). */
 int coord_key_set(struct coord *c, const char *platform);
-/* Why the last coord_run_start failed with -EPERM (a platform cannot run), human text. */
+/* Why the last coord_run_start failed with -EPERM (a platform cannot run) or -EDQUOT (the
+ * network already spent budget_usd_per_hour in the last hour), human text. */
 const char *coord_last_error(struct coord *c);
 
 /* Estimated USD spent by the network's invocations in the last hour (config price table). */
