@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define DEVICE1 "device-one-token-0001"
@@ -198,6 +199,62 @@ TEST(budget_refused_up_front)
     daemon_cleanup(&d);
 }
 
+/* ---- 7: orphan .part files are removed at start ---- */
+
+#define HASH_A "ab00000000000000000000000000000000000000000000000000000000000001"
+#define HASH_B "ab00000000000000000000000000000000000000000000000000000000000002"
+
+static int exists(const char *dir, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/media/ab/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+static void plant(const char *dir, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/media/ab", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/media/ab/%s", dir, name);
+    CHECK_EQ_INT(write_file(path, "half written", 12), 0);
+}
+
+TEST(orphan_part_files_removed_at_start)
+{
+    struct daemon d, other;
+    DAEMON_START_OR_FAIL(&d, NULL);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
+    /* A panicd that is still running, on its own state dir: its .part may be in flight. */
+    DAEMON_START_OR_FAIL(&other, NULL);
+
+    /* A pid that is surely gone: a child that has exited and been reaped. */
+    pid_t gone = fork();
+    if (gone == 0)
+        _exit(0);
+    REQUIRE(gone > 0);
+    waitpid(gone, NULL, 0);
+
+    char dead[160], garbled[160], live[160];
+    snprintf(dead, sizeof dead, HASH_A ".png.%ld.part", (long)gone);
+    snprintf(garbled, sizeof garbled, HASH_A ".png.x.part");
+    snprintf(live, sizeof live, HASH_B ".png.%ld.part", (long)other.pid);
+    plant(d.dir, HASH_A ".png"); /* a committed file */
+    plant(d.dir, dead);
+    plant(d.dir, garbled);
+    plant(d.dir, live);
+
+    REQUIRE(daemon_restart(&d) == 0);
+    CHECK(!exists(d.dir, dead));
+    CHECK(!exists(d.dir, garbled));
+    CHECK(exists(d.dir, live));
+    CHECK(exists(d.dir, HASH_A ".png"));
+    daemon_stop(&other, 5000, NULL);
+    daemon_cleanup(&other);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -205,6 +262,7 @@ int main(void)
     RUN(deleted_network_id_not_reused);
     RUN(keys_for_unknown_platforms_refused);
     RUN(budget_refused_up_front);
+    RUN(orphan_part_files_removed_at_start);
     support_done();
     TEST_END("it_faults");
 }
