@@ -1,8 +1,10 @@
 /* it_faults.c: panicd under the faults and mistakes of issue 10, over its real HTTP API: ids that
  * must never come back (a visitor token or a display bound to a deleted network must not reach
  * the next one made), keys for platforms that do not exist, the hourly budget checked before a
- * run starts, and orphan .part files from a kill -9 removed at start. Every test starts its own
- * panicd on 127.0.0.1 with a random port; nothing here depends on timing beyond bounded polls. */
+ * run starts, orphan .part files from a kill -9 removed at start, and a database that cannot
+ * grow (the PANIC_TEST_STORE_FULL hook) pausing the networks in storage_error until writes
+ * succeed again. Every test starts its own panicd on 127.0.0.1 with a random port; nothing here
+ * depends on timing beyond bounded polls. */
 #include "support.h"
 #include "test.h"
 
@@ -255,6 +257,152 @@ TEST(orphan_part_files_removed_at_start)
     daemon_cleanup(&d);
 }
 
+/* ---- 1: nothing runs ahead of the store ---- */
+
+/* The network's status: state into buf, seq (or -1) returned. */
+static long long status_of(const struct daemon *d, long long net, char *state, size_t len,
+                           char *error, size_t errlen)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/status", net);
+    long st;
+    json_t *j = api_json(d, "GET", path, NULL, NULL, &st);
+    snprintf(state, len, "%s", json_str_of(j, "state") ? json_str_of(j, "state") : "");
+    if (error)
+        snprintf(error, errlen, "%s", json_str_of(j, "error") ? json_str_of(j, "error") : "");
+    long long seq = json_int_of(j, "seq", -1);
+    json_decref(j);
+    return seq;
+}
+
+/* One integer from the state dir's database (its own read-only connection); -1 on failure. */
+static long long db_int(const struct daemon *d, const char *sql)
+{
+    char db[400];
+    snprintf(db, sizeof db, "%s/panic.sqlite", d->dir);
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+static int count_log_lines(const struct daemon *d, const char *needle)
+{
+    char path[400], line[2048];
+    snprintf(path, sizeof path, "%s/panicd.log", d->dir);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    while (f && fgets(line, sizeof line, f))
+        n += strstr(line, needle) != NULL;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* The database is made unable to grow (the test hook caps it with PRAGMA max_page_count while
+ * a flag file exists, as a full disk would): the network shows storage_error with the reason,
+ * POST /runs answers 503, the log takes one line per back-off step; once writes succeed the run
+ * resumes where the store has it, and no run or invocation id is handed out twice. */
+TEST(storage_full_pauses_and_resumes)
+{
+    char flag[300];
+    snprintf(flag, sizeof flag, "/tmp/panic-it-full-%ld", (long)getpid());
+    unlink(flag);
+    setenv("PANIC_TEST_STORE_FULL", flag, 1);
+    struct daemon d;
+    int started = daemon_start(&d, NULL);
+    unsetenv("PANIC_TEST_STORE_FULL");
+    if (started < 0) {
+        CHECK(!"panicd started");
+        daemon_cleanup(&d);
+        return;
+    }
+    long long net = create_net(&d, "fast");
+    REQUIRE(net > 0);
+    json_t *r = NULL;
+    REQUIRE(api_post_prompt(&d, net, d.token, NULL, "before", &r) == 201);
+    long long run1 = json_int_of(r, "run", -1);
+    json_decref(r);
+    char state[64] = "", err[512] = "";
+    long long seq = -1;
+    for (int i = 0; i < 200 && seq < 3; i++, support_sleep_ms(20))
+        seq = status_of(&d, net, state, sizeof state, NULL, 0);
+    REQUIRE(seq >= 3);
+
+    /* The disk fills up. */
+    REQUIRE(write_file(flag, "", 0) == 0);
+    int seen = 0;
+    for (int i = 0; i < 500 && !seen; i++, support_sleep_ms(20)) {
+        status_of(&d, net, state, sizeof state, err, sizeof err);
+        seen = !strcmp(state, "storage_error");
+    }
+    CHECK(seen);
+    CHECK(strstr(err, "storage error") != NULL && strstr(err, "full") != NULL);
+    {
+        char spath[128];
+        snprintf(spath, sizeof spath, "/api/v1/networks/%lld/status", net);
+        long sst;
+        json_t *sj = api_json(&d, "GET", spath, NULL, NULL, &sst);
+        CHECK(json_is_false(json_object_get(sj, "can_start_run")));
+        json_decref(sj);
+    }
+    long st;
+    r = api_json(&d, "POST", "/api/v1/networks/1/runs", d.token, "{\"prompt\":\"during\"}", &st);
+    CHECK_EQ_INT(st, 503);
+    CHECK_STR_EQ(json_str_of(r, "error"), "storage");
+    CHECK(json_str_of(r, "message") && strstr(json_str_of(r, "message"), "full"));
+    json_decref(r);
+    /* A network made now is not stored, so it gets no id. */
+    CHECK_EQ_INT(api_status(&d, "POST", "/api/v1/networks", d.token,
+                            "{\"name\":\"lost\",\"models\":[\"dummy-t2t\"]}"),
+                 500);
+    /* While it lasts, nothing moves: the status stays storage_error over a few retries. */
+    long long stored = db_int(&d, "SELECT count(*) FROM invocations");
+    for (int i = 0; i < 5; i++) {
+        support_sleep_ms(200);
+        status_of(&d, net, state, sizeof state, NULL, 0);
+        CHECK_STR_EQ(state, "storage_error");
+    }
+    CHECK_EQ_INT(db_int(&d, "SELECT count(*) FROM invocations"), stored);
+    int lines = count_log_lines(&d, "could not be written");
+    CHECK_GE(lines, 1);
+    CHECK_LE(lines, 8); /* 0.5 s doubling: a handful over ~1.5 s, not one per attempt */
+
+    /* Space comes back: the run resumes from the last stored step. */
+    unlink(flag);
+    long long seq2 = -1;
+    for (int i = 0; i < 500; i++, support_sleep_ms(20)) {
+        seq2 = status_of(&d, net, state, sizeof state, NULL, 0);
+        if ((!strcmp(state, "processing") || !strcmp(state, "waiting")) && seq2 > stored + 2)
+            break;
+    }
+    CHECK(!strcmp(state, "processing") || !strcmp(state, "waiting"));
+    CHECK(seq2 > stored);
+    CHECK_EQ_INT(
+        db_int(&d, "SELECT state = 'running' FROM runs WHERE id = (SELECT max(id) FROM runs)"), 1);
+    /* The run's stored steps have no hole and no duplicate. */
+    CHECK_EQ_INT(db_int(&d, "SELECT count(*) = max(seq) + 1 AND count(DISTINCT seq) = count(*) "
+                            "FROM invocations WHERE run = (SELECT max(id) FROM runs)"),
+                 1);
+    CHECK_EQ_INT(db_int(&d, "SELECT max(id) FROM runs"), run1);
+
+    /* A new run and a new network get ids never handed out. */
+    CHECK_EQ_INT(create_net(&d, "later"), net + 1);
+    r = NULL;
+    CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "after", &r), 201);
+    CHECK(json_int_of(r, "run", -1) > run1);
+    json_decref(r);
+    CHECK_EQ_INT(count_log_lines(&d, "writes succeed again"), 1);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+    unlink(flag);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -263,6 +411,7 @@ int main(void)
     RUN(keys_for_unknown_platforms_refused);
     RUN(budget_refused_up_front);
     RUN(orphan_part_files_removed_at_start);
+    RUN(storage_full_pauses_and_resumes);
     support_done();
     TEST_END("it_faults");
 }

@@ -667,6 +667,51 @@ TEST(ids_never_reused_fresh)
     store_close(s);
 }
 
+/* A write refused for want of storage sinks its whole transaction: what the transaction wrote
+ * before the refusal is rolled back with it, and the next transaction works once there is room.
+ * The database is kept from growing by the PANIC_TEST_STORE_FULL hook. */
+TEST(refused_write_sinks_the_transaction)
+{
+    char path[256], flag[300], err[256] = "";
+    snprintf(path, sizeof path, "%s/full-%d.sqlite", tmpdir, ++db_counter);
+    snprintf(flag, sizeof flag, "%s/full-flag", tmpdir);
+    setenv("PANIC_TEST_STORE_FULL", flag, 1);
+    struct store *s = store_open(path, 0, err, sizeof err);
+    unsetenv("PANIC_TEST_STORE_FULL");
+    REQUIRE(s != NULL);
+    int64_t net = add_network(s, "n");
+    REQUIRE(write_file(flag, "", 0) == 0);
+
+    CHECK_EQ_INT(store_begin(s), 0);
+    int64_t run = store_run_insert(s, net, "kept only if all is kept", 1);
+    CHECK(run > 0);
+    char data[2000];
+    memset(data, 'x', sizeof data - 1);
+    data[sizeof data - 1] = '\0';
+    int refused = 0;
+    for (int i = 0; i < 200 && !refused; i++)
+        refused = store_event_append(s, net, "status", data, 1) < 0;
+    CHECK(refused);
+    /* Nothing more of this transaction is written, not even on its own (autocommit). */
+    CHECK(store_run_insert(s, net, "after the refusal", 1) < 0);
+    CHECK(store_run_end(s, run, "failed", "disk full", 1) < 0);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM runs", NULL, 0), 0);
+    CHECK_EQ_INT(store_commit(s), -EIO);
+    CHECK(strstr(store_last_error(s), "full") != NULL);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM runs", NULL, 0), 0);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM events", NULL, 0), 0);
+
+    unlink(flag);
+    CHECK_EQ_INT(store_begin(s), 0);
+    int64_t again = store_run_insert(s, net, "now there is room", 2);
+    CHECK_EQ_INT(store_commit(s), 0);
+    /* The rolled-back run left no trace, so its number is free again; coord never hands out the
+     * ids of a rolled-back step. */
+    CHECK_EQ_INT(again, run);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM runs", NULL, 0), 1);
+    store_close(s);
+}
+
 TEST(newer_schema_refused)
 {
     char path[256], err[256] = "";
@@ -759,6 +804,7 @@ int main(void)
     RUN(migrate_and_reopen);
     RUN(ids_never_reused_after_migration);
     RUN(ids_never_reused_fresh);
+    RUN(refused_write_sinks_the_transaction);
     RUN(newer_schema_refused);
     RUN(open_failure);
     RUN(backup_memory);

@@ -78,6 +78,8 @@ static void panic_start(struct api *a, struct http_req *req, const struct caller
             api_reply_no_network(req, net);
         else if (rc == -EPERM)
             api_reply_error(req, 422, "platform_unavailable", "%s", coord_last_error(a->coord));
+        else if (rc == -EIO)
+            api_reply_error(req, 503, "storage", "%s", coord_last_error(a->coord));
         else
             api_reply_error(req, 500, "internal", "the run could not be started");
         return;

@@ -51,7 +51,10 @@ int coord_network_delete(struct coord *c, int64_t id);
 /* The lowest network id, 0 if there is none. */
 int64_t coord_first_network(struct coord *c);
 
-/* Runs. -ENOENT unknown network, -EBUSY lockout (*retry_after_ms set). */
+/* Runs. -ENOENT unknown network, -EBUSY lockout (*retry_after_ms set), -EPERM a platform
+ * cannot run and -EDQUOT over the budget (coord_last_error says why), -EIO the database cannot
+ * be written (the networks are in storage_error; coord_last_error has the reason). *run and
+ * *genesis mean something only when 0 is returned (the start was committed). */
 int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_t *run,
                     int64_t *genesis, int64_t *retry_after_ms);
 /* -ENOENT unknown network, -EALREADY nothing running. */

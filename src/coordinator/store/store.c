@@ -2,7 +2,10 @@
  * keyed on PRAGMA user_version, and every statement prepared once in store_open. This is the
  * only coordinator file that includes sqlite3.h. It knows rows and columns, not runners, HTTP or
  * JSON (models and schedules are opaque JSON text here), and it never logs: failures go back as
- * a negative errno and the caller that decides does the logging. One thread only (NOMUTEX). */
+ * a negative errno and the caller that decides does the logging. One thread only (NOMUTEX).
+ * A write refused for want of storage (disk full, I/O error) sinks its whole transaction:
+ * store_commit rolls it back, so a step is stored whole or not at all. The one test hook,
+ * PANIC_TEST_STORE_FULL, is read from the environment at open. */
 #include "store.h"
 #include "common/util.h"
 
@@ -296,6 +299,14 @@ struct store {
     sqlite3_stmt *st[ST_COUNT];
     int in_tx;                    /* between a successful store_begin and commit/rollback */
     char last_err[PANIC_ERR_LEN]; /* sqlite's message for the most recent failure */
+    /* A write of the open transaction failed for want of storage (full, I/O, read-only, ...):
+     * the transaction can only be rolled back, and tx_err says why. */
+    int tx_failed;
+    char tx_err[PANIC_ERR_LEN];
+    /* Test hook (PANIC_TEST_STORE_FULL): while the file named here exists, the database may not
+     * grow (PRAGMA max_page_count), the way a full disk refuses it. NULL in production. */
+    char *full_flag;
+    int full_on;
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -313,9 +324,31 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* Remembers sqlite's message (for the err buffers of store_backup) and maps an extended result
  * code to the errno the header promises. */
+static int storage_failure(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_PROTOCOL:
+        return 1;
+    }
+    return 0;
+}
+
 static int fail(struct store *s, int rc)
 {
     snprintf(s->last_err, sizeof s->last_err, "%s", sqlite3_errmsg(s->db));
+    if (s->in_tx && !s->tx_failed && storage_failure(rc)) {
+        s->tx_failed = 1;
+        snprintf(s->tx_err, sizeof s->tx_err, "%s", s->last_err);
+    }
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return -EEXIST;
     return -EIO;
@@ -328,9 +361,21 @@ static void finish(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
+/* In a transaction that storage already refused, nothing more runs: sqlite may have rolled it
+ * back by itself, and a statement run now would commit on its own (autocommit), half a step. */
+static int doomed(struct store *s, sqlite3_stmt *st)
+{
+    if (!s->in_tx || !s->tx_failed || st == s->st[ST_ROLLBACK])
+        return 0;
+    finish(st);
+    return 1;
+}
+
 /* Step a statement that returns no rows to completion, then finish it. */
 static int step_done(struct store *s, sqlite3_stmt *st)
 {
+    if (doomed(s, st))
+        return -EIO;
     int rc = sqlite3_step(st);
     int ret = rc == SQLITE_DONE ? 0 : fail(s, rc);
     finish(st);
@@ -349,6 +394,8 @@ static int step_changed(struct store *s, sqlite3_stmt *st)
 /* 1 with a row ready, 0 when there are no more rows, a negative errno on failure. */
 static int step_row(struct store *s, sqlite3_stmt *st)
 {
+    if (doomed(s, st))
+        return -EIO;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         return 1;
@@ -495,6 +542,9 @@ struct store *store_open(const char *path, int synchronous_full, char *err, size
     }
     if (migrate(s->db, err, errlen) < 0)
         goto cleanup;
+    const char *flag = getenv("PANIC_TEST_STORE_FULL");
+    if (flag && flag[0])
+        s->full_flag = xstrdup(flag);
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
                                NULL) != SQLITE_OK) {
@@ -517,17 +567,44 @@ void store_close(struct store *s)
         sqlite3_finalize(s->st[i]);
     /* An open transaction is rolled back by the close. */
     sqlite3_close_v2(s->db);
+    free(s->full_flag);
     free(s);
+}
+
+/* The test hook: cap the database at its present size while the flag file exists. */
+static void apply_full_flag(struct store *s)
+{
+    int on = access(s->full_flag, F_OK) == 0;
+    if (on == s->full_on)
+        return;
+    sqlite3_stmt *st = NULL;
+    int64_t pages = 1073741823;
+    if (on && sqlite3_prepare_v2(s->db, "PRAGMA page_count", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        pages = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)pages);
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+        s->full_on = on;
 }
 
 int store_begin(struct store *s)
 {
     if (s->in_tx)
         return -EBUSY;
+    if (s->full_flag)
+        apply_full_flag(s);
+    s->tx_failed = 0;
     int ret = step_done(s, s->st[ST_BEGIN]);
     if (ret == 0)
         s->in_tx = 1;
     return ret;
+}
+
+const char *store_last_error(const struct store *s)
+{
+    return s->tx_failed ? s->tx_err : s->last_err;
 }
 
 /* A failed COMMIT (the disk, a lock held past the busy timeout) is rolled back here, so the
@@ -536,7 +613,8 @@ int store_commit(struct store *s)
 {
     if (!s->in_tx)
         return -EINVAL;
-    int ret = step_done(s, s->st[ST_COMMIT]);
+    /* A write of this transaction was refused: committing the rest would store half a step. */
+    int ret = s->tx_failed ? -EIO : step_done(s, s->st[ST_COMMIT]);
     if (ret < 0 && !sqlite3_get_autocommit(s->db))
         step_done(s, s->st[ST_ROLLBACK]);
     s->in_tx = 0;
