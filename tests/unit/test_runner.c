@@ -462,6 +462,58 @@ TEST(recall_an_ended_run)
     runner_free(r);
 }
 
+/* A step the store could not keep is forgotten: the call in flight is cancelled, the timer
+ * disarmed, nothing is written, the status says storage_error, and whatever the lost step had
+ * started comes back stale. Then the store's state is put back. */
+TEST(suspend_forgets_the_lost_step)
+{
+    struct runner *r = make(0, 1);
+    runner_start(r, "x", 0, NULL, NULL, NULL);
+    uint64_t gen = R.invoke_gen;
+    int64_t id = R.invoke_id;
+    int ended = R.runs_ended, finishes = R.finishes;
+    runner_suspend(r, "storage error: database or disk is full");
+    CHECK_EQ_INT(R.last_cancel, id);
+    CHECK_EQ_INT(R.runs_ended, ended);
+    CHECK_EQ_INT(R.finishes, finishes);
+    struct runner_status st;
+    runner_get_status(r, 10, &st);
+    CHECK_STR_EQ(runner_state_name(&st), "storage_error");
+    CHECK_STR_EQ(st.error, "storage error: database or disk is full");
+    CHECK_EQ_INT(st.run, 0);
+    CHECK_EQ_INT(st.invocation, 0);
+    CHECK_EQ_INT(st.can_start_run, 0);
+    CHECK_EQ_INT(runner_complete(r, gen, id, &IMG, NULL, 0, 20), -ESTALE);
+    CHECK_EQ_INT(runner_stop(r, "staff", 30), -EALREADY);
+
+    /* Waiting with a timer: suspended, the timer is gone and cannot fire. */
+    struct runner_resume rs = {.run = 3,
+                               .genesis_at = 0,
+                               .last_id = 5,
+                               .last_seq = 1,
+                               .last_completed = 1,
+                               .input = {MEDIA_TEXT, "in"},
+                               .output = {MEDIA_IMAGE, "out.png"},
+                               .last_finished_at = 40};
+    runner_resume(r, &rs, 50);
+    CHECK_STR_EQ(state(r, 50), "waiting");
+    uint64_t tgen = R.armed_gen;
+    runner_suspend(r, "storage error");
+    CHECK_EQ_INT(R.timer_armed, 0);
+    CHECK_EQ_INT(runner_timer(r, tgen, 5000), -ESTALE);
+
+    /* Back to a network without a live run: failed, with the stored reason. */
+    int statuses = R.statuses;
+    runner_settle(r, RUNNER_FAILED, 3, "it broke");
+    runner_get_status(r, 6000, &st);
+    CHECK_STR_EQ(runner_state_name(&st), "failed");
+    CHECK_EQ_INT(st.run, 3);
+    CHECK_STR_EQ(st.error, "it broke");
+    CHECK_EQ_INT(R.statuses, statuses + 1);
+    CHECK_EQ_INT(runner_start(r, "y", 7000, NULL, NULL, NULL), 0);
+    runner_free(r);
+}
+
 int main(void)
 {
     RUN(start_creates_genesis_and_invokes_first_model);
@@ -478,5 +530,6 @@ int main(void)
     RUN(resume_completed_schedules_next_seq);
     RUN(success_clears_a_retried_error);
     RUN(recall_an_ended_run);
+    RUN(suspend_forgets_the_lost_step);
     TEST_END("test_runner");
 }

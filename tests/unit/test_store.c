@@ -546,6 +546,172 @@ TEST(migrate_and_reopen)
     store_close(s);
 }
 
+/* The schema as panicd left it at user_version 4 (before ids were AUTOINCREMENT), for the
+ * migration test: what a released panicd has on its SD card. */
+static const char schema_v4[] =
+    "CREATE TABLE networks(id INTEGER PRIMARY KEY, name TEXT NOT NULL, models TEXT NOT NULL,"
+    " lockout_seconds INTEGER NOT NULL DEFAULT 30, schedule TEXT, created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE runs(id INTEGER PRIMARY KEY,"
+    " network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " prompt TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'running', reason TEXT,"
+    " created_at INTEGER NOT NULL, ended_at INTEGER);"
+    "CREATE INDEX runs_network ON runs(network_id, id);"
+    "CREATE TABLE invocations(id INTEGER PRIMARY KEY,"
+    " network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
+    " model TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('ready','invoking','completed','failed')),"
+    " input_type TEXT NOT NULL, input TEXT NOT NULL, output_type TEXT, output TEXT, error TEXT,"
+    " created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,"
+    " attempts INTEGER NOT NULL DEFAULT 1, platform_job TEXT, cost REAL,"
+    " UNIQUE(network_id, run, seq));"
+    "CREATE INDEX invocations_run ON invocations(run, seq);"
+    "CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, network_id INTEGER NOT NULL,"
+    " type TEXT NOT NULL, data TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE INDEX events_network ON events(network_id, id);"
+    "CREATE TABLE displays(name TEXT PRIMARY KEY, config TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE platform_keys(platform TEXT PRIMARY KEY, secret TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE presses(id INTEGER PRIMARY KEY, display TEXT NOT NULL, device TEXT,"
+    " network_id INTEGER, long INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+    " result TEXT NOT NULL CHECK(result IN ('started','lockout','stopped','refused','error')),"
+    " run INTEGER);"
+    "ALTER TABLE runs ADD COLUMN media_evicted INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX invocations_finished ON invocations(network_id, finished_at);"
+    /* networks 1..3 (4 was deleted, a press still names it), runs 1..3, invocations 1..4 */
+    "INSERT INTO networks VALUES(1,'one','[]',30,NULL,1,1),(2,'two','[]',30,NULL,1,1),"
+    " (3,'three','[]',30,NULL,1,1);"
+    "INSERT INTO runs(id, network_id, prompt, state, created_at) VALUES(1,1,'a','stopped',1),"
+    " (2,3,'b','stopped',1),(3,3,'c','running',1);"
+    "INSERT INTO invocations(id, network_id, run, seq, model, state, input_type, input,"
+    " created_at) VALUES(1,1,1,0,'dummy-t2t','completed','text','a',1),"
+    " (2,3,2,0,'dummy-t2t','completed','text','b',1),"
+    " (3,3,3,0,'dummy-t2t','completed','text','c',1),"
+    " (4,3,3,1,'dummy-t2t','ready','text','c',1);"
+    "INSERT INTO presses VALUES(1,'tv1',NULL,4,0,1,'started',2),(2,'tv1',NULL,3,0,1,'started',3);"
+    "PRAGMA user_version = 4;";
+
+/* Issue 10 (2): ids never come back. A database at user_version 4 with rows is migrated: the rows,
+ * the foreign keys (with their cascades) and the indexes survive, and after the highest network
+ * is deleted the next one gets a new id; runs and invocations too. */
+TEST(ids_never_reused_after_migration)
+{
+    char path[256], err[256] = "";
+    snprintf(path, sizeof path, "%s/v4-%d.sqlite", tmpdir, ++db_counter);
+    sqlite3 *db = NULL;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    int rc = sqlite3_exec(db, schema_v4, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        printf("  schema v4: %s\n", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+
+    struct store *s = store_open(path, 0, err, sizeof err);
+    if (!s)
+        printf("  store_open: %s\n", err);
+    REQUIRE(s != NULL);
+    CHECK_EQ_INT(raw_query(path, "PRAGMA user_version", NULL, 0), store_schema_version());
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM networks", NULL, 0), 3);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM runs", NULL, 0), 3);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM invocations", NULL, 0), 4);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM presses", NULL, 0), 2);
+    CHECK_EQ_INT(raw_query(path,
+                           "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
+                           "('runs_network','invocations_run','invocations_finished')",
+                           NULL, 0),
+                 3);
+    CHECK_EQ_INT(
+        raw_query(path, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_new'", NULL, 0), 0);
+    CHECK_EQ_INT(
+        raw_query(path, "SELECT count(*) FROM pragma_foreign_key_list('invocations')", NULL, 0), 2);
+    struct store_run r;
+    CHECK_EQ_INT(store_run_get(s, 3, &r), 0);
+    CHECK_EQ_INT(r.network_id, 3);
+    store_run_clear(&r);
+
+    /* Delete the highest network: its runs and invocations go with it (the cascade survived). */
+    CHECK_EQ_INT(store_network_delete(s, 3), 0);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM runs", NULL, 0), 1);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM invocations", NULL, 0), 1);
+
+    /* Neither 3 (deleted now) nor 4 (deleted before the migration, still named by a press). */
+    int64_t net = add_network(s, "newcomer");
+    CHECK_EQ_INT(net, 5);
+    int64_t run = store_run_insert(s, net, "p", 2);
+    CHECK_EQ_INT(run, 4);
+    CHECK_EQ_INT(store_invocation_insert(s, net, run, 0, "dummy-t2t", MEDIA_TEXT, "p", 2), 5);
+    struct store_press p = {.display = "tv1", .network_id = net, .result = "started", .run = run};
+    CHECK_EQ_INT(store_press_insert(s, &p), 3);
+    store_close(s);
+}
+
+/* The same on a database made new: delete the newest of everything, and nothing comes back. */
+TEST(ids_never_reused_fresh)
+{
+    struct store *s = open_fresh(1, NULL, 0);
+    REQUIRE(s != NULL);
+    int64_t a = add_network(s, "a");
+    int64_t b = add_network(s, "b");
+    int64_t run = store_run_insert(s, b, "p", 1);
+    int64_t inv = store_invocation_insert(s, b, run, 0, "dummy-t2t", MEDIA_TEXT, "p", 1);
+    CHECK(run > 0 && inv > 0);
+    CHECK_EQ_INT(store_network_delete(s, b), 0);
+    int64_t c = add_network(s, "c");
+    CHECK(c > b);
+    int64_t run2 = store_run_insert(s, c, "p", 1);
+    CHECK(run2 > run);
+    CHECK(store_invocation_insert(s, c, run2, 0, "dummy-t2t", MEDIA_TEXT, "p", 1) > inv);
+    CHECK(a < b);
+    store_close(s);
+}
+
+/* A write refused for want of storage sinks its whole transaction: what the transaction wrote
+ * before the refusal is rolled back with it, and the next transaction works once there is room.
+ * The database is kept from growing by the PANIC_TEST_STORE_FULL hook. */
+TEST(refused_write_sinks_the_transaction)
+{
+    char path[256], flag[300], err[256] = "";
+    snprintf(path, sizeof path, "%s/full-%d.sqlite", tmpdir, ++db_counter);
+    snprintf(flag, sizeof flag, "%s/full-flag", tmpdir);
+    setenv("PANIC_TEST_STORE_FULL", flag, 1);
+    struct store *s = store_open(path, 0, err, sizeof err);
+    unsetenv("PANIC_TEST_STORE_FULL");
+    REQUIRE(s != NULL);
+    int64_t net = add_network(s, "n");
+    REQUIRE(write_file(flag, "", 0) == 0);
+
+    CHECK_EQ_INT(store_begin(s), 0);
+    int64_t run = store_run_insert(s, net, "kept only if all is kept", 1);
+    CHECK(run > 0);
+    char data[2000];
+    memset(data, 'x', sizeof data - 1);
+    data[sizeof data - 1] = '\0';
+    int refused = 0;
+    for (int i = 0; i < 200 && !refused; i++)
+        refused = store_event_append(s, net, "status", data, 1) < 0;
+    CHECK(refused);
+    /* Nothing more of this transaction is written, not even on its own (autocommit). */
+    CHECK(store_run_insert(s, net, "after the refusal", 1) < 0);
+    CHECK(store_run_end(s, run, "failed", "disk full", 1) < 0);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM runs", NULL, 0), 0);
+    CHECK_EQ_INT(store_commit(s), -EIO);
+    CHECK(strstr(store_last_error(s), "full") != NULL);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM runs", NULL, 0), 0);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM events", NULL, 0), 0);
+
+    unlink(flag);
+    CHECK_EQ_INT(store_begin(s), 0);
+    int64_t again = store_run_insert(s, net, "now there is room", 2);
+    CHECK_EQ_INT(store_commit(s), 0);
+    /* The rolled-back run left no trace, so its number is free again; coord never hands out the
+     * ids of a rolled-back step. */
+    CHECK_EQ_INT(again, run);
+    CHECK_EQ_INT(raw_query(path, "SELECT count(*) FROM runs", NULL, 0), 1);
+    store_close(s);
+}
+
 TEST(newer_schema_refused)
 {
     char path[256], err[256] = "";
@@ -636,6 +802,9 @@ int main(void)
     RUN(transactions_memory);
     RUN(transactions_file);
     RUN(migrate_and_reopen);
+    RUN(ids_never_reused_after_migration);
+    RUN(ids_never_reused_fresh);
+    RUN(refused_write_sinks_the_transaction);
     RUN(newer_schema_refused);
     RUN(open_failure);
     RUN(backup_memory);

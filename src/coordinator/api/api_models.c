@@ -1,6 +1,7 @@
 /* api_models.c: what can run: GET /api/v1/models (the catalogue, with whether each model is
  * available here and why not), GET /api/v1/platforms (which platforms have a key), and the
- * write-only platform keys (PUT/DELETE /api/v1/platforms/{platform}/key). A key goes to the
+ * write-only platform keys (PUT/DELETE /api/v1/platforms/{platform}/key), only for a platform
+ * this panicd has (built in, or a configured OpenAI-compatible server). A key goes to the
  * coordinator and never comes back out: not in a reply, not in the log. */
 #include "api_internal.h"
 #include "coordinator/core/catalog.h"
@@ -46,9 +47,21 @@ void api_get_platforms(struct api *a, struct http_req *req, const struct api_cal
     api_reply_json(req, 200, json_pack("{s:o}", "platforms", arr));
 }
 
-void api_put_platform_key(struct api *a, struct http_req *req, const struct api_call *call)
+/* The {platform} of the path if this panicd has a platform by that name; else the 400 or 404 is
+ * answered and NULL returned. A key for a platform that does not exist is never stored. */
+static const char *known_platform(struct api *a, struct http_req *req, const struct api_call *call)
 {
     const char *name = api_path_name(req, call->param[0], PLATFORM_NAME_MAX, "platform");
+    if (name && !coord_platform(a->coord, name)) {
+        api_reply_error(req, 404, "not_found", "there is no platform called %s", name);
+        return NULL;
+    }
+    return name;
+}
+
+void api_put_platform_key(struct api *a, struct http_req *req, const struct api_call *call)
+{
+    const char *name = known_platform(a, req, call);
     if (!name)
         return;
     json_t *body = api_body_object(req);
@@ -73,7 +86,7 @@ void api_put_platform_key(struct api *a, struct http_req *req, const struct api_
 
 void api_delete_platform_key(struct api *a, struct http_req *req, const struct api_call *call)
 {
-    const char *name = api_path_name(req, call->param[0], PLATFORM_NAME_MAX, "platform");
+    const char *name = known_platform(a, req, call);
     if (!name)
         return;
     int rc = coord_set_key(a->coord, name, NULL);

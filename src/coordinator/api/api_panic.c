@@ -67,12 +67,19 @@ static void panic_start(struct api *a, struct http_req *req, const struct caller
         api_reply_lockout(req, retry_ms);
         return;
     }
+    if (rc == -EDQUOT) {
+        record_press(a, display, who, net, 0, "refused", 0);
+        api_reply_error(req, 429, "budget", "%s", coord_last_error(a->coord));
+        return;
+    }
     if (rc < 0) {
         record_press(a, display, who, net, 0, "error", 0);
         if (rc == -ENOENT)
             api_reply_no_network(req, net);
         else if (rc == -EPERM)
             api_reply_error(req, 422, "platform_unavailable", "%s", coord_last_error(a->coord));
+        else if (rc == -EIO)
+            api_reply_error(req, 503, "storage", "%s", coord_last_error(a->coord));
         else
             api_reply_error(req, 500, "internal", "the run could not be started");
         return;

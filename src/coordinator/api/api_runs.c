@@ -71,6 +71,10 @@ static void start_run(struct api *a, struct http_req *req, const struct caller *
         api_reply_lockout(req, retry_ms);
     } else if (rc == -EPERM) {
         api_reply_error(req, 422, "platform_unavailable", "%s", coord_last_error(a->coord));
+    } else if (rc == -EDQUOT) {
+        api_reply_error(req, 429, "budget", "%s", coord_last_error(a->coord));
+    } else if (rc == -EIO) {
+        api_reply_error(req, 503, "storage", "%s", coord_last_error(a->coord));
     } else if (rc < 0) {
         api_reply_error(req, 500, "internal", "the run could not be started");
     } else {

@@ -118,15 +118,15 @@ void coord_txn_begin(struct coord *c)
         log_err("store: BEGIN failed");
 }
 
-void coord_txn_end(struct coord *c)
+static void storage_fault(struct coord *c);
+
+int coord_txn_end(struct coord *c)
 {
     if (--c->depth > 0)
-        return;
+        return 0;
     int ok = store_commit(c->store) == 0;
-    if (!ok) {
-        log_err("store: COMMIT failed; events of this step are dropped");
+    if (!ok)
         store_rollback(c->store);
-    }
     for (size_t i = 0; i < c->npending; i++) {
         if (ok && c->sink)
             c->sink(c->sink_user, c->pending[i].id, c->pending[i].network, c->pending[i].type,
@@ -139,6 +139,13 @@ void coord_txn_end(struct coord *c)
         if (store_event_prune(c->store, c->cfg->events_keep) < 0)
             log_warn("store: could not prune the event log");
     }
+    if (!ok) {
+        storage_fault(c);
+        return -EIO;
+    }
+    if (!c->storage_err[0])
+        c->storage_backoff_ms = 0;
+    return 0;
 }
 
 /* Append an event inside the current transaction; data is consumed. */
@@ -147,7 +154,12 @@ static void emit_json(struct coord *c, int64_t network, const char *type, json_t
     char *text = view_dump(data);
     int64_t id = store_event_append(c->store, network, type, text, time_wall_ms());
     if (id < 0) {
-        log_err("store: could not append event type=%s network=%lld", type, (long long)network);
+        /* Once in storage_error, the retries' failures are told by storage_fault's one line. */
+        if (c->storage_err[0])
+            log_debug("store: could not append event type=%s network=%lld", type,
+                      (long long)network);
+        else
+            log_err("store: could not append event type=%s network=%lld", type, (long long)network);
         free(text);
         return;
     }
@@ -320,16 +332,39 @@ int coord_network_create(struct coord *c, const char *name, const char *const *m
         if (!add_net(c, &sn))
             rc = -EIO;
     }
-    coord_txn_end(c);
+    struct net *added = rc == 0 ? find_net(c, nid) : NULL;
+    if (coord_txn_end(c) < 0 && rc == 0) {
+        /* Rolled back: the network does not exist and its id was never handed out. */
+        remove_net(c, added);
+        rc = -EIO;
+        snprintf(err, errlen, "could not store the network: %s", c->storage_err);
+    } else if (rc < 0) {
+        snprintf(err, errlen, "could not store the network");
+    }
     store_network_clear(&sn);
     free(mj);
     free(sj);
-    if (rc < 0) {
-        snprintf(err, errlen, "could not store the network");
+    if (rc < 0)
         return rc;
-    }
     *id = nid;
     return 0;
+}
+
+/* After a rolled-back update: a fresh runner from the network as stored, suspended like the
+ * others until the storage retry puts it back. */
+static void reload_net(struct coord *c, struct net *net)
+{
+    struct store_network sn = {0};
+    struct runner *fresh =
+        store_network_get(c->store, net->id, &sn) == 0 ? make_runner(c, net, &sn) : NULL;
+    store_network_clear(&sn);
+    if (!fresh)
+        return;
+    ev_timer_del(c->ev, net->timer);
+    net->timer = 0;
+    runner_free(net->r);
+    net->r = fresh;
+    runner_suspend(fresh, c->storage_err);
 }
 
 int coord_network_update(struct coord *c, int64_t id, const char *name, const char *const *models,
@@ -381,7 +416,13 @@ int coord_network_update(struct coord *c, int64_t id, const char *name, const ch
         }
         op_status_changed(net);
     }
-    coord_txn_end(c);
+    if (coord_txn_end(c) < 0) {
+        /* Rolled back: the runner goes back to the stored network's models and schedule. */
+        reload_net(c, net);
+        rc = -EIO;
+        snprintf(err, errlen, "could not store the network: %s", c->storage_err);
+        goto out;
+    }
 out:
     store_network_clear(&sn);
     free(mj);
@@ -404,7 +445,8 @@ int coord_network_delete(struct coord *c, int64_t id)
         json_t *j = json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1);
         emit_json(c, 0, "network", j);
     }
-    coord_txn_end(c);
+    if (coord_txn_end(c) < 0)
+        return -EIO; /* rolled back: the network is still there (in storage_error) */
     if (rc == 0)
         remove_net(c, n);
     return rc;
@@ -425,9 +467,26 @@ int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_
         if (rc < 0)
             return rc;
     }
+    /* Over the hour's budget already: refused before any paid call is made. */
+    double cap = c->cfg->budget_usd_per_hour;
+    double spent = cap > 0 ? coord_burn_per_hour(c, network) : 0;
+    if (cap > 0 && spent >= cap) {
+        snprintf(c->last_error, sizeof c->last_error,
+                 "budget cap reached: $%.2f spent in the last hour (budget_usd_per_hour is $%.2f)",
+                 spent, cap);
+        return -EDQUOT;
+    }
+    if (c->storage_err[0]) {
+        snprintf(c->last_error, sizeof c->last_error, "%s", c->storage_err);
+        return -EIO;
+    }
     coord_txn_begin(c);
     int rc = runner_start(n->r, prompt, time_wall_ms(), run, genesis, retry_after_ms);
-    coord_txn_end(c);
+    if (coord_txn_end(c) < 0) {
+        /* Rolled back: the run and its genesis were never stored, their ids never handed out. */
+        snprintf(c->last_error, sizeof c->last_error, "%s", c->storage_err);
+        return -EIO;
+    }
     return rc;
 }
 
@@ -666,6 +725,7 @@ void coord_free(struct coord *c)
 {
     if (!c)
         return;
+    ev_timer_del(c->ev, c->storage_timer);
     for (size_t i = 0; i < c->nnets; i++)
         free_net(c, c->nets[i]);
     free(c->nets);
@@ -721,6 +781,72 @@ static void resume_net(struct coord *c, struct net *n, int64_t now)
 out:
     store_run_clear(&run);
     store_invocation_clear(&last);
+}
+
+/* ---- storage errors ---- */
+
+#define STORAGE_BACKOFF_FIRST_MS 500
+#define STORAGE_BACKOFF_MAX_MS 30000
+
+/* After a storage error: put the network back as the store has it (a live run resumes). */
+static void recover_net(struct coord *c, struct net *n, int64_t now)
+{
+    struct runner_status st;
+    runner_get_status(n->r, now, &st);
+    if (st.state != RUNNER_STORAGE_ERROR)
+        return;
+    resume_net(c, n, now);
+    runner_get_status(n->r, now, &st);
+    if (st.state != RUNNER_STORAGE_ERROR)
+        return;
+    struct store_run run = {0};
+    if (store_run_latest(c->store, n->id, &run) < 0)
+        runner_settle(n->r, RUNNER_IDLE, 0, NULL);
+    else if (!strcmp(run.state, "failed"))
+        runner_settle(n->r, RUNNER_FAILED, run.id, run.reason);
+    else
+        runner_settle(n->r, RUNNER_STOPPED, run.id, run.reason);
+    store_run_clear(&run);
+}
+
+static void on_storage_retry(struct ev *ev, uint64_t id, void *data)
+{
+    (void)ev;
+    (void)id;
+    struct coord *c = data;
+    c->storage_timer = 0;
+    int64_t now = time_wall_ms();
+    coord_txn_begin(c);
+    for (size_t i = 0; i < c->nnets; i++)
+        recover_net(c, c->nets[i], now);
+    /* Still failing: coord_txn_end has suspended them again and armed the next retry. */
+    if (coord_txn_end(c) == 0) {
+        log_info("store: writes succeed again; networks resumed after \"%s\"", c->storage_err);
+        c->storage_err[0] = '\0';
+    }
+}
+
+/* The step just rolled back: every network forgets what it did since its last stored step and
+ * waits in storage_error; one log line per step of the back-off. */
+static void storage_fault(struct coord *c)
+{
+    snprintf(c->storage_err, sizeof c->storage_err, "storage error: %s",
+             store_last_error(c->store));
+    for (size_t i = 0; i < c->nnets; i++) {
+        struct net *n = c->nets[i];
+        runner_suspend(n->r, c->storage_err);
+        ev_timer_del(c->ev, n->lockout_timer);
+        n->lockout_timer = 0;
+    }
+    c->storage_backoff_ms =
+        c->storage_backoff_ms ? c->storage_backoff_ms * 2 : STORAGE_BACKOFF_FIRST_MS;
+    if (c->storage_backoff_ms > STORAGE_BACKOFF_MAX_MS)
+        c->storage_backoff_ms = STORAGE_BACKOFF_MAX_MS;
+    log_err("store: a step could not be written; networks paused, retrying in %lld ms "
+            "reason=\"%s\"",
+            (long long)c->storage_backoff_ms, c->storage_err);
+    ev_timer_del(c->ev, c->storage_timer);
+    c->storage_timer = ev_timer_in(c->ev, c->storage_backoff_ms, on_storage_retry, c);
 }
 
 int coord_start(struct coord *c, char *err, size_t errlen)

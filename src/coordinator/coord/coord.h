@@ -51,7 +51,10 @@ int coord_network_delete(struct coord *c, int64_t id);
 /* The lowest network id, 0 if there is none. */
 int64_t coord_first_network(struct coord *c);
 
-/* Runs. -ENOENT unknown network, -EBUSY lockout (*retry_after_ms set). */
+/* Runs. -ENOENT unknown network, -EBUSY lockout (*retry_after_ms set), -EPERM a platform
+ * cannot run and -EDQUOT over the budget (coord_last_error says why), -EIO the database cannot
+ * be written (the networks are in storage_error; coord_last_error has the reason). *run and
+ * *genesis mean something only when 0 is returned (the start was committed). */
 int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_t *run,
                     int64_t *genesis, int64_t *retry_after_ms);
 /* -ENOENT unknown network, -EALREADY nothing running. */
@@ -73,7 +76,8 @@ int coord_uses_platform(struct coord *c, const char *platform);
 int coord_set_key(struct coord *c, const char *platform, const char *secret);
 /* 1 if a key for the platform is found anywhere (store, credentials, config). */
 int coord_key_set(struct coord *c, const char *platform);
-/* Why the last coord_run_start failed with -EPERM (a platform cannot run), human text. */
+/* Why the last coord_run_start failed with -EPERM (a platform cannot run) or -EDQUOT (the
+ * network already spent budget_usd_per_hour in the last hour), human text. */
 const char *coord_last_error(struct coord *c);
 
 /* Estimated USD spent by the network's invocations in the last hour (config price table). */

@@ -31,15 +31,22 @@ struct coord {
     coord_sink_fn sink;
     void *sink_user;
     int depth;
+    /* A step could not be stored: every network waits in storage_error with this reason while
+     * storage_timer retries, after storage_backoff_ms (doubling, one log line per step). */
+    char storage_err[320];
+    int64_t storage_backoff_ms;
+    uint64_t storage_timer;
     struct pending_event *pending;
     size_t npending, cappending;
     int64_t appended;
 };
 
 /* One step of the loop is one sqlite transaction; they nest, and the events the outermost one
- * wrote reach the sink after its COMMIT (coord.c). */
+ * wrote reach the sink after its COMMIT (coord.c). If the outermost cannot be stored, it is
+ * rolled back, the networks are put in storage_error (their runners rewound to what the store
+ * holds once writes succeed again) and coord_txn_end returns -EIO; else 0. */
 void coord_txn_begin(struct coord *c);
-void coord_txn_end(struct coord *c);
+int coord_txn_end(struct coord *c);
 
 /* A platform's key, the platform_env.key callback (owner: the coord). Borrowed from c->keybuf
  * until the next call, NULL if none is set anywhere (coord_keys.c). */

@@ -279,6 +279,34 @@ void runner_recall(struct runner *r, int64_t run, int64_t genesis_at, int64_t se
     set_error(r, reason);
 }
 
+void runner_suspend(struct runner *r, const char *reason)
+{
+    if (r->state == RUNNER_PROCESSING && r->inv_id)
+        r->ops->cancel(r->ctx, r->inv_id);
+    disarm(r);
+    r->gen++;
+    r->state = RUNNER_STORAGE_ERROR;
+    r->run = 0;
+    r->seq = 0;
+    r->inv_id = 0;
+    r->attempt = 0;
+    r->genesis_at = 0;
+    set_error(r, reason);
+}
+
+void runner_settle(struct runner *r, enum runner_state state, int64_t run, const char *error)
+{
+    disarm(r);
+    r->gen++;
+    r->state = state;
+    r->run = run;
+    r->seq = 0;
+    r->inv_id = 0;
+    r->attempt = 0;
+    set_error(r, error);
+    r->ops->status_changed(r->ctx);
+}
+
 void runner_reconfigure(struct runner *r, int64_t lockout_ms, const struct schedule *schedule)
 {
     r->lockout_ms = lockout_ms;
@@ -302,7 +330,7 @@ void runner_get_status(const struct runner *r, int64_t now, struct runner_status
         out->in_lockout = 1;
         out->lockout_remaining_ms = r->genesis_at + r->lockout_ms - now;
     }
-    out->can_start_run = !out->in_lockout;
+    out->can_start_run = !out->in_lockout && r->state != RUNNER_STORAGE_ERROR;
 }
 
 const char *runner_state_name(const struct runner_status *st)
@@ -320,6 +348,8 @@ const char *runner_state_name(const struct runner_status *st)
         return "failed";
     case RUNNER_STOPPED:
         return "stopped";
+    case RUNNER_STORAGE_ERROR:
+        return "storage_error";
     }
     return "?";
 }

@@ -19,6 +19,7 @@ enum runner_state {
     RUNNER_WAITING,
     RUNNER_FAILED,
     RUNNER_STOPPED,
+    RUNNER_STORAGE_ERROR, /* the store lost a step; nothing runs until runner_resume/_settle */
 };
 
 /* An invocation input or output. `value` is the text itself for MEDIA_TEXT and the media name
@@ -105,20 +106,28 @@ int runner_complete(struct runner *r, uint64_t gen, int64_t inv_id, const struct
                     const char *error, int retryable, int64_t now);
 /* The timer armed with gen fired. 0 if taken, -ESTALE if stale. */
 int runner_timer(struct runner *r, uint64_t gen, int64_t now);
-/* Continue a run found in the store after a restart. */
+/* Continue a run found in the store after a restart (or after a storage error). */
 void runner_resume(struct runner *r, const struct runner_resume *s, int64_t now);
 /* After a restart: the network's last run ended (failed, or stopped when `stopped`) with reason,
  * and the status says so as it did before the restart. Nothing is called; a live runner is left
  * alone. */
 void runner_recall(struct runner *r, int64_t run, int64_t genesis_at, int64_t seq, int stopped,
                    const char *reason);
+/* The store could not keep the step just taken (it was rolled back): forget it. The call in
+ * flight is cancelled and the timer disarmed, the generation moves on (whatever comes back for
+ * the lost step is dropped), and the state is RUNNER_STORAGE_ERROR with reason, no run, until
+ * runner_resume or runner_settle puts back what the store holds. Nothing is written. */
+void runner_suspend(struct runner *r, const char *reason);
+/* Back from a storage error to a network without a live run: state is RUNNER_IDLE,
+ * RUNNER_FAILED or RUNNER_STOPPED, with run and error (may be NULL) as the store has them. */
+void runner_settle(struct runner *r, enum runner_state state, int64_t run, const char *error);
 
 /* New lockout and schedule for this network: the live run's lockout is counted with the new
  * length from its genesis, its next step uses the new schedule. The models cannot change here. */
 void runner_reconfigure(struct runner *r, int64_t lockout_ms, const struct schedule *schedule);
 
 void runner_get_status(const struct runner *r, int64_t now, struct runner_status *out);
-/* "idle", "lockout", "processing", "waiting", "failed", "stopped". */
+/* "idle", "lockout", "processing", "waiting", "failed", "stopped", "storage_error". */
 const char *runner_state_name(const struct runner_status *st);
 int64_t runner_network(const struct runner *r);
 uint64_t runner_gen(const struct runner *r);

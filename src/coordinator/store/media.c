@@ -51,6 +51,74 @@ int media_name_valid(const char *name)
     return name[64] == '.' && strlen(name) < MEDIA_NAME_MAX && media_content_type(name + 65);
 }
 
+/* 1 if pid is a running process with the same name as this one (a panicd still writing). */
+static int writer_alive(long pid)
+{
+    if (pid <= 0 || pid == (long)getpid())
+        return pid > 0;
+    char path[64], theirs[64] = "", ours[64] = "";
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    int got = fgets(theirs, sizeof theirs, f) != NULL;
+    fclose(f);
+    f = fopen("/proc/self/comm", "re");
+    if (f) {
+        got = got && fgets(ours, sizeof ours, f) != NULL;
+        fclose(f);
+    }
+    return got && !strcmp(theirs, ours);
+}
+
+/* The writer's pid of "<hash>.<ext>.<pid>.part"; 0 for a .part without a readable pid (an
+ * orphan too), -1 for a name that is not a .part file. */
+static long part_writer(const char *name)
+{
+    size_t len = strlen(name);
+    if (len < 6 || strcmp(name + len - 5, ".part"))
+        return -1;
+    char copy[MEDIA_NAME_MAX + 32];
+    if (len >= sizeof copy)
+        return 0;
+    memcpy(copy, name, len - 5);
+    copy[len - 5] = '\0';
+    const char *dot = strrchr(copy, '.');
+    char *end = NULL;
+    long pid = dot ? strtol(dot + 1, &end, 10) : 0;
+    return end && *end == '\0' && pid > 0 ? pid : 0;
+}
+
+/* Remove every .part file under root/xx/ whose writer is gone; how many went. */
+static size_t remove_orphans(const char *root)
+{
+    size_t removed = 0;
+    DIR *top = opendir(root);
+    if (!top)
+        return 0;
+    struct dirent *d;
+    while ((d = readdir(top))) {
+        if (d->d_name[0] == '.' || strlen(d->d_name) != 2)
+            continue;
+        char sub[4200];
+        snprintf(sub, sizeof sub, "%s/%s", root, d->d_name);
+        DIR *dir = opendir(sub);
+        if (!dir)
+            continue;
+        struct dirent *f;
+        while ((f = readdir(dir))) {
+            long pid = part_writer(f->d_name);
+            if (pid < 0 || writer_alive(pid))
+                continue;
+            if (unlinkat(dirfd(dir), f->d_name, 0) == 0)
+                removed++;
+        }
+        closedir(dir);
+    }
+    closedir(top);
+    return removed;
+}
+
 struct media_store *media_open(const char *dir, char *err, size_t errlen)
 {
     char *root = xasprintf("%s/media", dir);
@@ -60,6 +128,7 @@ struct media_store *media_open(const char *dir, char *err, size_t errlen)
         free(root);
         return NULL;
     }
+    remove_orphans(root);
     struct media_store *m = xcalloc(1, sizeof *m);
     m->root = root;
     return m;

@@ -11,7 +11,9 @@
 struct media_store;
 
 /* Open the archive under dir (created with its media/ folder if missing). Owned; media_close.
- * NULL with a reason in err. */
+ * NULL with a reason in err. The .part files a killed panicd left half written are removed (they
+ * are never renamed into place, so nothing names them, and the quota could never evict them);
+ * a .part whose writer is still a running panicd stays. */
 struct media_store *media_open(const char *dir, char *err, size_t errlen);
 void media_close(struct media_store *m);
 

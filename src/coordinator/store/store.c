@@ -2,7 +2,10 @@
  * keyed on PRAGMA user_version, and every statement prepared once in store_open. This is the
  * only coordinator file that includes sqlite3.h. It knows rows and columns, not runners, HTTP or
  * JSON (models and schedules are opaque JSON text here), and it never logs: failures go back as
- * a negative errno and the caller that decides does the logging. One thread only (NOMUTEX). */
+ * a negative errno and the caller that decides does the logging. One thread only (NOMUTEX).
+ * A write refused for want of storage (disk full, I/O error) sinks its whole transaction:
+ * store_commit rolls it back, so a step is stored whole or not at all. The one test hook,
+ * PANIC_TEST_STORE_FULL, is read from the environment at open. */
 #include "store.h"
 #include "common/util.h"
 
@@ -16,8 +19,10 @@
 #include <sys/stat.h>
 
 /* Append only: a released panicd has already run the earlier entries on someone's SD card.
- * Each runs in its own transaction with foreign_keys=ON, so a later migration that rebuilds a
- * table must take the 12-step route from the sqlite docs rather than rely on turning them off. */
+ * Each runs in its own transaction with foreign_keys=OFF (migrate() turns them off around the
+ * migrations and runs PRAGMA foreign_key_check before each commit), so a migration that rebuilds
+ * a table takes the 12-step route from the sqlite docs: create the new table, copy, drop the old,
+ * rename, recreate its indexes; dropping a parent cannot cascade into its children. */
 static const char *const migrations[] = {
     /* 1: the first schema */
     "CREATE TABLE networks("
@@ -90,6 +95,86 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN media_evicted INTEGER NOT NULL DEFAULT 0;",
     /* 4: the burn rate in every status answer sums an hour of one network's invocations. */
     "CREATE INDEX invocations_finished ON invocations(network_id, finished_at);",
+    /* 5: ids never come back. Without AUTOINCREMENT a deleted network's id went to the next one
+     * made, and with it the visitor tokens and displays bound to the old one. Networks, runs,
+     * invocations and presses are rebuilt with AUTOINCREMENT; their counters start past every id
+     * a press still names, so an id deleted before this migration is not handed out either. */
+    "CREATE TABLE networks_new("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " name TEXT NOT NULL,"
+    " models TEXT NOT NULL,"
+    " lockout_seconds INTEGER NOT NULL DEFAULT 30,"
+    " schedule TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "INSERT INTO networks_new(id, name, models, lockout_seconds, schedule, created_at, updated_at)"
+    " SELECT id, name, models, lockout_seconds, schedule, created_at, updated_at FROM networks;"
+    "DROP TABLE networks;"
+    "ALTER TABLE networks_new RENAME TO networks;"
+    "CREATE TABLE runs_new("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " prompt TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'running',"
+    " reason TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " ended_at INTEGER,"
+    " media_evicted INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO runs_new(id, network_id, prompt, state, reason, created_at, ended_at,"
+    " media_evicted) SELECT id, network_id, prompt, state, reason, created_at, ended_at,"
+    " media_evicted FROM runs;"
+    "DROP TABLE runs;"
+    "ALTER TABLE runs_new RENAME TO runs;"
+    "CREATE INDEX runs_network ON runs(network_id, id);"
+    "CREATE TABLE invocations_new("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    " run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " model TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('ready','invoking','completed','failed')),"
+    " input_type TEXT NOT NULL,"
+    " input TEXT NOT NULL,"
+    " output_type TEXT,"
+    " output TEXT,"
+    " error TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " started_at INTEGER,"
+    " finished_at INTEGER,"
+    " attempts INTEGER NOT NULL DEFAULT 1,"
+    " platform_job TEXT,"
+    " cost REAL,"
+    " UNIQUE(network_id, run, seq));"
+    "INSERT INTO invocations_new(id, network_id, run, seq, model, state, input_type, input,"
+    " output_type, output, error, created_at, started_at, finished_at, attempts, platform_job,"
+    " cost) SELECT id, network_id, run, seq, model, state, input_type, input, output_type,"
+    " output, error, created_at, started_at, finished_at, attempts, platform_job, cost"
+    " FROM invocations;"
+    "DROP TABLE invocations;"
+    "ALTER TABLE invocations_new RENAME TO invocations;"
+    "CREATE INDEX invocations_run ON invocations(run, seq);"
+    "CREATE INDEX invocations_finished ON invocations(network_id, finished_at);"
+    "CREATE TABLE presses_new("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " display TEXT NOT NULL,"
+    " device TEXT,"
+    " network_id INTEGER,"
+    " long INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " result TEXT NOT NULL CHECK(result IN ('started','lockout','stopped','refused','error')),"
+    " run INTEGER);"
+    "INSERT INTO presses_new(id, display, device, network_id, long, created_at, result, run)"
+    " SELECT id, display, device, network_id, long, created_at, result, run FROM presses;"
+    "DROP TABLE presses;"
+    "ALTER TABLE presses_new RENAME TO presses;"
+    "DELETE FROM sqlite_sequence WHERE name IN ('networks', 'runs', 'invocations', 'presses');"
+    "INSERT INTO sqlite_sequence(name, seq) VALUES"
+    " ('networks', max(coalesce((SELECT max(id) FROM networks), 0),"
+    "  coalesce((SELECT max(network_id) FROM presses), 0))),"
+    " ('runs', max(coalesce((SELECT max(id) FROM runs), 0),"
+    "  coalesce((SELECT max(run) FROM presses), 0))),"
+    " ('invocations', coalesce((SELECT max(id) FROM invocations), 0)),"
+    " ('presses', coalesce((SELECT max(id) FROM presses), 0));",
 };
 
 enum stmt_id {
@@ -214,6 +299,14 @@ struct store {
     sqlite3_stmt *st[ST_COUNT];
     int in_tx;                    /* between a successful store_begin and commit/rollback */
     char last_err[PANIC_ERR_LEN]; /* sqlite's message for the most recent failure */
+    /* A write of the open transaction failed for want of storage (full, I/O, read-only, ...):
+     * the transaction can only be rolled back, and tx_err says why. */
+    int tx_failed;
+    char tx_err[PANIC_ERR_LEN];
+    /* Test hook (PANIC_TEST_STORE_FULL): while the file named here exists, the database may not
+     * grow (PRAGMA max_page_count), the way a full disk refuses it. NULL in production. */
+    char *full_flag;
+    int full_on;
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -231,9 +324,31 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* Remembers sqlite's message (for the err buffers of store_backup) and maps an extended result
  * code to the errno the header promises. */
+static int storage_failure(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_PROTOCOL:
+        return 1;
+    }
+    return 0;
+}
+
 static int fail(struct store *s, int rc)
 {
     snprintf(s->last_err, sizeof s->last_err, "%s", sqlite3_errmsg(s->db));
+    if (s->in_tx && !s->tx_failed && storage_failure(rc)) {
+        s->tx_failed = 1;
+        snprintf(s->tx_err, sizeof s->tx_err, "%s", s->last_err);
+    }
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return -EEXIST;
     return -EIO;
@@ -246,9 +361,21 @@ static void finish(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
+/* In a transaction that storage already refused, nothing more runs: sqlite may have rolled it
+ * back by itself, and a statement run now would commit on its own (autocommit), half a step. */
+static int doomed(struct store *s, sqlite3_stmt *st)
+{
+    if (!s->in_tx || !s->tx_failed || st == s->st[ST_ROLLBACK])
+        return 0;
+    finish(st);
+    return 1;
+}
+
 /* Step a statement that returns no rows to completion, then finish it. */
 static int step_done(struct store *s, sqlite3_stmt *st)
 {
+    if (doomed(s, st))
+        return -EIO;
     int rc = sqlite3_step(st);
     int ret = rc == SQLITE_DONE ? 0 : fail(s, rc);
     finish(st);
@@ -267,6 +394,8 @@ static int step_changed(struct store *s, sqlite3_stmt *st)
 /* 1 with a row ready, 0 when there are no more rows, a negative errno on failure. */
 static int step_row(struct store *s, sqlite3_stmt *st)
 {
+    if (doomed(s, st))
+        return -EIO;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         return 1;
@@ -321,9 +450,22 @@ static int read_user_version(sqlite3 *db, int *out)
     return rc;
 }
 
+/* 0 if PRAGMA foreign_key_check finds no row, -1 if it finds one or fails. */
+static int foreign_keys_hold(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* One migration per transaction, the version read inside it, so two processes opening a new
- * database at once cannot both apply the same step. */
-static int migrate(sqlite3 *db, char *err, size_t errlen)
+ * database at once cannot both apply the same step. Foreign keys are off while they run (a
+ * rebuilt parent table must not cascade its DROP into the children) and checked before each
+ * commit; the caller turns them on again. */
+static int migrate_steps(sqlite3 *db, char *err, size_t errlen)
 {
     const int latest = (int)ARRAY_LEN(migrations);
     for (;;) {
@@ -347,6 +489,7 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
         snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", version + 1);
         if (sqlite3_exec(db, migrations[version], NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(db, set_version, NULL, NULL, NULL) != SQLITE_OK ||
+            foreign_keys_hold(db) < 0 ||
             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
             set_err(err, errlen, "migration %d: %s", version + 1, sqlite3_errmsg(db));
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -358,6 +501,20 @@ fail:
     if (!sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return -EIO;
+}
+
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK) {
+        set_err(err, errlen, "migrating: %s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    int ret = migrate_steps(db, err, errlen);
+    if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK && ret == 0) {
+        set_err(err, errlen, "migrating: %s", sqlite3_errmsg(db));
+        ret = -EIO;
+    }
+    return ret;
 }
 
 struct store *store_open(const char *path, int synchronous_full, char *err, size_t errlen)
@@ -385,6 +542,9 @@ struct store *store_open(const char *path, int synchronous_full, char *err, size
     }
     if (migrate(s->db, err, errlen) < 0)
         goto cleanup;
+    const char *flag = getenv("PANIC_TEST_STORE_FULL");
+    if (flag && flag[0])
+        s->full_flag = xstrdup(flag);
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
                                NULL) != SQLITE_OK) {
@@ -407,17 +567,44 @@ void store_close(struct store *s)
         sqlite3_finalize(s->st[i]);
     /* An open transaction is rolled back by the close. */
     sqlite3_close_v2(s->db);
+    free(s->full_flag);
     free(s);
+}
+
+/* The test hook: cap the database at its present size while the flag file exists. */
+static void apply_full_flag(struct store *s)
+{
+    int on = access(s->full_flag, F_OK) == 0;
+    if (on == s->full_on)
+        return;
+    sqlite3_stmt *st = NULL;
+    int64_t pages = 1073741823;
+    if (on && sqlite3_prepare_v2(s->db, "PRAGMA page_count", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        pages = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)pages);
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+        s->full_on = on;
 }
 
 int store_begin(struct store *s)
 {
     if (s->in_tx)
         return -EBUSY;
+    if (s->full_flag)
+        apply_full_flag(s);
+    s->tx_failed = 0;
     int ret = step_done(s, s->st[ST_BEGIN]);
     if (ret == 0)
         s->in_tx = 1;
     return ret;
+}
+
+const char *store_last_error(const struct store *s)
+{
+    return s->tx_failed ? s->tx_err : s->last_err;
 }
 
 /* A failed COMMIT (the disk, a lock held past the busy timeout) is rolled back here, so the
@@ -426,7 +613,8 @@ int store_commit(struct store *s)
 {
     if (!s->in_tx)
         return -EINVAL;
-    int ret = step_done(s, s->st[ST_COMMIT]);
+    /* A write of this transaction was refused: committing the rest would store half a step. */
+    int ret = s->tx_failed ? -EIO : step_done(s, s->st[ST_COMMIT]);
     if (ret < 0 && !sqlite3_get_autocommit(s->db))
         step_done(s, s->st[ST_ROLLBACK]);
     s->in_tx = 0;

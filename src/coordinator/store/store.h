@@ -20,7 +20,12 @@ void store_close(struct store *s);
 
 /* Transactions do not nest: store_begin inside an open transaction returns -EBUSY. */
 int store_begin(struct store *s);
+/* -EIO (and the transaction rolled back) if COMMIT fails or a write inside the transaction was
+ * refused for want of storage (disk full, I/O error, read-only, locked): a step is stored whole
+ * or not at all. store_last_error says why. */
 int store_commit(struct store *s);
+/* sqlite's message for the failure that sank the last transaction, or the latest failure. */
+const char *store_last_error(const struct store *s);
 void store_rollback(struct store *s);
 /* A consistent copy of the whole database in a new file (VACUUM INTO); path must not exist. */
 int store_backup(struct store *s, const char *path, char *err, size_t errlen);
