@@ -13,6 +13,7 @@
 #include "common/rng.h"
 #include "common/sse.h"
 #include "common/util.h"
+#include "decoder.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -22,7 +23,11 @@
 #include <string.h>
 
 #define MAX_DOWNLOADS 4
-#define STREAM_SILENCE_MS 40000 /* > 2 heartbeats: the coordinator is gone */
+_Static_assert(SYNC_MEDIA_MAX_BYTES == DECODER_MAX_FILE_BYTES, "a download the decoder reads");
+#define MEDIA_RETRY_FIRST_MS 1000          /* a failed download is tried again after 1 s, */
+#define MEDIA_RETRY_MAX_MS (5 * 60 * 1000) /* doubling up to 5 min */
+#define MEDIA_FAILS 64                     /* names remembered as failed or refused */
+#define STREAM_SILENCE_MS 40000            /* > 2 heartbeats: the coordinator is gone */
 
 enum phase { PH_IDLE, PH_CONFIG, PH_NETWORK, PH_CATCHUP, PH_STREAM };
 enum xkind { X_CONFIG, X_NETWORK, X_CATCHUP, X_STREAM, X_MEDIA, X_PROMPT, X_PANIC, X_QR };
@@ -37,7 +42,16 @@ struct xfer {
     struct buf body;
     char media[96];
     struct mediacache_part *part;
+    int too_big; /* a media transfer stopped for passing the size limit */
     struct xfer *next;
+};
+
+/* A media name whose download failed (retried with back-off) or was refused (never again). */
+struct media_fail {
+    char name[96];
+    int64_t retry_at;
+    int64_t delay_ms;
+    int refused;
 };
 
 struct sync {
@@ -70,6 +84,9 @@ struct sync {
     struct sse_parser *parser;
     int64_t now;
     uint64_t rng; /* jitter of the reconnect back-off, so displays do not come back in step */
+    uint64_t media_max_bytes;
+    struct media_fail fails[MEDIA_FAILS];
+    int nfails;
 };
 
 /* ---- transfers ---- */
@@ -79,8 +96,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
     struct xfer *x = user;
     size_t len = size * n;
     x->s->last_byte_at = x->s->now;
-    if (x->kind == X_MEDIA)
+    if (x->kind == X_MEDIA) {
+        curl_off_t announced = -1;
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+        if (mediacache_part_size(x->part) + len > x->s->media_max_bytes ||
+            (announced > 0 && (uint64_t)announced > x->s->media_max_bytes)) {
+            x->too_big = 1;
+            return 0; /* stops the transfer */
+        }
         return mediacache_part_write(x->part, data, len) == 0 ? len : 0;
+    }
     if (x->kind == X_STREAM) {
         if (!x->s->streaming) {
             x->s->streaming = 1;
@@ -450,6 +475,50 @@ static void fail(struct sync *s, const char *why)
     s->phase = s->last_event_id > 0 ? PH_STREAM : PH_CONFIG;
 }
 
+static struct media_fail *media_fail_find(struct sync *s, const char *name)
+{
+    for (int i = 0; i < s->nfails; i++)
+        if (!strcmp(s->fails[i].name, name))
+            return &s->fails[i];
+    return NULL;
+}
+
+/* A download of name failed: try again after a doubling delay, or never if it was refused for
+ * its size. Logged once per failure, so at most once per back-off step. A full table drops the
+ * entry due soonest (a refusal only if every entry is one). */
+static void media_failed(struct sync *s, const char *name, int refused, const char *why)
+{
+    struct media_fail *f = media_fail_find(s, name);
+    if (!f && s->nfails < MEDIA_FAILS) {
+        f = &s->fails[s->nfails++];
+        memset(f, 0, sizeof *f);
+    } else if (!f) {
+        f = &s->fails[0];
+        for (int i = 1; i < MEDIA_FAILS; i++)
+            if (f->refused > s->fails[i].refused ||
+                (f->refused == s->fails[i].refused && s->fails[i].retry_at < f->retry_at))
+                f = &s->fails[i];
+        memset(f, 0, sizeof *f);
+    }
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->delay_ms = f->delay_ms ? MIN(f->delay_ms * 2, MEDIA_RETRY_MAX_MS) : MEDIA_RETRY_FIRST_MS;
+    f->retry_at = s->now + f->delay_ms;
+    f->refused = refused;
+    if (refused)
+        log_warn("media refused name=%s: larger than %llu bytes; not fetched again", name,
+                 (unsigned long long)s->media_max_bytes);
+    else
+        log_warn("media download failed name=%s: %s; retrying in %lld s", name, why,
+                 (long long)(f->delay_ms / 1000));
+}
+
+static void media_fetched(struct sync *s, const char *name)
+{
+    struct media_fail *f = media_fail_find(s, name);
+    if (f)
+        *f = s->fails[--s->nfails];
+}
+
 static void done(struct sync *s, struct xfer *x, CURLcode rc)
 {
     long status = 0;
@@ -492,11 +561,21 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
         struct mediacache_part *part = x->part;
         x->part = NULL;
         log_debug("media fetched name=%s status=%ld curl=%d", x->media, status, (int)rc);
-        if (ok && mediacache_commit(s->cache, part) == 0)
+        int crc = ok ? mediacache_commit(s->cache, part) : 0;
+        if (ok && crc == 0) {
+            media_fetched(s, x->media);
             break;
+        }
         if (!ok)
             mediacache_abort(s->cache, part);
-        log_warn("media download failed name=%s status=%ld", x->media, status);
+        char why[96];
+        if (!ok && rc != CURLE_OK)
+            snprintf(why, sizeof why, "%s", curl_easy_strerror(rc));
+        else if (!ok)
+            snprintf(why, sizeof why, "HTTP %ld", status);
+        else
+            snprintf(why, sizeof why, "%s", crc == -EBADMSG ? "hash mismatch" : strerror(-crc));
+        media_failed(s, x->media, x->too_big, why);
         break;
     }
     case X_QR: {
@@ -599,6 +678,9 @@ int sync_want_media(struct sync *s, const char *name)
 {
     if (mediacache_has(s->cache, name))
         return 1;
+    struct media_fail *f = media_fail_find(s, name);
+    if (f && (f->refused || s->now < f->retry_at))
+        return 0;
     for (struct xfer *x = s->xfers; x; x = x->next)
         if (x->kind == X_MEDIA && !strcmp(x->media, name))
             return 0;
@@ -667,6 +749,7 @@ struct sync *sync_new(const struct sync_options *opt, struct app *app, struct me
     s->multi = curl_multi_init();
     s->phase = PH_CONFIG;
     s->rng = rng_seed();
+    s->media_max_bytes = opt->media_max_bytes ? opt->media_max_bytes : SYNC_MEDIA_MAX_BYTES;
     s->fixed_prompt_url = app->prompt_url[0] != '\0';
     recall(s);
     return s;

@@ -1,0 +1,127 @@
+/* it_display_media.c: panic-display against a fake coordinator (tests/fakes/fake_http) that
+ * answers what a real panicd would not: media that are missing (404) or never end, and a
+ * catch-up holding an invocation that is not valid UTF-8. The display must back off per media
+ * name instead of fetching again every frame, stop a transfer past its size limit and not ask
+ * for that name again, and show what is good in a catch-up. Loopback only; the counts are
+ * bounded, never timed. */
+#define _GNU_SOURCE
+#include "display/core/app.h"
+#include "display/core/layout.h"
+#include "fakes/fake_http.h"
+#include "support.h"
+#include "test.h"
+
+#include <SDL.h>
+#include <SDL_image.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define W 640
+#define H 360
+#define MISSING "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.png"
+#define ENDLESS "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.png"
+
+/* What the fake coordinator's runs/current holds. */
+static const char *catchup_body;
+
+static int coordinator(void *ctx, struct fake_http_conn *c, const struct fake_http_request *r)
+{
+    struct fake_http *s = *(struct fake_http **)ctx;
+    fake_http_lock(s);
+    fake_http_record_locked(s, r);
+    fake_http_unlock(s);
+    if (fake_http_route_is(r, "GET /api/v1/displays/tv1"))
+        return fake_http_send_text(c, 200, "{\"name\":\"tv1\",\"network\":1}");
+    if (fake_http_route_is(r, "GET /api/v1/networks/1/runs/current"))
+        return fake_http_send(c, 200, "application/json", catchup_body, strlen(catchup_body), NULL,
+                              NULL);
+    if (fake_http_route_is(r, "GET /api/v1/networks/1/events"))
+        return fake_http_send_stall(c, "text/event-stream", ": hello\n\n", 9, 30000);
+    if (fake_http_route_is(r, "GET /api/v1/networks/1/prompt-url"))
+        return fake_http_send_text(c, 404, "{}");
+    if (fake_http_route_is(r, "GET /api/v1/networks/1"))
+        return fake_http_send_text(c, 200, "{\"id\":1,\"name\":\"one\",\"models\":[\"dummy\"]}");
+    if (fake_http_route_is(r, "GET /media/" ENDLESS))
+        return fake_http_send_filler(c, 200ull << 20);
+    return fake_http_send_text(c, 404, "{\"error\":\"not found\"}");
+}
+
+static struct fake_http *start_fake(struct fake_http **slot)
+{
+    *slot = fake_http_start("coordinator", 30, coordinator, slot);
+    return *slot;
+}
+
+/* Bytes of the files in dir whose names end in suffix ("" for all). */
+static long long dir_bytes(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    long long n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t a = strlen(e->d_name), b = strlen(suffix);
+        char p[600];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (a >= b && !strcmp(e->d_name + a - b, suffix) && stat(p, &st) == 0 &&
+            S_ISREG(st.st_mode))
+            n += st.st_size;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Two pictures on screen: one the coordinator does not have, one that never ends. Over 6 s the
+ * missing one is asked for a handful of times (1 s, 2 s, 4 s back-off), the endless one once:
+ * it is stopped at the size limit, and the cache never holds more than that. */
+TEST(failed_media_back_off)
+{
+    catchup_body =
+        "{\"run\":{\"id\":7,\"prompt\":\"p\"},\"status\":{\"state\":\"running\"},"
+        "\"genesis\":{\"id\":1,\"run\":7,\"seq\":0,\"state\":\"done\",\"model\":\"dummy\","
+        "\"input\":{\"text\":\"p\"},\"output\":{\"type\":\"image\",\"media\":\"" MISSING
+        "\"}},\"invocations\":[{\"id\":2,\"run\":7,\"seq\":1,\"state\":\"done\","
+        "\"model\":\"dummy\",\"output\":{\"type\":\"image\",\"media\":\"" ENDLESS "\"}}]}";
+    struct fake_http *fake = NULL;
+    REQUIRE(start_fake(&fake) != NULL);
+    struct display disp = {0};
+    REQUIRE_EQ_INT(display_start(&disp, fake_http_root(fake), "tv1", W, H, NULL), 0);
+    int64_t until = support_now_ms() + 15000;
+    while (fake_http_count(fake, "GET /media/" MISSING) == 0 && support_now_ms() < until)
+        support_sleep_ms(50);
+    REQUIRE(fake_http_count(fake, "GET /media/" MISSING) > 0);
+    support_sleep_ms(6000);
+    size_t missing = fake_http_count(fake, "GET /media/" MISSING);
+    size_t endless = fake_http_count(fake, "GET /media/" ENDLESS);
+    printf("  in 6 s: %zu GETs of the missing picture, %zu of the endless one\n", missing, endless);
+    CHECK_LE(missing, 5);
+    CHECK_EQ_INT(endless, 1);
+    char cache[400];
+    snprintf(cache, sizeof cache, "%s/state/cache", disp.dir);
+    CHECK_LE(dir_bytes(cache, ""), 64ll << 20);
+    CHECK_EQ_INT(dir_bytes(cache, ".part"), 0);
+    CHECK_EQ_INT(display_stop(&disp), 0);
+    if (test_checks_failed_in_test)
+        display_print_log(&disp, 20);
+    fake_http_stop(fake);
+    remove_tree(disp.dir);
+}
+
+int main(void)
+{
+    if (SDL_Init(0) < 0 || !(IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG)) {
+        printf("SDL: %s\n", SDL_GetError());
+        return 1;
+    }
+    test_teardown = support_reap;
+    RUN(failed_media_back_off);
+    IMG_Quit();
+    SDL_Quit();
+    support_done();
+    TEST_END("it_display_media");
+}
