@@ -8,6 +8,7 @@
  * checked) when complete. libcurl multi is pumped from the frame loop with a zero timeout. */
 #include "sync.h"
 #include "common/buf.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/proto/display_config_json.h"
 #include "common/rng.h"
@@ -197,6 +198,72 @@ static int count(struct sync *s, enum xkind kind)
 }
 
 /* ---- parsing ---- */
+
+static int hex4(const char *p, size_t left, unsigned *v)
+{
+    if (left < 4)
+        return -1;
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
+        if (d > 15)
+            return -1;
+        *v = *v << 4 | d;
+    }
+    return 0;
+}
+
+/* Make a coordinator's JSON acceptable to jansson without changing its length or shape: bytes
+ * that are not UTF-8 become '?', and \u escapes jansson refuses (U+0000, a lone surrogate)
+ * become \ufffd. One bad text must not cost the whole answer (a catch-up of 300 rows). */
+static void scrub_json(char *s, size_t len)
+{
+    int in_string = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+            if (n > 1 && i + n <= len && utf8_valid(s + i, n)) {
+                i += n;
+            } else {
+                s[i++] = '?';
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = !in_string;
+        } else if (in_string && c == '\\' && i + 1 < len) {
+            unsigned v, lo;
+            if (s[i + 1] == 'u' && hex4(s + i + 2, len - i - 2, &v) == 0) {
+                int pair = v >= 0xd800 && v <= 0xdbff && i + 12 <= len && s[i + 6] == '\\' &&
+                           s[i + 7] == 'u' && hex4(s + i + 8, len - i - 8, &lo) == 0 &&
+                           lo >= 0xdc00 && lo <= 0xdfff;
+                if (pair) {
+                    i += 12;
+                    continue;
+                }
+                if (v == 0 || (v >= 0xd800 && v <= 0xdfff))
+                    memcpy(s + i + 2, "fffd", 4);
+                i += 6;
+                continue;
+            }
+            i += 2;
+            continue;
+        }
+        i++;
+    }
+}
+
+/* json_loadb after scrub_json, on a copy when data is not ours to change. */
+static json_t *load_lenient(char *data, size_t len)
+{
+    scrub_json(data, len);
+    return json_loadb(data, len, 0, NULL);
+}
 
 static int parse_invocation(json_t *j, struct app_inv *out)
 {
@@ -388,7 +455,11 @@ static void recall(struct sync *s)
     static const char *const what[] = {"display", "network", "current"};
     for (size_t i = 0; i < ARRAY_LEN(what); i++) {
         char *path = xasprintf("%s/%s.json", s->state_dir, what[i]);
-        json_t *j = json_load_file(path, 0, NULL);
+        struct buf b = BUF_INIT;
+        json_t *j = file_read(path, 8u << 20, FILE_REGULAR, &b, NULL, 0) == 0 && b.len
+                        ? load_lenient(b.data, b.len)
+                        : NULL;
+        buf_free(&b);
         free(path);
         if (!j)
             continue;
@@ -410,7 +481,9 @@ static int on_event(void *user, const struct sse_event *ev)
         if (parse_int64(ev->id, 1, INT64_MAX, &id) == 0)
             s->last_event_id = id;
     }
-    json_t *j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    char *copy = xstrndup(ev->data, ev->data_len);
+    json_t *j = load_lenient(copy, ev->data_len);
+    free(copy);
     if (!j)
         return 0;
     if (!strcmp(ev->event, "invocation")) {
@@ -525,8 +598,8 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     int ok = rc == CURLE_OK && status >= 200 && status < 300;
     json_t *j = NULL;
-    if (ok && x->kind != X_MEDIA && x->kind != X_STREAM)
-        j = json_loadb(x->body.data ? x->body.data : "", x->body.len, 0, NULL);
+    if (ok && x->kind != X_MEDIA && x->kind != X_STREAM && x->body.data)
+        j = load_lenient(x->body.data, x->body.len);
     switch (x->kind) {
     case X_CONFIG:
     case X_NETWORK:

@@ -112,6 +112,38 @@ TEST(failed_media_back_off)
     remove_tree(disp.dir);
 }
 
+/* A catch-up whose rows include a text that is not UTF-8 (a raw 0xff byte) and one with a lone
+ * surrogate escape: the display shows the run anyway (the genesis, still invoking, fills cell 0
+ * in rose), with the bad characters replaced. */
+TEST(bad_text_does_not_cost_the_catch_up)
+{
+    catchup_body = "{\"run\":{\"id\":8,\"prompt\":\"p\"},\"status\":{\"state\":\"running\"},"
+                   "\"genesis\":{\"id\":1,\"run\":8,\"seq\":0,\"state\":\"invoking\","
+                   "\"model\":\"dummy\",\"input\":{\"text\":\"p\"}},\"invocations\":["
+                   "{\"id\":2,\"run\":8,\"seq\":1,\"state\":\"done\",\"model\":\"dummy\","
+                   "\"output\":{\"type\":\"text\",\"text\":\"caf\xff"
+                   "\"}},"
+                   "{\"id\":3,\"run\":8,\"seq\":2,\"state\":\"done\",\"model\":\"dummy\","
+                   "\"output\":{\"type\":\"text\",\"text\":\"half \\ud800 a pair\"}}]}";
+    struct fake_http *fake = NULL;
+    REQUIRE(start_fake(&fake) != NULL);
+    struct app *a = calloc(1, sizeof *a);
+    app_init(a, "tv1");
+    struct display_config cfg = a->cfg;
+    cfg.network = 1;
+    app_set_config(a, &cfg, 0);
+    struct display disp = {0};
+    REQUIRE_EQ_INT(display_start(&disp, fake_http_root(fake), "tv1", W, H, NULL), 0);
+    CHECK(display_wait(&disp, a, frame_genesis_shown, 15000));
+    CHECK_LE(fake_http_count(fake, "GET /api/v1/networks/1/runs/current"), 1);
+    CHECK_EQ_INT(display_stop(&disp), 0);
+    if (test_checks_failed_in_test)
+        display_print_log(&disp, 20);
+    fake_http_stop(fake);
+    remove_tree(disp.dir);
+    free(a);
+}
+
 int main(void)
 {
     if (SDL_Init(0) < 0 || !(IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG)) {
@@ -120,6 +152,7 @@ int main(void)
     }
     test_teardown = support_reap;
     RUN(failed_media_back_off);
+    RUN(bad_text_does_not_cost_the_catch_up);
     IMG_Quit();
     SDL_Quit();
     support_done();
