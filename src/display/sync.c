@@ -381,6 +381,20 @@ static void take_status(struct sync *s, json_t *j)
     }
 }
 
+/* Put the run as the display knows it (the last catch-up plus the events since) through the
+ * current layout again. Nothing is fetched here: the pipeline asks for what lands on screen. */
+static void replay_snapshot(struct sync *s)
+{
+    json_t *genesis = json_object_get(s->snapshot, "genesis"), *inv;
+    int was = s->catching_up;
+    s->catching_up = 1;
+    if (json_is_object(genesis))
+        take_invocation(s, genesis);
+    size_t i;
+    json_array_foreach(json_object_get(s->snapshot, "invocations"), i, inv) take_invocation(s, inv);
+    s->catching_up = was;
+}
+
 static void take_config(struct sync *s, json_t *j)
 {
     /* Onto what we have; keys a newer coordinator adds are skipped, a bad config is ignored. */
@@ -390,7 +404,14 @@ static void take_config(struct sync *s, json_t *j)
         log_warn("ignoring the display config: %s", err);
         return;
     }
+    struct display_config was = s->app->cfg;
     app_set_config(s->app, &c, s->now);
+    /* Cells the old layout had no room for (2x2 -> 4x4) are filled from the run as far as the
+     * display has it, not left empty until the next catch-up. */
+    if (c.network == was.network && s->snapshot &&
+        (c.mode != was.mode || c.rows != was.rows || c.cols != was.cols || c.stride != was.stride ||
+         c.offset != was.offset || c.show_invoking != was.show_invoking))
+        replay_snapshot(s);
     /* Where phones go to prompt (the QR code), when the coordinator offers it. */
     const char *url = json_string_value(json_object_get(j, "prompt_url"));
     if (url && !s->fixed_prompt_url)

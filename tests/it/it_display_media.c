@@ -25,8 +25,9 @@
 #define MISSING "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.png"
 #define ENDLESS "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.png"
 
-/* What the fake coordinator's runs/current holds. */
+/* What the fake coordinator's runs/current holds, and what its event stream sends first. */
 static const char *catchup_body;
+static const char *stream_head = ": hello\n\n";
 
 static int coordinator(void *ctx, struct fake_http_conn *c, const struct fake_http_request *r)
 {
@@ -40,7 +41,8 @@ static int coordinator(void *ctx, struct fake_http_conn *c, const struct fake_ht
         return fake_http_send(c, 200, "application/json", catchup_body, strlen(catchup_body), NULL,
                               NULL);
     if (fake_http_route_is(r, "GET /api/v1/networks/1/events"))
-        return fake_http_send_stall(c, "text/event-stream", ": hello\n\n", 9, 30000);
+        return fake_http_send_stall(c, "text/event-stream", stream_head, strlen(stream_head),
+                                    30000);
     if (fake_http_route_is(r, "GET /api/v1/networks/1/prompt-url"))
         return fake_http_send_text(c, 404, "{}");
     if (fake_http_route_is(r, "GET /api/v1/networks/1"))
@@ -144,6 +146,62 @@ TEST(bad_text_does_not_cost_the_catch_up)
     free(a);
 }
 
+/* A 4x4 grid of rose cells: each cell mostly rose, and the gutters between the cells of the
+ * first row empty (a 2x2 grid of rose cells would cover them). */
+static int all_16_invoking(SDL_Surface *s, const struct app *a)
+{
+    for (int i = 0; i < 16; i++)
+        if (frame_share(s, layout_cell_rect(a, s->w, s->h, i), 0xf43f5e) < 0.3)
+            return 0;
+    for (int i = 0; i < 3; i++) {
+        struct rect l = layout_cell_rect(a, s->w, s->h, i);
+        struct rect r = layout_cell_rect(a, s->w, s->h, i + 1);
+        struct rect gap = {l.x + l.w, l.y, r.x - (l.x + l.w), l.h};
+        if (gap.w <= 0 || frame_share(s, gap, 0x18181b) < 0.9)
+            return 0;
+    }
+    return 1;
+}
+
+/* A run of 16 invocations, all still invoking (rose cells), caught up on a 2x2 grid; then the
+ * stream says the display is now 4x4: all 16 cells fill at once, without another catch-up. */
+TEST(live_resize_fills_new_cells)
+{
+    static char body[8192];
+    int n = snprintf(body, sizeof body,
+                     "{\"run\":{\"id\":9,\"prompt\":\"p\"},\"status\":{\"state\":\"running\"},"
+                     "\"genesis\":{\"id\":100,\"run\":9,\"seq\":0,\"state\":\"invoking\","
+                     "\"model\":\"dummy\",\"input\":{\"text\":\"p\"}},\"invocations\":[");
+    for (int i = 0; i < 16; i++)
+        n += snprintf(body + n, sizeof body - (size_t)n,
+                      "%s{\"id\":%d,\"run\":9,\"seq\":%d,\"state\":\"invoking\","
+                      "\"model\":\"dummy\",\"input\":{\"text\":\"p\"}}",
+                      i ? "," : "", 100 + i, i);
+    snprintf(body + n, sizeof body - (size_t)n, "]}");
+    catchup_body = body;
+    /* The stream opens after the catch-up (on the 2x2 grid) and says at once: now 4x4. */
+    stream_head = "event: display\ndata: {\"name\":\"tv1\",\"rows\":4,\"cols\":4}\n\n";
+    struct fake_http *fake = NULL;
+    REQUIRE(start_fake(&fake) != NULL);
+    struct app *a = calloc(1, sizeof *a);
+    app_init(a, "tv1");
+    struct display_config cfg = a->cfg;
+    cfg.network = 1;
+    struct display disp = {0};
+    REQUIRE_EQ_INT(display_start(&disp, fake_http_root(fake), "tv1", W, H, NULL), 0);
+    cfg.rows = cfg.cols = 4;
+    app_set_config(a, &cfg, 0);
+    CHECK(display_wait(&disp, a, all_16_invoking, 15000));
+    CHECK_EQ_INT(fake_http_count(fake, "GET /api/v1/networks/1/runs/current"), 1);
+    CHECK_EQ_INT(display_stop(&disp), 0);
+    if (test_checks_failed_in_test)
+        display_print_log(&disp, 20);
+    stream_head = ": hello\n\n";
+    fake_http_stop(fake);
+    remove_tree(disp.dir);
+    free(a);
+}
+
 int main(void)
 {
     if (SDL_Init(0) < 0 || !(IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG)) {
@@ -153,6 +211,7 @@ int main(void)
     test_teardown = support_reap;
     RUN(failed_media_back_off);
     RUN(bad_text_does_not_cost_the_catch_up);
+    RUN(live_resize_fills_new_cells);
     IMG_Quit();
     SDL_Quit();
     support_done();
