@@ -406,6 +406,11 @@ static void take_config(struct sync *s, json_t *j)
     }
     struct display_config was = s->app->cfg;
     app_set_config(s->app, &c, s->now);
+    if (c.network != was.network && !s->fixed_prompt_url) {
+        /* The old network's QR code must not stay up: fetch the new one as soon as we stream. */
+        s->app->prompt_url[0] = '\0';
+        s->qr_at = 0;
+    }
     /* Cells the old layout had no room for (2x2 -> 4x4) are filled from the run as far as the
      * display has it, not left empty until the next catch-up. */
     if (c.network == was.network && s->snapshot &&
@@ -519,6 +524,11 @@ static int on_event(void *user, const struct sse_event *ev)
             if (s->app->cfg.network != old)
                 s->phase = PH_IDLE; /* follow the display to its new network */
         }
+    } else if (!strcmp(ev->event, "network")) {
+        /* Our network was deleted: the coordinator has moved us; ask where to. */
+        if (json_is_true(json_object_get(j, "deleted")) &&
+            json_integer_value(json_object_get(j, "id")) == s->app->cfg.network)
+            s->phase = PH_IDLE;
     } else if (!strcmp(ev->event, "gap")) {
         s->phase = PH_IDLE; /* events were lost: catch up again */
     }
@@ -650,6 +660,10 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
         break;
     case X_STREAM:
         fail(s, rc != CURLE_OK ? curl_easy_strerror(rc) : "the event stream ended");
+        /* Refused (the network is gone, say): resuming the same stream cannot help; start over
+         * from the display's config. */
+        if (rc == CURLE_OK && status >= 300)
+            s->phase = PH_CONFIG;
         break;
     case X_MEDIA: {
         struct mediacache_part *part = x->part;

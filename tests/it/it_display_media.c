@@ -29,24 +29,51 @@
 static const char *catchup_body;
 static const char *stream_head = ": hello\n\n";
 
+/* The network GET /api/v1/displays/tv1 names; after its first answer it names moved_to, if set
+ * (as when the coordinator moves a display off a deleted network). Guarded by the fake's lock. */
+static int display_network = 1, moved_to;
+static int with_prompt_url; /* the display config names a prompt URL (a QR code shows) */
+
 static int coordinator(void *ctx, struct fake_http_conn *c, const struct fake_http_request *r)
 {
     struct fake_http *s = *(struct fake_http **)ctx;
     fake_http_lock(s);
     fake_http_record_locked(s, r);
+    int net = display_network;
+    if (fake_http_route_is(r, "GET /api/v1/displays/tv1") && moved_to)
+        display_network = moved_to;
+    const char *head = stream_head;
     fake_http_unlock(s);
-    if (fake_http_route_is(r, "GET /api/v1/displays/tv1"))
-        return fake_http_send_text(c, 200, "{\"name\":\"tv1\",\"network\":1}");
-    if (fake_http_route_is(r, "GET /api/v1/networks/1/runs/current"))
-        return fake_http_send(c, 200, "application/json", catchup_body, strlen(catchup_body), NULL,
-                              NULL);
-    if (fake_http_route_is(r, "GET /api/v1/networks/1/events"))
-        return fake_http_send_stall(c, "text/event-stream", stream_head, strlen(stream_head),
-                                    30000);
-    if (fake_http_route_is(r, "GET /api/v1/networks/1/prompt-url"))
-        return fake_http_send_text(c, 404, "{}");
-    if (fake_http_route_is(r, "GET /api/v1/networks/1"))
-        return fake_http_send_text(c, 200, "{\"id\":1,\"name\":\"one\",\"models\":[\"dummy\"]}");
+    char text[256], rest[64] = "";
+    long long id = 0;
+    if (fake_http_route_is(r, "GET /api/v1/displays/tv1")) {
+        if (with_prompt_url)
+            snprintf(
+                text, sizeof text,
+                "{\"name\":\"tv1\",\"network\":%d,\"prompt_url\":\"http://example.test/t/%d\"}",
+                net, net);
+        else
+            snprintf(text, sizeof text, "{\"name\":\"tv1\",\"network\":%d}", net);
+        return fake_http_send_text(c, 200, text);
+    }
+    if (fake_http_route_is(r, "GET /api/v1/networks/") &&
+        sscanf(r->url, "/api/v1/networks/%lld%63s", &id, rest) >= 1) {
+        if (!strcmp(rest, "/runs/current"))
+            return fake_http_send(c, 200, "application/json", catchup_body, strlen(catchup_body),
+                                  NULL, NULL);
+        /* On network 5 the first stream breaks off after 2 s (the display has fetched the
+         * prompt URL by then) and the news comes on the second. */
+        if (!strcmp(rest, "/events") && id == 5 &&
+            fake_http_count(s, "GET /api/v1/networks/5/events") == 1)
+            return fake_http_send_stall(c, "text/event-stream", "id: 6\ndata: {}\n\n", 16, 2000);
+        if (!strcmp(rest, "/events"))
+            return fake_http_send_stall(c, "text/event-stream", head, strlen(head), 30000);
+        if (!rest[0]) {
+            snprintf(text, sizeof text, "{\"id\":%lld,\"name\":\"n%lld\",\"models\":[\"dummy\"]}",
+                     id, id);
+            return fake_http_send_text(c, 200, text);
+        }
+    }
     if (fake_http_route_is(r, "GET /media/" ENDLESS))
         return fake_http_send_filler(c, 200ull << 20);
     return fake_http_send_text(c, 404, "{\"error\":\"not found\"}");
@@ -202,6 +229,53 @@ TEST(live_resize_fills_new_cells)
     free(a);
 }
 
+static int wait_count(struct fake_http *fake, const char *route, int ms)
+{
+    int64_t until = support_now_ms() + ms;
+    while (fake_http_count(fake, route) == 0 && support_now_ms() < until)
+        support_sleep_ms(50);
+    return fake_http_count(fake, route) > 0;
+}
+
+/* The display is on network 5, then its stream says either that network 5 was deleted (the
+ * coordinator now names network 1 for it) or that the display was moved to network 1. Either
+ * way the display follows at once: it catches up with network 1 and fetches network 1's prompt
+ * URL for the QR code (network 5's was fetched on its first stream), without waiting for the
+ * old stream to end (it would stall for 30 s). */
+TEST(network_change_is_followed_at_once)
+{
+    static const char *const heads[] = {
+        "id: 7\nevent: network\ndata: {\"id\":5,\"deleted\":true}\n\n",
+        "id: 7\nevent: display\ndata: {\"name\":\"tv1\",\"network\":1}\n\n",
+    };
+    catchup_body = "{\"run\":{\"id\":3,\"prompt\":\"p\"},\"status\":{\"state\":\"idle\"},"
+                   "\"invocations\":[]}";
+    for (int i = 0; i < 2; i++) {
+        printf("  %s\n", i == 0 ? "network 5 deleted" : "display moved to network 1");
+        stream_head = heads[i];
+        display_network = 5;
+        moved_to = 1;
+        with_prompt_url = 1;
+        struct fake_http *fake = NULL;
+        REQUIRE(start_fake(&fake) != NULL);
+        struct display disp = {0};
+        REQUIRE_EQ_INT(display_start(&disp, fake_http_root(fake), "tv1", W, H, NULL), 0);
+        CHECK(wait_count(fake, "GET /api/v1/networks/5/prompt-url", 15000));
+        CHECK(wait_count(fake, "GET /api/v1/networks/1/runs/current", 10000));
+        CHECK(wait_count(fake, "GET /api/v1/networks/1/events", 10000));
+        CHECK(wait_count(fake, "GET /api/v1/networks/1/prompt-url", 10000));
+        CHECK_EQ_INT(display_stop(&disp), 0);
+        if (test_checks_failed_in_test)
+            display_print_log(&disp, 20);
+        stream_head = ": hello\n\n";
+        display_network = 1;
+        moved_to = 0;
+        with_prompt_url = 0;
+        fake_http_stop(fake);
+        remove_tree(disp.dir);
+    }
+}
+
 int main(void)
 {
     if (SDL_Init(0) < 0 || !(IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG)) {
@@ -212,6 +286,7 @@ int main(void)
     RUN(failed_media_back_off);
     RUN(bad_text_does_not_cost_the_catch_up);
     RUN(live_resize_fills_new_cells);
+    RUN(network_change_is_followed_at_once);
     IMG_Quit();
     SDL_Quit();
     support_done();
