@@ -567,6 +567,13 @@ static void go(struct sync *s)
     }
 }
 
+int64_t sync_retry_delay_ms(int64_t backoff_ms, uint64_t *rng)
+{
+    if (backoff_ms <= 0)
+        return 0;
+    return backoff_ms / 2 + (int64_t)rng_below(rng, (uint64_t)(backoff_ms - backoff_ms / 2) + 1);
+}
+
 static void fail(struct sync *s, const char *why)
 {
     if (s->app->online || s->streaming)
@@ -574,7 +581,7 @@ static void fail(struct sync *s, const char *why)
     s->streaming = 0;
     app_set_online(s->app, 0, s->now);
     s->backoff_ms = s->backoff_ms ? MIN(s->backoff_ms * 2, 30000) : 500;
-    s->retry_at = s->now + s->backoff_ms + (int64_t)rng_below(&s->rng, 250);
+    s->retry_at = s->now + sync_retry_delay_ms(s->backoff_ms, &s->rng);
     /* A stream that had been open resumes with Last-Event-ID; otherwise start over. */
     s->phase = s->last_event_id > 0 ? PH_STREAM : PH_CONFIG;
 }

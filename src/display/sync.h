@@ -29,6 +29,11 @@ void sync_free(struct sync *s);
 
 /* Do whatever network work is ready, without waiting. now: monotonic ms. */
 void sync_pump(struct sync *s, int64_t now);
+/* The wait before the next attempt to reach the coordinator after a failure, for a back-off of
+ * backoff_ms (0.5 s doubling to 30 s): half of it plus a random share of the other half, drawn
+ * from *rng (seeded per display), so displays that lost the coordinator together spread their
+ * return over half the back-off instead of coming back in step. */
+int64_t sync_retry_delay_ms(int64_t backoff_ms, uint64_t *rng);
 /* Make sure media name is in the disk cache (starts a download if needed). 1 if it is there.
  * A name whose download failed is tried again after 1 s, then after twice as long each time up
  * to 5 min; one refused for its size is never fetched again. */
