@@ -79,11 +79,99 @@ static SDL_Surface *stretch(SDL_Surface *src, int w, int h, struct decoded *r)
     return dst;
 }
 
+static unsigned be16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+static unsigned le16(const unsigned char *p)
+{
+    return (unsigned)p[1] << 8 | p[0];
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* The first JPEG frame header's size, walking the marker segments. 0 or -1. */
+static int jpeg_size(const unsigned char *d, size_t len, uint32_t *w, uint32_t *h)
+{
+    size_t i = 2;
+    while (i + 4 <= len) {
+        if (d[i] != 0xff)
+            return -1;
+        unsigned m = d[i + 1];
+        if (m == 0xff) { /* fill byte */
+            i++;
+            continue;
+        }
+        if (m == 0x01 || (m >= 0xd0 && m <= 0xd8)) { /* no length */
+            i += 2;
+            continue;
+        }
+        if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+            if (i + 9 > len)
+                return -1;
+            *h = be16(d + i + 5);
+            *w = be16(d + i + 7);
+            return 0;
+        }
+        i += 2 + be16(d + i + 2);
+    }
+    return -1;
+}
+
+/* The format ("PNG", "JPG", "WEBP") and the size an image's header claims; NULL if it is none
+ * of those or its header is cut short. */
+static const char *image_header(const unsigned char *d, size_t len, uint32_t *w, uint32_t *h)
+{
+    if (len >= 24 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8) && !memcmp(d + 12, "IHDR", 4)) {
+        *w = (uint32_t)be16(d + 16) << 16 | be16(d + 18);
+        *h = (uint32_t)be16(d + 20) << 16 | be16(d + 22);
+        return "PNG";
+    }
+    if (len >= 4 && d[0] == 0xff && d[1] == 0xd8)
+        return jpeg_size(d, len, w, h) == 0 ? "JPG" : NULL;
+    if (len >= 30 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBP", 4)) {
+        if (!memcmp(d + 12, "VP8 ", 4) && d[23] == 0x9d && d[24] == 0x01 && d[25] == 0x2a) {
+            *w = le16(d + 26) & 0x3fff;
+            *h = le16(d + 28) & 0x3fff;
+            return "WEBP";
+        }
+        if (!memcmp(d + 12, "VP8L", 4) && d[20] == 0x2f) {
+            uint32_t b = le32(d + 21);
+            *w = (b & 0x3fff) + 1;
+            *h = (b >> 14 & 0x3fff) + 1;
+            return "WEBP";
+        }
+        if (!memcmp(d + 12, "VP8X", 4)) {
+            *w = (le32(d + 24) & 0xffffff) + 1;
+            *h = (le32(d + 27) & 0xffffff) + 1;
+            return "WEBP";
+        }
+    }
+    return NULL;
+}
+
 static void decode_image(struct decoder *d, const unsigned char *data, size_t len,
                          struct decoded *r)
 {
+    /* The header first: a small file can claim a huge picture, and SDL_image would allocate
+     * it whole before looking at a single pixel. */
+    uint32_t claim_w = 0, claim_h = 0;
+    const char *type = image_header(data, len, &claim_w, &claim_h);
+    if (!type) {
+        snprintf(r->error, sizeof r->error, "image: unsupported format (PNG, JPEG, WebP only)");
+        return;
+    }
+    if (claim_w == 0 || claim_h == 0 || (uint64_t)claim_w * claim_h > DECODER_MAX_PIXELS) {
+        snprintf(r->error, sizeof r->error, "image: %ux%u pixels, more than the %u allowed",
+                 (unsigned)claim_w, (unsigned)claim_h, (unsigned)DECODER_MAX_PIXELS);
+        return;
+    }
     SDL_RWops *rw = SDL_RWFromConstMem(data, (int)len);
-    SDL_Surface *img = rw ? IMG_Load_RW(rw, 1) : NULL;
+    SDL_Surface *img = rw ? IMG_LoadTyped_RW(rw, 1, type) : NULL;
     if (!img) {
         snprintf(r->error, sizeof r->error, "image: %s", IMG_GetError());
         return;

@@ -1,9 +1,10 @@
 /* decoder.h: decodes cached media files on a worker thread so no frame waits on disk or a codec.
  * The frame thread queues (name, path, kind) with decoder_request and collects finished jobs
  * with decoder_poll; images come back as ARGB8888 SDL surfaces (the frame thread makes the
- * texture), audio as mono float PCM at the output rate. The worker touches no SDL video or
- * renderer state, only surfaces, and fdatasyncs each file before reading it: that is where a
- * fresh download from mediacache becomes durable, off the frame path.
+ * texture), audio as mono float PCM at the output rate. Only PNG, JPEG and WebP images are
+ * decoded, and only after their header's size passed DECODER_MAX_PIXELS. The worker touches no SDL
+ * video or renderer state, only surfaces, and fdatasyncs each file before reading it: that is where
+ * a fresh download from mediacache becomes durable, off the frame path.
  *
  * decoder_new calls IMG_Init for PNG, JPEG and WebP on the calling thread, so the worker never
  * races SDL_image's lazy codec loading; the program calls IMG_Quit after decoder_free. */
@@ -17,6 +18,9 @@
 #define DECODER_PATH_MAX 1024
 #define DECODER_MAX_FILE_BYTES (64u << 20) /* larger files are refused, not read */
 #define DECODER_MAX_AUDIO_S 600            /* longer clips are refused */
+/* Images of more pixels are refused from their header, before anything is decoded: a small
+ * file can claim 16000 x 16000 (1 GB once decoded). 24 M is a large camera's photo. */
+#define DECODER_MAX_PIXELS (24u * 1000 * 1000)
 
 enum decode_kind { DECODE_IMAGE, DECODE_AUDIO };
 

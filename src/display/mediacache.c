@@ -32,6 +32,7 @@ struct entry {
 
 struct mediacache_part {
     struct mediacache_part *next; /* the cache's list of open parts */
+    struct mediacache *cache;
     char name[MEDIACACHE_NAME_MAX];
     int fd;
     struct crypto_sha256 *md;
@@ -43,8 +44,9 @@ struct mediacache {
     char *dir;
     int dirfd;
     uint64_t max_bytes;
-    uint64_t total;
-    uint64_t clock; /* last recency value handed out */
+    uint64_t total;      /* committed files */
+    uint64_t part_bytes; /* open parts: they count in the budget too */
+    uint64_t clock;      /* last recency value handed out */
     struct entry *v;
     int n, cap;
     struct mediacache_part *parts;
@@ -113,7 +115,7 @@ static void mark_used(struct mediacache *c, struct entry *e)
 /* Evict least recently used unpinned entries (never keep) until the total fits. */
 static void evict(struct mediacache *c, const char *keep)
 {
-    while (c->total > c->max_bytes) {
+    while (c->total + c->part_bytes > c->max_bytes) {
         struct entry *victim = NULL;
         for (int i = 0; i < c->n; i++) {
             struct entry *e = &c->v[i];
@@ -217,6 +219,7 @@ static void part_free(struct mediacache *c, struct mediacache_part *p, int unlin
             break;
         }
     }
+    c->part_bytes -= p->size;
     if (p->fd >= 0)
         close(p->fd);
     if (unlink_it) {
@@ -294,7 +297,7 @@ int mediacache_remove(struct mediacache *c, const char *name)
 
 uint64_t mediacache_total_bytes(const struct mediacache *c)
 {
-    return c->total;
+    return c->total + c->part_bytes;
 }
 
 int mediacache_count(const struct mediacache *c)
@@ -320,6 +323,7 @@ int mediacache_begin_write(struct mediacache *c, const char *name, struct mediac
     struct mediacache_part *p = xcalloc(1, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
     p->fd = fd;
+    p->cache = c;
     p->md = crypto_sha256_new();
     p->next = c->parts;
     c->parts = p;
@@ -331,6 +335,7 @@ int mediacache_part_write(struct mediacache_part *p, const void *data, size_t le
 {
     if (p->err)
         return p->err;
+    struct mediacache *c = p->cache;
     const char *s = data;
     size_t left = len;
     while (left) {
@@ -346,6 +351,8 @@ int mediacache_part_write(struct mediacache_part *p, const void *data, size_t le
     }
     crypto_sha256_update(p->md, data, len);
     p->size += len;
+    c->part_bytes += len;
+    evict(c, NULL);
     return 0;
 }
 

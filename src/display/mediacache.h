@@ -42,7 +42,7 @@ int mediacache_path(struct mediacache *c, const char *name, char *buf, size_t le
 int mediacache_pin(struct mediacache *c, const char *name, int on);
 /* Delete a cached file (e.g. one that failed to decode), pinned or not. 0, -EINVAL, -ENOENT. */
 int mediacache_remove(struct mediacache *c, const char *name);
-/* Bytes of committed files in the index. In-flight parts are not counted. */
+/* Bytes of committed files in the index and of the open parts: both count in max_bytes. */
 uint64_t mediacache_total_bytes(const struct mediacache *c);
 /* Number of committed files in the index. */
 int mediacache_count(const struct mediacache *c);
@@ -52,8 +52,10 @@ int mediacache_count(const struct mediacache *c);
  * name, -EEXIST if already cached, -EBUSY if a part for name is already open, or the errno of
  * open(2). */
 int mediacache_begin_write(struct mediacache *c, const char *name, struct mediacache_part **out);
-/* Append len bytes (a curl write callback's chunk) and feed them to the hash. 0 or the errno of
- * write(2); after an error every later write returns it again and commit fails with it. */
+/* Append len bytes (a curl write callback's chunk) and feed them to the hash. The part counts in
+ * max_bytes as it grows: least recently used unpinned files are evicted to make room (how big
+ * one download may grow is the caller's limit). 0 or the errno of write(2); after an error every
+ * later write returns it again and commit fails with it. */
 int mediacache_part_write(struct mediacache_part *p, const void *data, size_t len);
 /* Bytes written so far: where a Range request resumes an interrupted transfer on the same handle.
  */

@@ -8,11 +8,13 @@
  * checked) when complete. libcurl multi is pumped from the frame loop with a zero timeout. */
 #include "sync.h"
 #include "common/buf.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/proto/display_config_json.h"
 #include "common/rng.h"
 #include "common/sse.h"
 #include "common/util.h"
+#include "decoder.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -22,7 +24,11 @@
 #include <string.h>
 
 #define MAX_DOWNLOADS 4
-#define STREAM_SILENCE_MS 40000 /* > 2 heartbeats: the coordinator is gone */
+_Static_assert(SYNC_MEDIA_MAX_BYTES == DECODER_MAX_FILE_BYTES, "a download the decoder reads");
+#define MEDIA_RETRY_FIRST_MS 1000          /* a failed download is tried again after 1 s, */
+#define MEDIA_RETRY_MAX_MS (5 * 60 * 1000) /* doubling up to 5 min */
+#define MEDIA_FAILS 64                     /* names remembered as failed or refused */
+#define STREAM_SILENCE_MS 40000            /* > 2 heartbeats: the coordinator is gone */
 
 enum phase { PH_IDLE, PH_CONFIG, PH_NETWORK, PH_CATCHUP, PH_STREAM };
 enum xkind { X_CONFIG, X_NETWORK, X_CATCHUP, X_STREAM, X_MEDIA, X_PROMPT, X_PANIC, X_QR };
@@ -37,7 +43,16 @@ struct xfer {
     struct buf body;
     char media[96];
     struct mediacache_part *part;
+    int too_big; /* a media transfer stopped for passing the size limit */
     struct xfer *next;
+};
+
+/* A media name whose download failed (retried with back-off) or was refused (never again). */
+struct media_fail {
+    char name[96];
+    int64_t retry_at;
+    int64_t delay_ms;
+    int refused;
 };
 
 struct sync {
@@ -70,6 +85,9 @@ struct sync {
     struct sse_parser *parser;
     int64_t now;
     uint64_t rng; /* jitter of the reconnect back-off, so displays do not come back in step */
+    uint64_t media_max_bytes;
+    struct media_fail fails[MEDIA_FAILS];
+    int nfails;
 };
 
 /* ---- transfers ---- */
@@ -79,8 +97,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
     struct xfer *x = user;
     size_t len = size * n;
     x->s->last_byte_at = x->s->now;
-    if (x->kind == X_MEDIA)
+    if (x->kind == X_MEDIA) {
+        curl_off_t announced = -1;
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+        if (mediacache_part_size(x->part) + len > x->s->media_max_bytes ||
+            (announced > 0 && (uint64_t)announced > x->s->media_max_bytes)) {
+            x->too_big = 1;
+            return 0; /* stops the transfer */
+        }
         return mediacache_part_write(x->part, data, len) == 0 ? len : 0;
+    }
     if (x->kind == X_STREAM) {
         if (!x->s->streaming) {
             x->s->streaming = 1;
@@ -172,6 +198,72 @@ static int count(struct sync *s, enum xkind kind)
 }
 
 /* ---- parsing ---- */
+
+static int hex4(const char *p, size_t left, unsigned *v)
+{
+    if (left < 4)
+        return -1;
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
+        if (d > 15)
+            return -1;
+        *v = *v << 4 | d;
+    }
+    return 0;
+}
+
+/* Make a coordinator's JSON acceptable to jansson without changing its length or shape: bytes
+ * that are not UTF-8 become '?', and \u escapes jansson refuses (U+0000, a lone surrogate)
+ * become \ufffd. One bad text must not cost the whole answer (a catch-up of 300 rows). */
+static void scrub_json(char *s, size_t len)
+{
+    int in_string = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+            if (n > 1 && i + n <= len && utf8_valid(s + i, n)) {
+                i += n;
+            } else {
+                s[i++] = '?';
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = !in_string;
+        } else if (in_string && c == '\\' && i + 1 < len) {
+            unsigned v, lo;
+            if (s[i + 1] == 'u' && hex4(s + i + 2, len - i - 2, &v) == 0) {
+                int pair = v >= 0xd800 && v <= 0xdbff && i + 12 <= len && s[i + 6] == '\\' &&
+                           s[i + 7] == 'u' && hex4(s + i + 8, len - i - 8, &lo) == 0 &&
+                           lo >= 0xdc00 && lo <= 0xdfff;
+                if (pair) {
+                    i += 12;
+                    continue;
+                }
+                if (v == 0 || (v >= 0xd800 && v <= 0xdfff))
+                    memcpy(s + i + 2, "fffd", 4);
+                i += 6;
+                continue;
+            }
+            i += 2;
+            continue;
+        }
+        i++;
+    }
+}
+
+/* json_loadb after scrub_json, on a copy when data is not ours to change. */
+static json_t *load_lenient(char *data, size_t len)
+{
+    scrub_json(data, len);
+    return json_loadb(data, len, 0, NULL);
+}
 
 static int parse_invocation(json_t *j, struct app_inv *out)
 {
@@ -289,6 +381,20 @@ static void take_status(struct sync *s, json_t *j)
     }
 }
 
+/* Put the run as the display knows it (the last catch-up plus the events since) through the
+ * current layout again. Nothing is fetched here: the pipeline asks for what lands on screen. */
+static void replay_snapshot(struct sync *s)
+{
+    json_t *genesis = json_object_get(s->snapshot, "genesis"), *inv;
+    int was = s->catching_up;
+    s->catching_up = 1;
+    if (json_is_object(genesis))
+        take_invocation(s, genesis);
+    size_t i;
+    json_array_foreach(json_object_get(s->snapshot, "invocations"), i, inv) take_invocation(s, inv);
+    s->catching_up = was;
+}
+
 static void take_config(struct sync *s, json_t *j)
 {
     /* Onto what we have; keys a newer coordinator adds are skipped, a bad config is ignored. */
@@ -298,7 +404,19 @@ static void take_config(struct sync *s, json_t *j)
         log_warn("ignoring the display config: %s", err);
         return;
     }
+    struct display_config was = s->app->cfg;
     app_set_config(s->app, &c, s->now);
+    if (c.network != was.network && !s->fixed_prompt_url) {
+        /* The old network's QR code must not stay up: fetch the new one as soon as we stream. */
+        s->app->prompt_url[0] = '\0';
+        s->qr_at = 0;
+    }
+    /* Cells the old layout had no room for (2x2 -> 4x4) are filled from the run as far as the
+     * display has it, not left empty until the next catch-up. */
+    if (c.network == was.network && s->snapshot &&
+        (c.mode != was.mode || c.rows != was.rows || c.cols != was.cols || c.stride != was.stride ||
+         c.offset != was.offset || c.show_invoking != was.show_invoking))
+        replay_snapshot(s);
     /* Where phones go to prompt (the QR code), when the coordinator offers it. */
     const char *url = json_string_value(json_object_get(j, "prompt_url"));
     if (url && !s->fixed_prompt_url)
@@ -363,7 +481,11 @@ static void recall(struct sync *s)
     static const char *const what[] = {"display", "network", "current"};
     for (size_t i = 0; i < ARRAY_LEN(what); i++) {
         char *path = xasprintf("%s/%s.json", s->state_dir, what[i]);
-        json_t *j = json_load_file(path, 0, NULL);
+        struct buf b = BUF_INIT;
+        json_t *j = file_read(path, 8u << 20, FILE_REGULAR, &b, NULL, 0) == 0 && b.len
+                        ? load_lenient(b.data, b.len)
+                        : NULL;
+        buf_free(&b);
         free(path);
         if (!j)
             continue;
@@ -385,7 +507,9 @@ static int on_event(void *user, const struct sse_event *ev)
         if (parse_int64(ev->id, 1, INT64_MAX, &id) == 0)
             s->last_event_id = id;
     }
-    json_t *j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    char *copy = xstrndup(ev->data, ev->data_len);
+    json_t *j = load_lenient(copy, ev->data_len);
+    free(copy);
     if (!j)
         return 0;
     if (!strcmp(ev->event, "invocation")) {
@@ -400,6 +524,11 @@ static int on_event(void *user, const struct sse_event *ev)
             if (s->app->cfg.network != old)
                 s->phase = PH_IDLE; /* follow the display to its new network */
         }
+    } else if (!strcmp(ev->event, "network")) {
+        /* Our network was deleted: the coordinator has moved us; ask where to. */
+        if (json_is_true(json_object_get(j, "deleted")) &&
+            json_integer_value(json_object_get(j, "id")) == s->app->cfg.network)
+            s->phase = PH_IDLE;
     } else if (!strcmp(ev->event, "gap")) {
         s->phase = PH_IDLE; /* events were lost: catch up again */
     }
@@ -438,6 +567,13 @@ static void go(struct sync *s)
     }
 }
 
+int64_t sync_retry_delay_ms(int64_t backoff_ms, uint64_t *rng)
+{
+    if (backoff_ms <= 0)
+        return 0;
+    return backoff_ms / 2 + (int64_t)rng_below(rng, (uint64_t)(backoff_ms - backoff_ms / 2) + 1);
+}
+
 static void fail(struct sync *s, const char *why)
 {
     if (s->app->online || s->streaming)
@@ -445,9 +581,53 @@ static void fail(struct sync *s, const char *why)
     s->streaming = 0;
     app_set_online(s->app, 0, s->now);
     s->backoff_ms = s->backoff_ms ? MIN(s->backoff_ms * 2, 30000) : 500;
-    s->retry_at = s->now + s->backoff_ms + (int64_t)rng_below(&s->rng, 250);
+    s->retry_at = s->now + sync_retry_delay_ms(s->backoff_ms, &s->rng);
     /* A stream that had been open resumes with Last-Event-ID; otherwise start over. */
     s->phase = s->last_event_id > 0 ? PH_STREAM : PH_CONFIG;
+}
+
+static struct media_fail *media_fail_find(struct sync *s, const char *name)
+{
+    for (int i = 0; i < s->nfails; i++)
+        if (!strcmp(s->fails[i].name, name))
+            return &s->fails[i];
+    return NULL;
+}
+
+/* A download of name failed: try again after a doubling delay, or never if it was refused for
+ * its size. Logged once per failure, so at most once per back-off step. A full table drops the
+ * entry due soonest (a refusal only if every entry is one). */
+static void media_failed(struct sync *s, const char *name, int refused, const char *why)
+{
+    struct media_fail *f = media_fail_find(s, name);
+    if (!f && s->nfails < MEDIA_FAILS) {
+        f = &s->fails[s->nfails++];
+        memset(f, 0, sizeof *f);
+    } else if (!f) {
+        f = &s->fails[0];
+        for (int i = 1; i < MEDIA_FAILS; i++)
+            if (f->refused > s->fails[i].refused ||
+                (f->refused == s->fails[i].refused && s->fails[i].retry_at < f->retry_at))
+                f = &s->fails[i];
+        memset(f, 0, sizeof *f);
+    }
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->delay_ms = f->delay_ms ? MIN(f->delay_ms * 2, MEDIA_RETRY_MAX_MS) : MEDIA_RETRY_FIRST_MS;
+    f->retry_at = s->now + f->delay_ms;
+    f->refused = refused;
+    if (refused)
+        log_warn("media refused name=%s: larger than %llu bytes; not fetched again", name,
+                 (unsigned long long)s->media_max_bytes);
+    else
+        log_warn("media download failed name=%s: %s; retrying in %lld s", name, why,
+                 (long long)(f->delay_ms / 1000));
+}
+
+static void media_fetched(struct sync *s, const char *name)
+{
+    struct media_fail *f = media_fail_find(s, name);
+    if (f)
+        *f = s->fails[--s->nfails];
 }
 
 static void done(struct sync *s, struct xfer *x, CURLcode rc)
@@ -456,8 +636,8 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     int ok = rc == CURLE_OK && status >= 200 && status < 300;
     json_t *j = NULL;
-    if (ok && x->kind != X_MEDIA && x->kind != X_STREAM)
-        j = json_loadb(x->body.data ? x->body.data : "", x->body.len, 0, NULL);
+    if (ok && x->kind != X_MEDIA && x->kind != X_STREAM && x->body.data)
+        j = load_lenient(x->body.data, x->body.len);
     switch (x->kind) {
     case X_CONFIG:
     case X_NETWORK:
@@ -487,16 +667,30 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
         break;
     case X_STREAM:
         fail(s, rc != CURLE_OK ? curl_easy_strerror(rc) : "the event stream ended");
+        /* Refused (the network is gone, say): resuming the same stream cannot help; start over
+         * from the display's config. */
+        if (rc == CURLE_OK && status >= 300)
+            s->phase = PH_CONFIG;
         break;
     case X_MEDIA: {
         struct mediacache_part *part = x->part;
         x->part = NULL;
         log_debug("media fetched name=%s status=%ld curl=%d", x->media, status, (int)rc);
-        if (ok && mediacache_commit(s->cache, part) == 0)
+        int crc = ok ? mediacache_commit(s->cache, part) : 0;
+        if (ok && crc == 0) {
+            media_fetched(s, x->media);
             break;
+        }
         if (!ok)
             mediacache_abort(s->cache, part);
-        log_warn("media download failed name=%s status=%ld", x->media, status);
+        char why[96];
+        if (!ok && rc != CURLE_OK)
+            snprintf(why, sizeof why, "%s", curl_easy_strerror(rc));
+        else if (!ok)
+            snprintf(why, sizeof why, "HTTP %ld", status);
+        else
+            snprintf(why, sizeof why, "%s", crc == -EBADMSG ? "hash mismatch" : strerror(-crc));
+        media_failed(s, x->media, x->too_big, why);
         break;
     }
     case X_QR: {
@@ -599,6 +793,9 @@ int sync_want_media(struct sync *s, const char *name)
 {
     if (mediacache_has(s->cache, name))
         return 1;
+    struct media_fail *f = media_fail_find(s, name);
+    if (f && (f->refused || s->now < f->retry_at))
+        return 0;
     for (struct xfer *x = s->xfers; x; x = x->next)
         if (x->kind == X_MEDIA && !strcmp(x->media, name))
             return 0;
@@ -667,6 +864,7 @@ struct sync *sync_new(const struct sync_options *opt, struct app *app, struct me
     s->multi = curl_multi_init();
     s->phase = PH_CONFIG;
     s->rng = rng_seed();
+    s->media_max_bytes = opt->media_max_bytes ? opt->media_max_bytes : SYNC_MEDIA_MAX_BYTES;
     s->fixed_prompt_url = app->prompt_url[0] != '\0';
     recall(s);
     return s;

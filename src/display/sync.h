@@ -12,10 +12,15 @@
 
 struct sync;
 
+/* No download may grow past what the decoder would read (DECODER_MAX_FILE_BYTES). */
+#define SYNC_MEDIA_MAX_BYTES (64u << 20)
+
 struct sync_options {
-    const char *coordinator; /* base URL, e.g. http://panic.local:8080 */
-    const char *token;       /* device token for prompts, may be NULL */
-    const char *state_dir;   /* last-known state is kept here, may be NULL */
+    const char *coordinator;  /* base URL, e.g. http://panic.local:8080 */
+    const char *token;        /* device token for prompts, may be NULL */
+    const char *state_dir;    /* last-known state is kept here, may be NULL */
+    uint64_t media_max_bytes; /* a download past this is stopped and not tried again; 0:
+                                 SYNC_MEDIA_MAX_BYTES */
 };
 
 /* app and cache are borrowed and must outlive the sync. Owned; sync_free. NULL on failure. */
@@ -24,7 +29,14 @@ void sync_free(struct sync *s);
 
 /* Do whatever network work is ready, without waiting. now: monotonic ms. */
 void sync_pump(struct sync *s, int64_t now);
-/* Make sure media name is in the disk cache (starts a download if needed). 1 if it is there. */
+/* The wait before the next attempt to reach the coordinator after a failure, for a back-off of
+ * backoff_ms (0.5 s doubling to 30 s): half of it plus a random share of the other half, drawn
+ * from *rng (seeded per display), so displays that lost the coordinator together spread their
+ * return over half the back-off instead of coming back in step. */
+int64_t sync_retry_delay_ms(int64_t backoff_ms, uint64_t *rng);
+/* Make sure media name is in the disk cache (starts a download if needed). 1 if it is there.
+ * A name whose download failed is tried again after 1 s, then after twice as long each time up
+ * to 5 min; one refused for its size is never fetched again. */
 int sync_want_media(struct sync *s, const char *name);
 /* Post a prompt for the display's network; the outcome lands in app->message. */
 void sync_post_prompt(struct sync *s, const char *prompt, int64_t now);

@@ -10,6 +10,9 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <errno.h>
+#include <png.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,6 +436,79 @@ TEST(test_free_with_jobs)
     decoder_release(NULL);
 }
 
+/* A decompression bomb: a w x h one-bit grey PNG of zeros, a few hundred kB on disk for a
+ * picture that decodes to w * h * 4 bytes. Written a row at a time. 0 on success. */
+static int write_bomb_png(const char *path, uint32_t w, uint32_t h)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    unsigned char *row = calloc(1, w / 8 + 1);
+    int rc = -1;
+    if (png && info && row && !setjmp(png_jmpbuf(png))) {
+        png_init_io(png, f);
+        png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
+        png_set_IHDR(png, info, w, h, 1, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        png_write_info(png, info);
+        for (uint32_t y = 0; y < h; y++)
+            png_write_row(png, row);
+        png_write_end(png, NULL);
+        rc = 0;
+    }
+    png_destroy_write_struct(&png, &info);
+    free(row);
+    return fclose(f) == 0 ? rc : -1;
+}
+
+static long max_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* A 16000 x 16000 PNG of under 1 MB is refused from its header: no 1 GB surface, the peak
+ * memory grows by far less than 100 MB. A JPEG (header walked to its frame) still decodes. */
+TEST(test_bomb_refused)
+{
+    char bomb[256], jpg[256];
+    tmp_path(bomb, sizeof bomb, "bomb.png");
+    tmp_path(jpg, sizeof jpg, "photo.jpg");
+    REQUIRE_EQ_INT(write_bomb_png(bomb, 16000, 16000), 0);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, 64, 48, 32, SDL_PIXELFORMAT_RGBA32);
+    REQUIRE(s != NULL);
+    SDL_FillRect(s, NULL, SDL_MapRGBA(s->format, 0, 200, 0, 255));
+    CHECK_EQ_INT(IMG_SaveJPG(s, jpg, 90), 0);
+    SDL_FreeSurface(s);
+    struct stat st;
+    CHECK_EQ_INT(stat(bomb, &st), 0);
+    CHECK_LE(st.st_size, 1 << 20);
+
+    struct decoder *d = decoder_new(3840, RATE, 4);
+    REQUIRE(d != NULL);
+    long before = max_rss_kb();
+    struct decoded r;
+    CHECK_EQ_INT(decoder_request(d, "bomb", bomb, DECODE_IMAGE), 0);
+    CHECK(wait_result(d, &r));
+    CHECK(r.surface == NULL);
+    CHECK(strstr(r.error, "16000x16000") != NULL);
+    decoder_release(&r);
+    long grown = max_rss_kb() - before;
+    printf("  peak memory grew by %ld kB decoding a 16000x16000 PNG of %lld bytes\n", grown,
+           (long long)st.st_size);
+    CHECK_LE(grown, 100 * 1024);
+
+    CHECK_EQ_INT(decoder_request(d, "jpg", jpg, DECODE_IMAGE), 0);
+    CHECK(wait_result(d, &r));
+    CHECK_STR_EQ(r.error, "");
+    CHECK(r.surface != NULL && r.surface->w == 64 && r.surface->h == 48);
+    decoder_release(&r);
+    decoder_free(d);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/panic-decoder-XXXXXX");
@@ -444,6 +520,7 @@ int main(void)
         printf("SDL_Init: %s\n", SDL_GetError());
         return 1;
     }
+    RUN(test_bomb_refused); /* first: the peak memory is measured from here */
     RUN(test_image);
     RUN(test_image_downscaled);
     RUN(test_audio_resampled);

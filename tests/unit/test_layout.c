@@ -854,6 +854,57 @@ TEST(qr_corner)
     CHECK(count_kind(DRAW_RECT) - inside == 1); /* only the background besides */
 }
 
+/* Rects drawn wholly inside r. */
+static int rects_inside(struct rect r)
+{
+    int n = 0;
+    for (size_t i = 0; i < DL.n; i++)
+        n += DL.cmds[i].kind == DRAW_RECT && rect_inside(DL.cmds[i].r, r);
+    return n;
+}
+
+/* Offline, the QR code goes (its corner says "offline") and no countdown promises a run: not in
+ * the HUD, not in the terminal's input box. Back online, both return. */
+TEST(offline_hides_qr_and_countdown)
+{
+    app_grid(2, 3);
+    snprintf(A.prompt_url, sizeof A.prompt_url, "http://panic.local:8080/t/1?token=abc");
+    struct app_status st = {.run = 1, .seq = 2};
+    snprintf(st.state, sizeof st.state, "lockout");
+    st.lockout_until = 100000 + 12500;
+    app_set_status(&A, &st, 100000);
+    static unsigned char m[21 * 21];
+    for (int i = 0; i < 21 * 21; i++)
+        m[i] = (unsigned char)((i * 7 + i / 21) % 3 == 0);
+    struct layout_env env = env_for(1920, 1080, 100000);
+    env.qr = m;
+    env.qr_width = 21;
+    struct rect q = layout_qr_rect(&A, 1920, 1080);
+    REQUIRE(q.w > 0);
+    layout_frame(&A, &env, &DL);
+    CHECK(rects_inside(q) > 10);
+    CHECK(find_text_part("ready in 13 s") != NULL);
+
+    app_set_online(&A, 0, 100000);
+    layout_frame(&A, &env, &DL);
+    CHECK_LE(rects_inside(q), 1); /* the corner's plain square, no modules */
+    CHECK(find_text_part("ready in") == NULL);
+    CHECK(find_text_part("offline") != NULL);
+    const struct draw_cmd *d = find_text("offline");
+    CHECK(d != NULL && rect_inside(d->r, q));
+    CHECK_EQ_INT(rect_eq(layout_qr_rect(&A, 1920, 1080), q), 1); /* the cells do not move */
+
+    app_mode(DISPLAY_MODE_TERMINAL);
+    app_set_status(&A, &st, 100000);
+    A.online = 0;
+    layout_frame(&A, &env, &DL);
+    CHECK(find_text_part("until ready") == NULL);
+    CHECK(find_text_part("cannot reach the coordinator") != NULL);
+    app_set_online(&A, 1, 100000);
+    layout_frame(&A, &env, &DL);
+    CHECK(find_text("13 seconds until ready for new input") != NULL);
+}
+
 TEST(degenerate_sizes)
 {
     static const int sizes[][2] = {{0, 0}, {1, 1}, {10, 10}, {3, 2000}, {2000, 3}, {-5, 100}};
@@ -900,6 +951,7 @@ int main(void)
     RUN(terminal_mode);
     RUN(info_mode);
     RUN(qr_corner);
+    RUN(offline_hides_qr_and_countdown);
     RUN(degenerate_sizes);
     TEST_END("test_layout");
 }

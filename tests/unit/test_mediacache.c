@@ -342,6 +342,36 @@ TEST(test_lru_eviction)
     mediacache_close(c);
 }
 
+/* An open part counts in the budget as it grows: committed files are evicted to make room for
+ * it, and aborting it gives its bytes back. */
+TEST(test_parts_count_in_budget)
+{
+    char dir[128], a[MEDIACACHE_NAME_MAX], b[MEDIACACHE_NAME_MAX], name[MEDIACACHE_NAME_MAX];
+    fresh_dir(dir, sizeof dir);
+    struct mediacache *c = open_cache(dir, 300);
+    REQUIRE(c != NULL);
+    CHECK_EQ_INT(put_blob(c, 1, 100, a), 0);
+    CHECK_EQ_INT(put_blob(c, 2, 100, b), 0);
+    name_of("streaming", 9, "png", name);
+    struct mediacache_part *p = NULL;
+    CHECK_EQ_INT(mediacache_begin_write(c, name, &p), 0);
+    char chunk[50];
+    memset(chunk, 'x', sizeof chunk);
+    CHECK_EQ_INT(mediacache_part_write(p, chunk, sizeof chunk), 0);
+    CHECK_EQ_INT(mediacache_total_bytes(c), 250);
+    CHECK(file_exists(dir, a));
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(mediacache_part_write(p, chunk, sizeof chunk), 0);
+    /* 200 committed + 200 in the part: a (the older) went. */
+    CHECK(!file_exists(dir, a));
+    CHECK(file_exists(dir, b));
+    CHECK_LE(mediacache_total_bytes(c), 300);
+    mediacache_abort(c, p);
+    CHECK_EQ_INT(mediacache_total_bytes(c), 100);
+    CHECK_EQ_INT(count_suffix(dir, ".part"), 0);
+    mediacache_close(c);
+}
+
 TEST(test_reopen_rebuilds_index)
 {
     char dir[128], names[5][MEDIACACHE_NAME_MAX];
@@ -435,6 +465,7 @@ int main(void)
     RUN(test_bad_names);
     RUN(test_part_lifecycle);
     RUN(test_lru_eviction);
+    RUN(test_parts_count_in_budget);
     RUN(test_reopen_rebuilds_index);
     RUN(test_stale_parts_cleaned);
     RUN(test_open_failure);

@@ -610,6 +610,13 @@ static void cat(char *buf, size_t size, size_t *len, const char *fmt, ...)
     buf[*len] = '\0';
 }
 
+/* The lockout countdown as the screen may show it: none while the coordinator is unreachable
+ * (nobody can start a run then, so "ready in N s" would be a promise the screen cannot keep). */
+static int ready_in_s(const struct app *a, int64_t now)
+{
+    return a->online ? app_lockout_left_s(a, now) : 0;
+}
+
 static const char *network_title(struct ctx *c)
 {
     const struct app *a = c->a;
@@ -637,7 +644,7 @@ static void draw_hud(struct ctx *c, struct rect hud)
             (long long)st->seq);
     if (st->model[0])
         cat(buf, sizeof buf, &len, " \xc2\xb7 %s", st->model);
-    int left = app_lockout_left_s(a, c->env->now);
+    int left = ready_in_s(a, c->env->now);
     if (left > 0)
         cat(buf, sizeof buf, &len, " \xc2\xb7 ready in %d s", left);
     else if (!strcmp(st->state, "idle") || !strcmp(st->state, "failed") ||
@@ -686,6 +693,16 @@ static void draw_qr(struct ctx *c, struct rect q)
         }
 }
 
+/* Offline, the QR code would lead phones to a coordinator that does not answer: its corner says
+ * so instead (the cells keep their place). */
+static void draw_offline_corner(struct ctx *c, struct rect q)
+{
+    if (q.w <= 0)
+        return;
+    fill(c, q, LAYOUT_ZINC_800);
+    centred_label(c, q, 1, "offline", LAYOUT_ROSE_500);
+}
+
 /* ---- info and terminal screens ---- */
 
 static void draw_info(struct ctx *c, struct rect panel, const char *placeholder)
@@ -711,7 +728,7 @@ static void draw_info(struct ctx *c, struct rect panel, const char *placeholder)
     put_block(c, col, &y, k, a->prompt[0] ? a->prompt : "none", prompt_lines, text);
     y += lh / 2;
     const struct app_status *st = &a->status;
-    int left = app_lockout_left_s(a, c->env->now);
+    int left = ready_in_s(a, c->env->now);
     char extra[32] = "";
     if (left > 0)
         snprintf(extra, sizeof extra, " \xc2\xb7 ready in %d s", left);
@@ -738,7 +755,7 @@ static void draw_terminal(struct ctx *c, struct rect panel)
     put_block(c, in, &y, k, a->prompt[0] ? a->prompt : "none", 3, text);
     y += lh / 2;
 
-    int ipad = 4 * k, left = app_lockout_left_s(a, now);
+    int ipad = 4 * k, left = ready_in_s(a, now);
     int box_lines = imin(3, (bottom - y - 2 * ipad - lh / 2 - 2 * lh) / lh);
     if (box_lines < 1 && bottom - y >= lh + 2 * ipad)
         box_lines = 1;
@@ -763,14 +780,16 @@ static void draw_terminal(struct ctx *c, struct rect panel)
                 cur_col = layout_utf8_cols(a->input, strlen(a->input));
             }
         } else if (cols >= 1) {
-            const char *ph = left > 0 ? arena_printf(c->dl, "%d second%s until ready for new input",
-                                                     left, left == 1 ? "" : "s")
-                                      : "Ready for new input";
+            const char *ph = !a->online ? "Offline: cannot reach the coordinator"
+                             : left > 0
+                                 ? arena_printf(c->dl, "%d second%s until ready for new input",
+                                                left, left == 1 ? "" : "s")
+                                 : "Ready for new input";
             int ty = ta.y;
             put_block(c, ta, &ty, k, ph, 1, dim);
         }
         /* A blinking bar cursor while input is accepted; it may sit in the box's padding. */
-        if (cols >= 1 && left == 0 && (now / 500) % 2 == 0)
+        if (cols >= 1 && a->online && left == 0 && (now / 500) % 2 == 0)
             fill(c,
                  (struct rect){ta.x + imin(cur_col, cols) * ADV(k), ta.y + cur_line * lh + k, k,
                                12 * k},
@@ -824,7 +843,10 @@ void layout_frame(const struct app *a, const struct layout_env *env, struct draw
     geometry(a, env->w, env->h, &g);
     fill(&c, (struct rect){0, 0, env->w, env->h}, LAYOUT_ZINC_900);
     /* The fixed parts first: they never overlap cells, and survive a full list. */
-    draw_qr(&c, g.qr);
+    if (a->online)
+        draw_qr(&c, g.qr);
+    else
+        draw_offline_corner(&c, g.qr);
     draw_hud(&c, g.hud);
 
     const char *placeholder = a->cfg.mode == DISPLAY_MODE_GRID
