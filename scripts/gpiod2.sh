@@ -8,8 +8,8 @@
 #   scripts/gpiod2.sh            -> build/gpiod2/root/usr/{include,lib/x86_64-linux-gnu}
 #   MIRROR=... SUITE=bookworm-backports ARCH=arm64 OUT=... scripts/gpiod2.sh (ARCH: this machine's)
 #
-# Prints the unpacked versions ("gpiod2: libgpiod-dev 2.2.1-2 libgpiod3 2.2.1-2") and exits 0, or
-# prints why it could not and exits 1.
+# Prints the unpacked versions ("gpiod2: libgpiod-dev 2.2.1-2 libgpiod3 2.2.1-2") and exits 0;
+# prints why it could not and exits 3 when the archive cannot be reached (offline), 1 otherwise.
 set -eu
 
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
@@ -22,6 +22,20 @@ STAMP=$OUT/versions
 die() {
     echo "gpiod2: $*" >&2
     exit 1
+}
+
+# curl to a file; an unreachable archive (no name, no route, no answer) is "offline", exit 3.
+fetch() { # url, file
+    local rc=0
+    curl -fsSL --retry 2 --connect-timeout 15 -o "$2" "$1" || rc=$?
+    case $rc in
+    0) return 0 ;;
+    5 | 6 | 7 | 28)
+        echo "gpiod2: offline: cannot reach $MIRROR (curl exit $rc)" >&2
+        exit 3
+        ;;
+    *) die "cannot download $1 (curl exit $rc)" ;;
+    esac
 }
 
 for tool in curl xz dpkg-deb sha256sum awk; do
@@ -41,8 +55,7 @@ mkdir -p "$OUT"
 index=$OUT/Packages-$SUITE-$ARCH
 url=$MIRROR/dists/$SUITE/main/binary-$ARCH/Packages.xz
 if [ ! -s "$index" ]; then
-    curl -fsSL --retry 2 --connect-timeout 15 -o "$index.xz.tmp" "$url" ||
-        die "cannot download $url (no network or no such suite?)"
+    fetch "$url" "$index.xz.tmp"
     xz -dc "$index.xz.tmp" >"$index.tmp" || die "cannot decompress $url"
     mv "$index.tmp" "$index"
     rm -f "$index.xz.tmp"
@@ -79,8 +92,7 @@ for entry in "libgpiod-dev $dev_line" "$lib_pkg $lib_line"; do
     name=$1 file=$2 ver=$3 sum=$4
     deb=$OUT/$(basename "$file")
     if [ ! -s "$deb" ] || ! echo "$sum  $deb" | sha256sum -c --status; then
-        curl -fsSL --retry 2 --connect-timeout 15 -o "$deb.tmp" "$MIRROR/$file" ||
-            die "cannot download $MIRROR/$file"
+        fetch "$MIRROR/$file" "$deb.tmp"
         echo "$sum  $deb.tmp" | sha256sum -c --status || die "$file: SHA256 does not match the index"
         mv "$deb.tmp" "$deb"
     fi
