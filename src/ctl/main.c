@@ -3,6 +3,7 @@
  * environment, then the files panicd leaves in its state directory), runs one command and turns
  * its result into the exit status. The commands live in cmd.c and tail.c, HTTP in http_client.c. */
 #include "ctl.h"
+#include "common/checkout.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -204,30 +205,12 @@ static const char *env_nonempty(const char *name)
     return v && *v ? v : NULL;
 }
 
-/* Run from a build tree (build/ or build/test/ of a checkout, which has fonts/), the state dir
- * `make run` uses: the checkout's state/. NULL otherwise. Owned. */
+/* Run from a build tree (build/ or build/test/ of a checkout), the state dir `make run` uses:
+ * the checkout's state/. NULL otherwise. Owned. */
 static char *build_tree_state_dir(void)
 {
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    for (int up = 0; up < 2; up++) {
-        char *slash = strrchr(exe, '/');
-        if (!slash || slash == exe)
-            return NULL;
-        *slash = '\0';
-        char *parent = strrchr(exe, '/');
-        if (!parent)
-            return NULL;
-        char *font = xasprintf("%.*s/fonts/DepartureMono-Regular.otf", (int)(parent - exe), exe);
-        int found = access(font, R_OK) == 0;
-        free(font);
-        if (found)
-            return xasprintf("%.*s/state", (int)(parent - exe), exe);
-    }
-    return NULL;
+    const char *root = checkout_root();
+    return root ? xasprintf("%s/state", root) : NULL;
 }
 
 /* Printable ASCII without spaces: anything else could split the request's header lines. */

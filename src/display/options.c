@@ -5,6 +5,7 @@
  * and the environment only: no SDL, no network. */
 #include "options.h"
 #include "common/conf.h"
+#include "common/checkout.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -26,45 +27,12 @@ static const char *find_host(void)
     return host;
 }
 
-#define REPO_FONT "fonts/DepartureMono-Regular.otf"
-
-/* The repository this program was built in, when it runs from its build tree (build/ or
- * build/test/): the directory above that holds the repository's font. NULL when installed. */
-static const char *build_tree_repo(void)
-{
-    static char repo[PATH_MAX];
-    static int looked;
-    if (looked)
-        return repo[0] ? repo : NULL;
-    looked = 1;
-    char exe[PATH_MAX], probe[PATH_MAX + 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    for (int up = 0; up < 2; up++) {
-        char *slash = strrchr(exe, '/');
-        if (!slash || slash == exe)
-            return NULL;
-        *slash = '\0'; /* above the program's directory, then above its parent */
-        char *parent = strrchr(exe, '/');
-        if (!parent)
-            return NULL;
-        snprintf(probe, sizeof probe, "%.*s/" REPO_FONT, (int)(parent - exe), exe);
-        if (access(probe, R_OK) == 0) {
-            snprintf(repo, sizeof repo, "%.*s", (int)(parent - exe), exe);
-            return repo;
-        }
-    }
-    return NULL;
-}
-
 /* From the build tree the repository's state/display, like `make run`, so a normal user needs
  * no /var/lib; installed, the table's default. */
 static const char *find_state_dir(void)
 {
     static char dir[PATH_MAX + 16];
-    const char *repo = build_tree_repo();
+    const char *repo = checkout_root();
     if (!repo)
         return NULL;
     snprintf(dir, sizeof dir, "%s/state/display", repo);
@@ -77,11 +45,11 @@ static const char *find_font(void)
     static const char *const candidates[] = {
         "/usr/local/share/panic/fonts/DepartureMono-Regular.otf",
         "/usr/share/panic/fonts/DepartureMono-Regular.otf",
-        REPO_FONT,
+        CHECKOUT_FONT,
     };
-    const char *repo = build_tree_repo();
+    const char *repo = checkout_root();
     if (repo) {
-        snprintf(in_repo, sizeof in_repo, "%s/" REPO_FONT, repo);
+        snprintf(in_repo, sizeof in_repo, "%s/" CHECKOUT_FONT, repo);
         return in_repo;
     }
     for (size_t i = 0; i < ARRAY_LEN(candidates); i++)
