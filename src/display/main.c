@@ -10,6 +10,7 @@
 #include "common/rng.h"
 #include "common/util.h"
 #include "display/core/app.h"
+#include "display/core/hdmi_audio.h"
 #include "display/core/layout.h"
 #include "display/core/typing.h"
 #include "mediacache.h"
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EX_CONFIG 78
 
@@ -142,6 +144,26 @@ static int open_window(struct display *d)
 }
 
 /* The window, then what draws into it. */
+
+/* The ALSA card of this screen's HDMI output, unless the environment names one (the unit's
+ * display-OUTPUT.env may): SDL opens AUDIODEV, and each HDMI port of a Pi is its own card. */
+static void pick_hdmi_audio(const char *name)
+{
+    char cards[2][HDMI_AUDIO_CARD_MAX], path[64];
+    if (getenv("AUDIODEV"))
+        return;
+    int n = hdmi_audio_cards(name, cards);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "/proc/asound/%s", cards[i]);
+        if (access(path, F_OK) == 0) {
+            char dev[96];
+            snprintf(dev, sizeof dev, "sysdefault:CARD=%s", cards[i]);
+            setenv("AUDIODEV", dev, 0);
+            log_info("audio device=%s for display=%s", dev, name);
+            return;
+        }
+    }
+}
 static int open_screen(struct display *d)
 {
     char err[PANIC_ERR_LEN];
@@ -152,6 +174,7 @@ static int open_screen(struct display *d)
         log_err("%s", err);
         return -1;
     }
+    pick_hdmi_audio(d->o.name);
     struct pipeline_parts parts = {
         .app = d->app, .sync = d->sync, .cache = d->cache, .render = d->render};
     d->pipe =
