@@ -224,6 +224,15 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/panic/fonts
 	install -m 0644 assets/prompts.txt $(DESTDIR)$(PREFIX)/share/panic/
 	install -m 0644 fonts/* $(DESTDIR)$(PREFIX)/share/panic/fonts/
+	@# The display unit's user, the gpio group and its udev rule, /run/panic: the same files the
+	@# package installs, here as local configuration in /etc (systemd reads both places).
+	install -d $(DESTDIR)$(SYSCONFDIR)/sysusers.d $(DESTDIR)$(SYSCONFDIR)/tmpfiles.d \
+		$(DESTDIR)$(SYSCONFDIR)/udev/rules.d
+	install -m 0644 debian/panic-display.sysusers $(DESTDIR)$(SYSCONFDIR)/sysusers.d/panic-display.conf
+	install -m 0644 debian/panic-display.tmpfiles $(DESTDIR)$(SYSCONFDIR)/tmpfiles.d/panic-display.conf
+	install -m 0644 debian/panic-display.udev $(DESTDIR)$(SYSCONFDIR)/udev/rules.d/60-panic-display.rules
+	$(if $(DESTDIR),,-systemd-sysusers $(SYSCONFDIR)/sysusers.d/panic-display.conf)
+	$(if $(DESTDIR),,-systemd-tmpfiles --create $(SYSCONFDIR)/tmpfiles.d/panic-display.conf)
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v third_party)
 format:

@@ -72,6 +72,14 @@ for unit in systemd/*.service; do
     done
     check "$unit: a --config file is shipped" "$([ -z "$bad" ]; echo $?)" \
         "not in debian/*.install:$bad"
+    # A User= the unit runs as is created by make install too, not only by the package.
+    user=$(sed -n 's/^User=//p' "$unit")
+    if [ -n "$user" ]; then
+        made=$(grep -o '[^ ]*\.sysusers [^ ]*sysusers.d/[^ ]*' "$tmp/install.out" | awk '{ print $1 }')
+        ok=1
+        [ -n "$made" ] && grep -q "^u $user " $made && ok=0
+        check "$unit: make install creates User=$user" "$ok" "no sysusers.d entry for $user"
+    fi
 done
 
 echo "$name: $passed passed, $failed failed"
