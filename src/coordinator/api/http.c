@@ -4,7 +4,10 @@
  * is called when it is readable or MHD's own timeout is due, so request handlers run on the loop
  * thread next to the runners and sqlite, with no locks. A stream (SSE) is a response whose
  * content reader hands out a per-stream buffer; with nothing to send it suspends the connection
- * and returns 0, and a write resumes it (MHD's documented pattern, no busy loop). */
+ * and returns 0, and a write resumes it (MHD's documented pattern, no busy loop); a stream with a
+ * drain callback asks for more (a replay) each time its buffer empties instead. shutdown(2) on
+ * MHD's socket is how we end a connection MHD owns at once: MHD sees the end on its next read or
+ * write and closes it itself. */
 #include "http.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 struct http_stream {
@@ -29,6 +33,9 @@ struct http_stream {
     int closing;
     http_stream_closed_fn closed_fn;
     void *user;
+    http_stream_drain_fn drain_fn;
+    void *drain_user;
+    uint64_t taken; /* bytes MHD has taken for the socket */
     struct http_stream *prev, *next;
 };
 
@@ -132,10 +139,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     struct http_stream *st = cls;
+    if (!st->out.len && st->drain_fn && !st->closing)
+        st->drain_fn(st->drain_user, st);
     if (st->out.len) {
         size_t n = MIN(max, st->out.len);
         memcpy(buf, st->out.data, n);
         buf_consume(&st->out, n);
+        st->taken += n;
         return (ssize_t)n;
     }
     if (st->closing)
@@ -211,9 +221,40 @@ size_t http_stream_pending(const struct http_stream *st)
     return st->out.len;
 }
 
+uint64_t http_stream_taken(const struct http_stream *st)
+{
+    return st->taken;
+}
+
+void http_stream_set_drain(struct http_stream *st, http_stream_drain_fn fn, void *user)
+{
+    st->drain_fn = fn;
+    st->drain_user = user;
+}
+
+static void conn_shut(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        shutdown(ci->connect_fd, SHUT_RDWR);
+}
+
+void http_stream_drop(struct http_stream *st)
+{
+    if (st->closing == 2)
+        return;
+    st->closing = 2;
+    st->drain_fn = NULL;
+    buf_reset(&st->out);
+    conn_shut(st->conn);
+    wake(st);
+}
+
 void http_stream_close(struct http_stream *st)
 {
-    st->closing = 1;
+    if (!st->closing)
+        st->closing = 1;
     wake(st);
 }
 
