@@ -227,7 +227,9 @@ static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct
         return -1;
     }
     platforms_prewarm(d->coord);
-    d->srv = http_server_new(d->ev, cfg->listen, MAX_BODY, api_handle, d->api, err, sizeof err);
+    struct http_limits lim = {MAX_BODY, (unsigned)cfg->http_per_address,
+                              cfg->http_request_timeout_ms};
+    d->srv = http_server_new(d->ev, cfg->listen, &lim, api_handle, d->api, err, sizeof err);
     if (!d->srv) {
         log_err("%s", err);
         return -1;

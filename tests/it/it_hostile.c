@@ -241,6 +241,118 @@ TEST(replay_does_not_buffer_the_log)
     daemon_cleanup(&d);
 }
 
+/* ---- connections: per address, a deadline for the request, capped event streams ---- */
+
+#define SLOW 60
+
+TEST(slowloris_is_bounded_and_others_are_served)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, "http_connections_per_address 8\nhttp_request_timeout_seconds 2\n");
+    /* 60 connections from one address, each with a request begun and never finished. */
+    int fds[SLOW];
+    for (int i = 0; i < SLOW; i++) {
+        fds[i] = raw_connect(&d, "127.0.0.1", 0);
+        if (fds[i] >= 0)
+            send_text(fds[i], "GET /api/v1/health HTTP/1.1\r\nHo");
+    }
+    /* Another address is answered at once. */
+    CHECK_EQ_INT(get_from(&d, "127.0.0.2", "/api/v1/health", NULL, 0), 200);
+    /* The address over its limit had the rest closed at once: at most 8 are still open. */
+    support_sleep_ms(300);
+    int open_now = 0;
+    for (int i = 0; i < SLOW; i++)
+        open_now += fds[i] >= 0 && !peer_closed(fds[i], 4096);
+    printf("  %d of %d slow connections held\n", open_now, SLOW);
+    CHECK_GE(open_now, 1);
+    CHECK_LE(open_now, 8);
+    /* A byte every half second never finishes the request: the 2 s deadline ends them all. */
+    int64_t end = support_now_ms() + 8000;
+    int closed = 0;
+    while (closed < SLOW && support_now_ms() < end) {
+        support_sleep_ms(500);
+        closed = 0;
+        for (int i = 0; i < SLOW; i++) {
+            if (fds[i] >= 0 && !peer_closed(fds[i], 4096)) {
+                send(fds[i], "s", 1, MSG_NOSIGNAL);
+                continue;
+            }
+            closed++;
+        }
+    }
+    CHECK_EQ_INT(closed, SLOW);
+    for (int i = 0; i < SLOW; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    /* And the address is served again once its connections are gone. */
+    CHECK_EQ_INT(get_from(&d, "127.0.0.1", "/api/v1/health", NULL, 0), 200);
+    CHECK_EQ_INT(get_from(&d, "127.0.0.2", "/api/v1/health", NULL, 0), 200);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
+    daemon_cleanup(&d);
+}
+
+/* Open an event stream of net from src: the fd (status into *status), -1 if it did not connect. */
+static int open_stream(const struct daemon *d, const char *src, long long net, int *status,
+                       char *head, size_t len)
+{
+    int fd = raw_connect(d, src, 0);
+    char req[256];
+    snprintf(req, sizeof req, "GET /api/v1/networks/%lld/events HTTP/1.1\r\nHost: x\r\n\r\n", net);
+    *status = fd >= 0 && send_text(fd, req) == 0 ? read_head(fd, 3000, head, len) : 0;
+    return fd;
+}
+
+TEST(event_streams_are_capped)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, "sse_streams_per_address 3\nsse_streams_max 5\n"
+                             "http_connections_per_address 10\n");
+    long long net = create_net(&d);
+    REQUIRE(net > 0);
+    int fds[8], status[8], n = 0;
+    char head[4096];
+    /* Three from 127.0.0.1 open, the fourth is told to come back later. */
+    for (int i = 0; i < 3; i++, n++) {
+        fds[n] = open_stream(&d, "127.0.0.1", net, &status[n], NULL, 0);
+        CHECK_EQ_INT(status[n], 200);
+    }
+    fds[n] = open_stream(&d, "127.0.0.1", net, &status[n], head, sizeof head);
+    CHECK_EQ_INT(status[n], 503);
+    CHECK(strstr(head, "\r\nRetry-After: ") != NULL);
+    n++;
+    /* Two from 127.0.0.2 open; then the total (5) is reached for everyone. */
+    for (int i = 0; i < 2; i++, n++) {
+        fds[n] = open_stream(&d, "127.0.0.2", net, &status[n], NULL, 0);
+        CHECK_EQ_INT(status[n], 200);
+    }
+    fds[n] = open_stream(&d, "127.0.0.3", net, &status[n], head, sizeof head);
+    CHECK_EQ_INT(status[n], 503);
+    CHECK(strstr(head, "\r\nRetry-After: ") != NULL);
+    n++;
+    /* Everything else is still served, to every address. */
+    CHECK_EQ_INT(get_from(&d, "127.0.0.1", "/api/v1/health", NULL, 0), 200);
+    CHECK_EQ_INT(get_from(&d, "127.0.0.3", "/api/v1/health", NULL, 0), 200);
+    /* A stream that ends makes room. */
+    close(fds[0]);
+    fds[0] = -1;
+    int st = 0;
+    int64_t end = support_now_ms() + 3000;
+    while (st != 200 && support_now_ms() < end) {
+        support_sleep_ms(100);
+        int fd = open_stream(&d, "127.0.0.3", net, &st, NULL, 0);
+        if (st == 200)
+            fds[n++] = fd;
+        else if (fd >= 0)
+            close(fd);
+    }
+    CHECK_EQ_INT(st, 200);
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -253,6 +365,8 @@ int main(void)
     setenv("ASAN_OPTIONS", opts, 1);
     test_teardown = support_reap;
     RUN(replay_does_not_buffer_the_log);
+    RUN(slowloris_is_bounded_and_others_are_served);
+    RUN(event_streams_are_capped);
     support_done();
     TEST_END("it_hostile");
 }

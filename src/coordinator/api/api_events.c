@@ -4,8 +4,8 @@
  * network (api_on_event), a comment heartbeat keeps idle connections open, and a client too far
  * behind is dropped so it reconnects and replays. A replay is read from the store a batch at a time
  * as the client takes it (the drain callback), so a client that asks for everything and never reads
- * costs one batch, not the log; live events wait until its replay has caught up. Owns the list of
- * stream clients. */
+ * costs one batch, not the log; live events wait until its replay has caught up. Streams are
+ * capped per address and in total (503 with Retry-After). Owns the list of stream clients. */
 #include "api_internal.h"
 #include "common/buf.h"
 #include "common/util.h"
@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A live client with more than this waiting is dropped. */
 #define STREAM_BACKLOG_MAX (1024 * 1024)
@@ -21,6 +22,7 @@
 #define REPLAY_BATCH 64
 /* Heartbeats in a row without the client taking a byte of what waits: dropped. */
 #define STALLED_BEATS 3
+#define RETRY_AFTER_S "5"
 
 struct api_client {
     struct api *a;
@@ -30,6 +32,7 @@ struct api_client {
     int64_t last;   /* the id of the last event sent */
     uint64_t taken; /* http_stream_taken at the last heartbeat */
     int stalled;    /* heartbeats since it last took anything */
+    char addr[64];  /* the client's address ("" when unknown) */
     struct api_client *next;
 };
 
@@ -101,6 +104,26 @@ static void replay_start(struct api_client *cl, int64_t after)
     replay_more(cl, cl->st);
 }
 
+/* 1 if another stream may open for this address; otherwise 503 is sent. */
+static int stream_admit(struct api *a, struct http_req *req, const char *addr)
+{
+    size_t same = 0;
+    for (const struct api_client *cl = a->clients; cl; cl = cl->next)
+        same += strcmp(cl->addr, addr) == 0;
+    const char *why = NULL;
+    if (a->nclients >= (size_t)a->cfg->sse_max)
+        why = "too many event streams are open";
+    else if (same >= (size_t)a->cfg->sse_per_address)
+        why = "too many event streams are open from this address";
+    if (!why)
+        return 1;
+    char body[128];
+    int n = snprintf(body, sizeof body, "{\"error\":\"busy\",\"message\":\"%s\"}", why);
+    const char *headers[] = {"Retry-After", RETRY_AFTER_S, NULL};
+    http_reply(req, 503, "application/json", body, (size_t)n, headers);
+    return 0;
+}
+
 void api_get_events(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id;
@@ -115,6 +138,10 @@ void api_get_events(struct api *a, struct http_req *req, const struct api_call *
         api_reply_error(req, 400, "bad_last_event_id", "Last-Event-ID must be an event id");
         return;
     }
+    char addr[64];
+    http_req_client_ip(req, addr, sizeof addr);
+    if (!stream_admit(a, req, addr))
+        return;
     struct http_stream *stream = http_reply_stream(req, "text/event-stream", stream_closed, a);
     if (!stream)
         return;
@@ -122,6 +149,7 @@ void api_get_events(struct api *a, struct http_req *req, const struct api_call *
     cl->a = a;
     cl->st = stream;
     cl->network = id;
+    memcpy(cl->addr, addr, sizeof cl->addr);
     cl->next = a->clients;
     a->clients = cl;
     a->nclients++;

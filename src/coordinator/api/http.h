@@ -1,6 +1,7 @@
 /* http.h: panicd's HTTP/1.1 server: libmicrohttpd driven by our event loop (one thread), with
  * whole-body requests handed to one handler, buffer and file replies, and long-lived streams for
- * Server-Sent Events. Request bodies over the limit get 413 before the handler sees them. */
+ * Server-Sent Events. Request bodies over the limit get 413 before the handler sees them. One
+ * address holds at most a few connections, and a request must arrive whole within a deadline. */
 #ifndef PANIC_HTTP_H
 #define PANIC_HTTP_H
 
@@ -21,9 +22,16 @@ typedef void (*http_stream_closed_fn)(void *user, struct http_stream *st);
 /* A stream's buffer is empty: write more now if there is more (else it waits for a write). */
 typedef void (*http_stream_drain_fn)(void *user, struct http_stream *st);
 
+struct http_limits {
+    size_t max_body;            /* a bigger request body gets 413 */
+    unsigned per_address;       /* connections one client address may hold; 0: no limit */
+    int64_t request_timeout_ms; /* from accept (or the last response) to the whole request */
+};
+
 /* Listen on "host:port" (port 0: a free port). Owned; http_server_free. NULL + err. */
-struct http_server *http_server_new(struct ev *ev, const char *listen, size_t max_body,
-                                    http_handler_fn fn, void *user, char *err, size_t errlen);
+struct http_server *http_server_new(struct ev *ev, const char *listen,
+                                    const struct http_limits *lim, http_handler_fn fn, void *user,
+                                    char *err, size_t errlen);
 /* Closes every stream (their closed callbacks run), then stops. NULL-safe. */
 void http_server_free(struct http_server *srv);
 int http_server_port(const struct http_server *srv);
