@@ -195,7 +195,9 @@ static void on_request(void *user, struct http_req *req)
 static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct deck *deck)
 {
     char err[PANIC_ERR_LEN * 2];
-    d->srv = http_server_new(d->ev, cfg->listen, MAX_BODY, on_request, d, err, sizeof err);
+    struct http_limits lim = {MAX_BODY, (unsigned)cfg->http_per_address,
+                              cfg->http_request_timeout_ms};
+    d->srv = http_server_new(d->ev, cfg->listen, &lim, on_request, d, err, sizeof err);
     if (!d->srv) {
         log_err("%s; nothing was started", err);
         return -1;

@@ -180,7 +180,7 @@ TEST(int_bounds)
         static const char *const bad[] = {"", "abc", "1.5", "0x10", "5 ", "9223372036854775808"};
         check_refused(key, bad, ARRAY_LEN(bad), "is not a whole number");
     }
-    CHECK_EQ_INT(seen, 11);
+    CHECK_EQ_INT(seen, 15);
     /* The heartbeat is in seconds in the file, in ms inside. */
     CHECK_EQ_INT(set_one(&cfg, "sse_heartbeat_seconds", "7", err, sizeof err), 0);
     CHECK_EQ_INT(cfg.heartbeat_ms, 7000);

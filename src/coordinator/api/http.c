@@ -4,7 +4,14 @@
  * is called when it is readable or MHD's own timeout is due, so request handlers run on the loop
  * thread next to the runners and sqlite, with no locks. A stream (SSE) is a response whose
  * content reader hands out a per-stream buffer; with nothing to send it suspends the connection
- * and returns 0, and a write resumes it (MHD's documented pattern, no busy loop). */
+ * and returns 0, and a write resumes it (MHD's documented pattern, no busy loop); a stream with a
+ * drain callback asks for more (a replay) each time its buffer empties instead.
+ *
+ * Hostile neighbours: MHD refuses an address's connections over a limit at accept, and every
+ * connection is tracked from accept to close (notify_connection) so that one whose request has not
+ * fully arrived within the deadline (slowloris: a byte every few seconds never trips MHD's idle
+ * timeout) is shut down by a once-a-second sweep. shutdown(2) on MHD's socket is how we end a
+ * connection MHD owns: MHD sees the end on its next read or write and closes it itself. */
 #include "http.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -19,7 +26,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+/* Every connection panicd holds at once, whoever opened them. */
+#define HTTP_CONNECTIONS_MAX 1000
+/* A connection that makes no progress for this long is closed by MHD (a reader that stopped). */
+#define HTTP_IDLE_TIMEOUT_S 60
+#define HTTP_SWEEP_MS 1000
+
+/* One accepted connection. Its request deadline runs while it waits for (the rest of) a request:
+ * from accept, and again from the end of each response on a kept-alive connection. */
+struct http_conn {
+    int fd;
+    int serving; /* the whole request arrived (or was answered early): no deadline */
+    int64_t since_ms;
+    struct http_conn *prev, *next;
+};
 
 struct http_stream {
     struct http_server *srv;
@@ -29,6 +53,9 @@ struct http_stream {
     int closing;
     http_stream_closed_fn closed_fn;
     void *user;
+    http_stream_drain_fn drain_fn;
+    void *drain_user;
+    uint64_t taken; /* bytes MHD has taken for the socket */
     struct http_stream *prev, *next;
 };
 
@@ -37,10 +64,12 @@ struct http_server {
     struct ev *ev;
     int epfd;
     int port;
-    size_t max_body;
+    struct http_limits lim;
     http_handler_fn fn;
     void *user;
     struct http_stream *streams;
+    struct http_conn *conns;
+    uint64_t sweep;
     int resumed; /* a stream was resumed: MHD_run before sleeping */
 };
 
@@ -65,6 +94,13 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_debug("http: %s", line);
 }
 
+static struct http_conn *conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static void add_headers(struct MHD_Response *resp, const char *const *headers)
 {
     for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
@@ -81,6 +117,9 @@ static void queue(struct http_req *req, int status, struct MHD_Response *resp)
         log_warn("http: could not queue a response status=%d path=%s", status, req->url);
     MHD_destroy_response(resp);
     req->replied = 1;
+    struct http_conn *hc = conn_of(req->conn);
+    if (hc)
+        hc->serving = 1;
 }
 
 void http_reply(struct http_req *req, int status, const char *content_type, const char *body,
@@ -132,10 +171,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     struct http_stream *st = cls;
+    if (!st->out.len && st->drain_fn && !st->closing)
+        st->drain_fn(st->drain_user, st);
     if (st->out.len) {
         size_t n = MIN(max, st->out.len);
         memcpy(buf, st->out.data, n);
         buf_consume(&st->out, n);
+        st->taken += n;
         return (ssize_t)n;
     }
     if (st->closing)
@@ -211,9 +253,40 @@ size_t http_stream_pending(const struct http_stream *st)
     return st->out.len;
 }
 
+uint64_t http_stream_taken(const struct http_stream *st)
+{
+    return st->taken;
+}
+
+void http_stream_set_drain(struct http_stream *st, http_stream_drain_fn fn, void *user)
+{
+    st->drain_fn = fn;
+    st->drain_user = user;
+}
+
+static void conn_shut(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        shutdown(ci->connect_fd, SHUT_RDWR);
+}
+
+void http_stream_drop(struct http_stream *st)
+{
+    if (st->closing == 2)
+        return;
+    st->closing = 2;
+    st->drain_fn = NULL;
+    buf_reset(&st->out);
+    conn_shut(st->conn);
+    wake(st);
+}
+
 void http_stream_close(struct http_stream *st)
 {
-    st->closing = 1;
+    if (!st->closing)
+        st->closing = 1;
     wake(st);
 }
 
@@ -240,15 +313,15 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         /* Refusing before the body is read resets a client that is still sending, so only do
          * that when it asked first (100-continue) or the body is absurd; otherwise read and
          * drop the body, then answer 413. */
-        if (len > srv->max_body && (expect || len > 16 * (unsigned long long)srv->max_body))
+        if (len > srv->lim.max_body && (expect || len > 16 * (unsigned long long)srv->lim.max_body))
             json_error(req, 413, "too_large", "the request body is too large");
-        else if (len > srv->max_body)
+        else if (len > srv->lim.max_body)
             req->too_large = 1;
         return MHD_YES;
     }
     if (*upload_data_size) {
         if (!req->replied && !req->too_large) {
-            if (req->body.len + *upload_data_size > srv->max_body) {
+            if (req->body.len + *upload_data_size > srv->lim.max_body) {
                 req->too_large = 1;
                 buf_free(&req->body);
             } else {
@@ -276,8 +349,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
+    struct http_conn *hc = conn_of(conn);
+    if (hc) {
+        /* A kept-alive connection waits for its next request: the deadline runs again. */
+        hc->serving = 0;
+        hc->since_ms = time_mono_ms();
+    }
     struct http_req *req = *con_cls;
     if (!req)
         return;
@@ -338,6 +416,69 @@ const char *http_req_body(const struct http_req *req, size_t *len)
     if (len)
         *len = req->body.len;
     return req->body.data ? req->body.data : "";
+}
+
+/* ---- connections and their deadline ---- */
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct http_conn *hc = xcalloc(1, sizeof *hc);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        hc->fd = ci ? ci->connect_fd : -1;
+        hc->since_ms = time_mono_ms();
+        hc->next = srv->conns;
+        if (hc->next)
+            hc->next->prev = hc;
+        srv->conns = hc;
+        *socket_context = hc;
+        return;
+    }
+    struct http_conn *hc = *socket_context;
+    if (!hc)
+        return;
+    if (hc->prev)
+        hc->prev->next = hc->next;
+    else
+        srv->conns = hc->next;
+    if (hc->next)
+        hc->next->prev = hc->prev;
+    free(hc);
+    *socket_context = NULL;
+}
+
+static void on_sweep(struct ev *ev, uint64_t id, void *data)
+{
+    (void)id;
+    struct http_server *srv = data;
+    int64_t now = time_mono_ms();
+    size_t late = 0;
+    for (struct http_conn *hc = srv->conns; hc; hc = hc->next) {
+        if (!hc->serving && hc->fd >= 0 && now - hc->since_ms >= srv->lim.request_timeout_ms) {
+            shutdown(hc->fd, SHUT_RDWR);
+            hc->fd = -1; /* once: MHD closes it on its next look */
+            late++;
+        }
+    }
+    if (late)
+        log_debug("http: closed connections whose request came too slowly count=%zu", late);
+    srv->sweep = ev_timer_in(ev, HTTP_SWEEP_MS, on_sweep, srv);
+}
+
+/* Room for every connection next to the files panicd keeps open (a soft limit of 1,024 is
+ * common). */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    rlim_t want = HTTP_CONNECTIONS_MAX + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        log_warn("http: cannot raise the open files limit error=\"%s\"", strerror(errno));
 }
 
 /* ---- the server ---- */
@@ -413,8 +554,9 @@ static size_t unescape_no_nul(void *cls, struct MHD_Connection *conn, char *s)
     return n;
 }
 
-struct http_server *http_server_new(struct ev *ev, const char *listen, size_t max_body,
-                                    http_handler_fn fn, void *user, char *err, size_t errlen)
+struct http_server *http_server_new(struct ev *ev, const char *listen,
+                                    const struct http_limits *lim, http_handler_fn fn, void *user,
+                                    char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
@@ -422,17 +564,22 @@ struct http_server *http_server_new(struct ev *ev, const char *listen, size_t ma
         return NULL;
     struct http_server *srv = xcalloc(1, sizeof *srv);
     srv->ev = ev;
-    srv->max_body = max_body;
+    srv->lim = *lim;
+    if (srv->lim.request_timeout_ms <= 0)
+        srv->lim.request_timeout_ms = 10000;
     srv->fn = fn;
     srv->user = user;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    raise_fd_limit();
     srv->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape_no_nul, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->lim.per_address, MHD_OPTION_END);
     if (!srv->d) {
         snprintf(err, errlen, "cannot listen on %s (address in use or not available)", listen);
         free(srv);
@@ -442,8 +589,10 @@ struct http_server *http_server_new(struct ev *ev, const char *listen, size_t ma
     srv->epfd = info ? info->epoll_fd : -1;
     info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : 0;
+    srv->sweep = ev_timer_in(ev, HTTP_SWEEP_MS, on_sweep, srv);
     if (srv->epfd < 0 || ev_fd_add(ev, srv->epfd, EV_READ, on_epoll, srv) < 0) {
         snprintf(err, errlen, "cannot watch the HTTP server's epoll fd");
+        ev_timer_del(ev, srv->sweep);
         MHD_stop_daemon(srv->d);
         free(srv);
         return NULL;
@@ -468,6 +617,7 @@ void http_server_free(struct http_server *srv)
     /* Let MHD deliver the end of every stream and release its connections. */
     for (int i = 0; i < 10 && srv->streams; i++)
         MHD_run(srv->d);
+    ev_timer_del(srv->ev, srv->sweep);
     ev_fd_del(srv->ev, srv->epfd);
     MHD_stop_daemon(srv->d);
     free(srv);

@@ -1,6 +1,7 @@
 /* http.h: panicd's HTTP/1.1 server: libmicrohttpd driven by our event loop (one thread), with
  * whole-body requests handed to one handler, buffer and file replies, and long-lived streams for
- * Server-Sent Events. Request bodies over the limit get 413 before the handler sees them. */
+ * Server-Sent Events. Request bodies over the limit get 413 before the handler sees them. One
+ * address holds at most a few connections, and a request must arrive whole within a deadline. */
 #ifndef PANIC_HTTP_H
 #define PANIC_HTTP_H
 
@@ -18,10 +19,19 @@ struct http_stream;
 typedef void (*http_handler_fn)(void *user, struct http_req *req);
 /* A stream's client went away (or the server closed it); the stream is freed after this. */
 typedef void (*http_stream_closed_fn)(void *user, struct http_stream *st);
+/* A stream's buffer is empty: write more now if there is more (else it waits for a write). */
+typedef void (*http_stream_drain_fn)(void *user, struct http_stream *st);
+
+struct http_limits {
+    size_t max_body;            /* a bigger request body gets 413 */
+    unsigned per_address;       /* connections one client address may hold; 0: no limit */
+    int64_t request_timeout_ms; /* from accept (or the last response) to the whole request */
+};
 
 /* Listen on "host:port" (port 0: a free port). Owned; http_server_free. NULL + err. */
-struct http_server *http_server_new(struct ev *ev, const char *listen, size_t max_body,
-                                    http_handler_fn fn, void *user, char *err, size_t errlen);
+struct http_server *http_server_new(struct ev *ev, const char *listen,
+                                    const struct http_limits *lim, http_handler_fn fn, void *user,
+                                    char *err, size_t errlen);
 /* Closes every stream (their closed callbacks run), then stops. NULL-safe. */
 void http_server_free(struct http_server *srv);
 int http_server_port(const struct http_server *srv);
@@ -52,7 +62,13 @@ struct http_stream *http_reply_stream(struct http_req *req, const char *content_
 void http_stream_write(struct http_stream *st, const char *data, size_t len);
 /* Bytes written but not yet taken by the socket (a slow client's backlog). */
 size_t http_stream_pending(const struct http_stream *st);
+/* Bytes the server has taken from the stream so far (progress of a reader). */
+uint64_t http_stream_taken(const struct http_stream *st);
+/* Ask fn(user, st) for more each time the buffer empties (a replay fed as the client reads). */
+void http_stream_set_drain(struct http_stream *st, http_stream_drain_fn fn, void *user);
 /* End the stream from our side once its pending bytes are sent. */
 void http_stream_close(struct http_stream *st);
+/* End it now, dropping what is pending (a client that stopped reading). */
+void http_stream_drop(struct http_stream *st);
 
 #endif

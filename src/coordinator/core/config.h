@@ -68,6 +68,10 @@ struct panicd_config {
     int sync_full;     /* sqlite synchronous FULL (1) or NORMAL (0) */
     int64_t heartbeat_ms;
     int64_t events_keep;
+    int64_t http_per_address;        /* connections one client address may hold */
+    int64_t http_request_timeout_ms; /* for a whole request to arrive */
+    int64_t sse_per_address;         /* event streams one address may hold */
+    int64_t sse_max;                 /* event streams in all */
     int64_t max_attempts;
     int64_t retry_base_ms;
     int64_t dummy_latency_ms;
