@@ -46,7 +46,8 @@ int main(void)
     struct app *a = xcalloc(1, sizeof *a);
     app_init(a, "bench");
     struct mediacache *mc = mediacache_open(cache, 64u << 20, err, sizeof err);
-    struct sync_options so = {d.url, "bench-device-token-0123456789", dir};
+    struct sync_options so = {
+        .coordinator = d.url, .token = "bench-device-token-0123456789", .state_dir = dir};
     struct sync *s = mc ? sync_new(&so, a, mc) : NULL;
     struct panel *panel = panel_new(fifo, NULL, 3000, err, sizeof err);
     SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, 1920, 1080, 32, SDL_PIXELFORMAT_ARGB8888);
