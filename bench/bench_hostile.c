@@ -46,20 +46,6 @@
 
 static int port;
 
-static long rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 /* Open files of pid (its connections among them), -1 if unknown. */
 static int fd_count(pid_t pid)
 {
@@ -75,81 +61,6 @@ static int fd_count(pid_t pid)
     return n;
 }
 
-/* A non-blocking TCP connection from src to panicd, connected within 2 s; fd or -1. */
-static int connect_from(const char *src, int rcvbuf)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (rcvbuf > 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, src, &a.sin_addr);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
-        goto fail;
-    if (connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
-        if (errno != EINPROGRESS)
-            goto fail;
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (poll(&p, 1, 2000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
-            goto fail;
-    }
-    return fd;
-fail:
-    close(fd);
-    return -1;
-}
-
-static int send_all(int fd, const char *s)
-{
-    size_t len = strlen(s);
-    return send(fd, s, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
-/* The status of the response head on fd within timeout_ms; 0 if none (closed or too late). */
-static int read_status(int fd, int timeout_ms)
-{
-    char buf[2048];
-    size_t n = 0;
-    double end = now_ms() + timeout_ms;
-    while (n < sizeof buf - 1) {
-        double left = end - now_ms();
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (left <= 0 || poll(&p, 1, (int)left + 1) <= 0)
-            break;
-        ssize_t r = recv(fd, buf + n, sizeof buf - 1 - n, 0);
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        buf[n] = '\0';
-        if (strstr(buf, "\r\n\r\n"))
-            break;
-    }
-    buf[n] = '\0';
-    int status = 0;
-    return sscanf(buf, "HTTP/1.%*d %d", &status) == 1 ? status : 0;
-}
-
-/* 1 once the peer closed fd (EOF or an error), reading and dropping up to 64 KiB. */
-static int peer_closed(int fd)
-{
-    char buf[16384];
-    for (int i = 0; i < 4; i++) {
-        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (r == 0)
-            return 1;
-        if (r < 0)
-            return errno != EAGAIN && errno != EWOULDBLOCK;
-    }
-    return 0;
-}
-
 /* Health polled from 127.0.0.2 during a phase. */
 struct probe {
     double ms[MAX_SAMPLES];
@@ -160,10 +71,10 @@ struct probe {
 static void probe_once(struct probe *p)
 {
     double t0 = now_ms();
-    int fd = connect_from("127.0.0.2", 0);
-    int st = fd >= 0 && send_all(fd, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"
+    int fd = raw_connect(port, "127.0.0.2", 0);
+    int st = fd >= 0 && raw_send(fd, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"
                                      "Connection: close\r\n\r\n") == 0
-                 ? read_status(fd, 2000)
+                 ? raw_read_head(fd, 2000, NULL, 0)
                  : 0;
     if (fd >= 0)
         close(fd);
@@ -204,7 +115,7 @@ static size_t count_open(int *fds, size_t n)
 {
     size_t open = 0;
     for (size_t i = 0; i < n; i++) {
-        if (fds[i] >= 0 && peer_closed(fds[i])) {
+        if (fds[i] >= 0 && raw_peer_closed(fds[i], 65536)) {
             close(fds[i]);
             fds[i] = -1;
         }
@@ -233,8 +144,8 @@ static void phase_slowloris(pid_t pid)
     size_t connected = 0;
     double stop_at = now_ms() + OPEN_BUDGET_MS;
     for (int i = 0; i < SLOWLORIS; i++) {
-        fds[i] = now_ms() < stop_at ? connect_from("127.0.0.1", 0) : -1;
-        if (fds[i] >= 0 && send_all(fds[i], "GET /api/v1/health HTTP/1.1\r\nHo") < 0) {
+        fds[i] = now_ms() < stop_at ? raw_connect(port, "127.0.0.1", 0) : -1;
+        if (fds[i] >= 0 && raw_send(fds[i], "GET /api/v1/health HTTP/1.1\r\nHo") < 0) {
             close(fds[i]);
             fds[i] = -1;
         }
@@ -282,8 +193,9 @@ static void phase_flood(long long net)
         if (now_ms() - t0 > OPEN_BUDGET_MS)
             continue;
         tried++;
-        fds[i] = connect_from("127.0.0.1", 0);
-        int st = fds[i] >= 0 && send_all(fds[i], req) == 0 ? read_status(fds[i], 1000) : 0;
+        fds[i] = raw_connect(port, "127.0.0.1", 0);
+        int st =
+            fds[i] >= 0 && raw_send(fds[i], req) == 0 ? raw_read_head(fds[i], 1000, NULL, 0) : 0;
         if (st == 200) {
             ok++;
         } else {
@@ -320,13 +232,14 @@ static void phase_replay(const struct daemon *d, long long net, const char *src)
              "GET /api/v1/networks/%lld/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 0\r\n\r\n",
              net);
     support_sleep_ms(500);
-    long before = rss_kb(d->pid), peak = before;
+    long before = proc_rss_kb(d->pid), peak = before;
     size_t ok = 0, busy = 0;
     double stop_at = now_ms() + OPEN_BUDGET_MS;
     for (int i = 0; i < REPLAYERS; i++) {
         snprintf(addr, sizeof addr, "127.0.1.%d", i + 1);
-        fds[i] = now_ms() < stop_at ? connect_from(src ? src : addr, 4096) : -1;
-        int st = fds[i] >= 0 && send_all(fds[i], req) == 0 ? read_status(fds[i], 2000) : 0;
+        fds[i] = now_ms() < stop_at ? raw_connect(port, src ? src : addr, 4096) : -1;
+        int st =
+            fds[i] >= 0 && raw_send(fds[i], req) == 0 ? raw_read_head(fds[i], 2000, NULL, 0) : 0;
         ok += st == 200;
         busy += st == 503;
         if (st != 200 && fds[i] >= 0) {
@@ -339,11 +252,11 @@ static void phase_replay(const struct daemon *d, long long net, const char *src)
     double end = now_ms() + REPLAY_SECONDS * 1000.0;
     while (now_ms() < end) {
         probe_due(&p);
-        long now = rss_kb(d->pid);
+        long now = proc_rss_kb(d->pid);
         peak = now > peak ? now : peak;
         support_sleep_ms(5);
     }
-    long after = rss_kb(d->pid);
+    long after = proc_rss_kb(d->pid);
     int fds_after = fd_count(d->pid);
     char phase[96];
     snprintf(phase, sizeof phase, "50 non-reading replays from %s", src ? src : "50 addresses");
@@ -357,34 +270,6 @@ static void phase_replay(const struct daemon *d, long long net, const char *src)
     close_all(fds, REPLAYERS);
 }
 
-/* n events of about size bytes for network net, straight into the stopped daemon's log. */
-static int seed_events(const struct daemon *d, long long net, int n, size_t size)
-{
-    char path[400];
-    snprintf(path, sizeof path, "%s/panic.sqlite", d->dir);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int ok = sqlite3_open(path, &db) == SQLITE_OK &&
-             sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
-             sqlite3_prepare_v2(db,
-                                "INSERT INTO events(network_id, type, data, created_at) "
-                                "VALUES(?1, 'note', ?2, 0)",
-                                -1, &st, NULL) == SQLITE_OK;
-    char *data = malloc(size + 1);
-    memset(data, 'x', size);
-    memcpy(data, "{\"pad\":\"", 8);
-    memcpy(data + size - 2, "\"}", 3);
-    for (int i = 0; ok && i < n; i++)
-        ok = sqlite3_bind_int64(st, 1, net) == SQLITE_OK &&
-             sqlite3_bind_text(st, 2, data, -1, SQLITE_STATIC) == SQLITE_OK &&
-             sqlite3_step(st) == SQLITE_DONE && sqlite3_reset(st) == SQLITE_OK;
-    sqlite3_finalize(st);
-    ok = ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-    sqlite3_close(db);
-    free(data);
-    return ok ? 0 : -1;
-}
-
 static long long setup(struct daemon *d)
 {
     if (daemon_start(d, NULL) < 0)
@@ -396,8 +281,8 @@ static long long setup(struct daemon *d)
                          &st);
     long long net = st == 201 ? json_int_of(j, "id", -1) : -1;
     json_decref(j);
-    if (net < 0 || daemon_stop(d, 5000, NULL) != 0 || seed_events(d, net, SEEDED, EVENT_SIZE) < 0 ||
-        daemon_restart(d) < 0)
+    if (net < 0 || daemon_stop(d, 5000, NULL) != 0 ||
+        daemon_seed_events(d, net, SEEDED, EVENT_SIZE) < 0 || daemon_restart(d) < 0)
         return -1;
     const char *colon = strrchr(d->url, ':');
     port = colon ? atoi(colon + 1) : 0;
@@ -424,7 +309,7 @@ int main(void)
         support_done();
         return 1;
     }
-    long rss_start = rss_kb(d.pid);
+    long rss_start = proc_rss_kb(d.pid);
     note("0/4 baseline");
     phase_idle();
     note("1/4 slowloris (%d connections, %d s)", SLOWLORIS, SLOW_SECONDS);
@@ -437,7 +322,7 @@ int main(void)
     phase_replay(&d, net, NULL);
     support_sleep_ms(500);
     row("panicd RSS", "%.1f MB after start (16 MB event log), %.1f MB at the end",
-        rss_start / 1024.0, rss_kb(d.pid) / 1024.0);
+        rss_start / 1024.0, proc_rss_kb(d.pid) / 1024.0);
     if (daemon_stop(&d, 5000, NULL) != 0)
         fail("panicd did not stop cleanly");
     daemon_cleanup(&d);

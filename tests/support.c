@@ -6,6 +6,10 @@
 #include <SDL_image.h>
 
 #include <curl/curl.h>
+#include <sys/socket.h>
+#include <sqlite3.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1086,4 +1090,130 @@ void display_print_log(const struct display *disp, int lines)
     char path[320];
     snprintf(path, sizeof path, "%s/display.log", disp->dir);
     print_tail(path, lines);
+}
+
+/* ---- raw connections from a chosen loopback address (hostile-client tests and benchmarks) ---- */
+
+int daemon_port(const struct daemon *d)
+{
+    const char *colon = strrchr(d->url, ':');
+    return colon ? atoi(colon + 1) : 0;
+}
+
+int raw_connect(int port, const char *src, int rcvbuf)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (rcvbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, src, &a.sin_addr);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
+        goto fail;
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
+        if (errno != EINPROGRESS)
+            goto fail;
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (poll(&p, 1, 2000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
+            goto fail;
+    }
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+int raw_send(int fd, const char *s)
+{
+    size_t len = strlen(s);
+    return send(fd, s, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+int raw_read_head(int fd, int timeout_ms, char *head, size_t len)
+{
+    char buf[4096];
+    size_t n = 0;
+    int64_t end = support_now_ms() + timeout_ms;
+    while (n < sizeof buf - 1 && support_now_ms() < end) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        ssize_t r = recv(fd, buf + n, sizeof buf - 1 - n, 0);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        buf[n] = '\0';
+        if (strstr(buf, "\r\n\r\n"))
+            break;
+    }
+    buf[n] = '\0';
+    if (head && len)
+        snprintf(head, len, "%s", buf);
+    int status = 0;
+    return sscanf(buf, "HTTP/1.%*d %d", &status) == 1 ? status : 0;
+}
+
+int raw_peer_closed(int fd, size_t max)
+{
+    char buf[16384];
+    size_t got = 0;
+    while (got < max) {
+        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r == 0)
+            return 1;
+        if (r < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : 1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+long proc_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+int daemon_seed_events(const struct daemon *d, long long net, int n, size_t size)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/panic.sqlite", d->dir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_open(path, &db) == SQLITE_OK &&
+             sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
+             sqlite3_prepare_v2(db,
+                                "INSERT INTO events(network_id, type, data, created_at) "
+                                "VALUES(?1, 'note', ?2, 0)",
+                                -1, &st, NULL) == SQLITE_OK;
+    char *data = malloc(size + 32);
+    memset(data, 'x', size + 32);
+    for (int i = 0; ok && i < n; i++) {
+        int k = snprintf(data, 32, "{\"i\":%d,\"pad\":\"", i);
+        data[k] = 'x';
+        memcpy(data + size - 2, "\"}", 3);
+        ok = sqlite3_bind_int64(st, 1, net) == SQLITE_OK &&
+             sqlite3_bind_text(st, 2, data, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_DONE && sqlite3_reset(st) == SQLITE_OK;
+    }
+    free(data);
+    sqlite3_finalize(st);
+    ok = ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_close(db);
+    return ok ? 0 : -1;
 }

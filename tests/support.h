@@ -205,4 +205,23 @@ int frame_online(SDL_Surface *s, const struct app *a);
 /* Print the tail of the display's log (when a test failed). */
 void display_print_log(const struct display *disp, int lines);
 
+/* ---- raw connections from a chosen loopback address (hostile-client tests and benchmarks) ---- */
+/* The daemon's port, from its URL. */
+int daemon_port(const struct daemon *d);
+/* A non-blocking TCP connection from src (a loopback address) to 127.0.0.1:port, connected
+ * within 2 s; rcvbuf > 0 shrinks its receive buffer (a client that reads little). fd or -1. */
+int raw_connect(int port, const char *src, int rcvbuf);
+/* Send all of s at once: 0, or -1. */
+int raw_send(int fd, const char *s);
+/* Read until the end of a response head (or timeout_ms): its status, 0 if none came; the head
+ * into head (NUL-terminated) if not NULL. */
+int raw_read_head(int fd, int timeout_ms, char *head, size_t len);
+/* 1 once the peer has closed fd (EOF or reset), 0 while it is open; drops at most max bytes. */
+int raw_peer_closed(int fd, size_t max);
+/* VmRSS of pid in KiB, -1 if unknown. */
+long proc_rss_kb(pid_t pid);
+/* n events of about size bytes each for network net, written straight into a stopped daemon's
+ * event log (each numbered in its data); 0 or -1. */
+int daemon_seed_events(const struct daemon *d, long long net, int n, size_t size);
+
 #endif

@@ -19,108 +19,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int daemon_port(const struct daemon *d)
-{
-    const char *colon = strrchr(d->url, ':');
-    return colon ? atoi(colon + 1) : 0;
-}
-
-/* A TCP connection from src (a loopback address) to the daemon; rcvbuf > 0 shrinks the socket's
- * receive buffer (a client that reads little). The fd or -1. */
-static int raw_connect(const struct daemon *d, const char *src, int rcvbuf)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    if (rcvbuf > 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, src, &a.sin_addr);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)daemon_port(d))};
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-        connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int send_text(int fd, const char *s)
-{
-    size_t len = strlen(s);
-    return send(fd, s, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
-/* Read until the end of the response head (or timeout_ms); its status code, 0 if none came. The
- * head is copied into head (NUL-terminated) if not NULL. */
-static int read_head(int fd, int timeout_ms, char *head, size_t len)
-{
-    char buf[4096];
-    size_t n = 0;
-    int64_t end = support_now_ms() + timeout_ms;
-    while (n < sizeof buf - 1 && support_now_ms() < end) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 50) <= 0)
-            continue;
-        ssize_t r = recv(fd, buf + n, sizeof buf - 1 - n, 0);
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        buf[n] = '\0';
-        if (strstr(buf, "\r\n\r\n"))
-            break;
-    }
-    buf[n] = '\0';
-    if (head && len)
-        snprintf(head, len, "%s", buf);
-    int status = 0;
-    return sscanf(buf, "HTTP/1.%*d %d", &status) == 1 ? status : 0;
-}
-
 /* GET path from src on a new connection: the status, 0 if no answer came within 3 s. */
 static int get_from(const struct daemon *d, const char *src, const char *path, char *head,
                     size_t len)
 {
-    int fd = raw_connect(d, src, 0);
+    int fd = raw_connect(daemon_port(d), src, 0);
     if (fd < 0)
         return 0;
     char req[512];
     snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
-    int status = send_text(fd, req) == 0 ? read_head(fd, 3000, head, len) : 0;
+    int status = raw_send(fd, req) == 0 ? raw_read_head(fd, 3000, head, len) : 0;
     close(fd);
     return status;
-}
-
-/* 1 once the peer has closed fd (EOF or reset) with nothing left to read, 0 while it is open.
- * Reads and drops what is waiting (at most max bytes). */
-static int peer_closed(int fd, size_t max)
-{
-    char buf[16384];
-    size_t got = 0;
-    while (got < max) {
-        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (r == 0)
-            return 1;
-        if (r < 0)
-            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : 1;
-        got += (size_t)r;
-    }
-    return 0;
-}
-
-static long vm_rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
 }
 
 static long long create_net(const struct daemon *d)
@@ -132,36 +42,6 @@ static long long create_net(const struct daemon *d)
     long long id = st == 201 ? json_int_of(j, "id", -1) : -1;
     json_decref(j);
     return id;
-}
-
-/* n events of about size bytes each for network net, straight into the stopped daemon's log. */
-static int seed_events(const struct daemon *d, long long net, int n, size_t size)
-{
-    char path[400];
-    snprintf(path, sizeof path, "%s/panic.sqlite", d->dir);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int ok = sqlite3_open(path, &db) == SQLITE_OK &&
-             sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
-             sqlite3_prepare_v2(db,
-                                "INSERT INTO events(network_id, type, data, created_at) "
-                                "VALUES(?1, 'note', ?2, 0)",
-                                -1, &st, NULL) == SQLITE_OK;
-    char *data = malloc(size + 32);
-    memset(data, 'x', size + 32);
-    for (int i = 0; ok && i < n; i++) {
-        int k = snprintf(data, 32, "{\"i\":%d,\"pad\":\"", i);
-        data[k] = 'x';
-        memcpy(data + size - 2, "\"}", 3);
-        ok = sqlite3_bind_int64(st, 1, net) == SQLITE_OK &&
-             sqlite3_bind_text(st, 2, data, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-             sqlite3_step(st) == SQLITE_DONE && sqlite3_reset(st) == SQLITE_OK;
-    }
-    free(data);
-    sqlite3_finalize(st);
-    ok = ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-    sqlite3_close(db);
-    return ok ? 0 : -1;
 }
 
 /* ---- Last-Event-ID replay under the backlog cap ---- */
@@ -177,7 +57,7 @@ TEST(replay_does_not_buffer_the_log)
     long long net = create_net(&d);
     REQUIRE(net > 0);
     REQUIRE_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
-    REQUIRE_EQ_INT(seed_events(&d, net, SEEDED, EVENT_SIZE), 0);
+    REQUIRE_EQ_INT(daemon_seed_events(&d, net, SEEDED, EVENT_SIZE), 0);
     REQUIRE_EQ_INT(daemon_restart(&d), 0);
 
     /* A reader that asks for everything gets it all, in order, then stays live. */
@@ -199,22 +79,22 @@ TEST(replay_does_not_buffer_the_log)
     support_sleep_ms(300);
 
     /* Clients that ask for all of it (16 MB each) and never read. */
-    long before = vm_rss_kb(d.pid);
+    long before = proc_rss_kb(d.pid);
     int fds[REPLAY_CLIENTS];
     for (int i = 0; i < REPLAY_CLIENTS; i++) {
-        fds[i] = raw_connect(&d, "127.0.0.1", 4096);
+        fds[i] = raw_connect(daemon_port(&d), "127.0.0.1", 4096);
         char req[256];
         snprintf(req, sizeof req,
                  "GET /api/v1/networks/%lld/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 0\r\n\r\n",
                  net);
-        CHECK(fds[i] >= 0 && send_text(fds[i], req) == 0);
+        CHECK(fds[i] >= 0 && raw_send(fds[i], req) == 0);
     }
     /* Health from another address answers meanwhile. */
     for (int i = 0; i < 5; i++) {
         CHECK_EQ_INT(get_from(&d, "127.0.0.2", "/api/v1/health", NULL, 0), 200);
         support_sleep_ms(200);
     }
-    long after = vm_rss_kb(d.pid);
+    long after = proc_rss_kb(d.pid);
     printf("  rss before %ld kB, with %d non-reading replay clients %ld kB\n", before,
            REPLAY_CLIENTS, after);
     CHECK(before > 0 && after > 0);
@@ -230,7 +110,7 @@ TEST(replay_does_not_buffer_the_log)
         support_sleep_ms(250);
         closed = 0;
         for (int i = 0; i < REPLAY_CLIENTS; i++)
-            closed += fds[i] < 0 || peer_closed(fds[i], 8u << 20);
+            closed += fds[i] < 0 || raw_peer_closed(fds[i], 8u << 20);
     }
     CHECK_EQ_INT(closed, REPLAY_CLIENTS);
     for (int i = 0; i < REPLAY_CLIENTS; i++)
@@ -252,9 +132,9 @@ TEST(slowloris_is_bounded_and_others_are_served)
     /* 60 connections from one address, each with a request begun and never finished. */
     int fds[SLOW];
     for (int i = 0; i < SLOW; i++) {
-        fds[i] = raw_connect(&d, "127.0.0.1", 0);
+        fds[i] = raw_connect(daemon_port(&d), "127.0.0.1", 0);
         if (fds[i] >= 0)
-            send_text(fds[i], "GET /api/v1/health HTTP/1.1\r\nHo");
+            raw_send(fds[i], "GET /api/v1/health HTTP/1.1\r\nHo");
     }
     /* Another address is answered at once. */
     CHECK_EQ_INT(get_from(&d, "127.0.0.2", "/api/v1/health", NULL, 0), 200);
@@ -262,7 +142,7 @@ TEST(slowloris_is_bounded_and_others_are_served)
     support_sleep_ms(300);
     int open_now = 0;
     for (int i = 0; i < SLOW; i++)
-        open_now += fds[i] >= 0 && !peer_closed(fds[i], 4096);
+        open_now += fds[i] >= 0 && !raw_peer_closed(fds[i], 4096);
     printf("  %d of %d slow connections held\n", open_now, SLOW);
     CHECK_GE(open_now, 1);
     CHECK_LE(open_now, 8);
@@ -273,7 +153,7 @@ TEST(slowloris_is_bounded_and_others_are_served)
         support_sleep_ms(500);
         closed = 0;
         for (int i = 0; i < SLOW; i++) {
-            if (fds[i] >= 0 && !peer_closed(fds[i], 4096)) {
+            if (fds[i] >= 0 && !raw_peer_closed(fds[i], 4096)) {
                 send(fds[i], "s", 1, MSG_NOSIGNAL);
                 continue;
             }
@@ -295,10 +175,10 @@ TEST(slowloris_is_bounded_and_others_are_served)
 static int open_stream(const struct daemon *d, const char *src, long long net, int *status,
                        char *head, size_t len)
 {
-    int fd = raw_connect(d, src, 0);
+    int fd = raw_connect(daemon_port(d), src, 0);
     char req[256];
     snprintf(req, sizeof req, "GET /api/v1/networks/%lld/events HTTP/1.1\r\nHost: x\r\n\r\n", net);
-    *status = fd >= 0 && send_text(fd, req) == 0 ? read_head(fd, 3000, head, len) : 0;
+    *status = fd >= 0 && raw_send(fd, req) == 0 ? raw_read_head(fd, 3000, head, len) : 0;
     return fd;
 }
 
