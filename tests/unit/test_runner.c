@@ -440,7 +440,7 @@ TEST(success_clears_a_retried_error)
 TEST(recall_an_ended_run)
 {
     struct runner *r = make(30000, 1);
-    runner_recall(r, 9, 1000, 5, 0, "the model said no");
+    runner_recall(r, RUNNER_FAILED, 9, 1000, 5, "the model said no");
     struct runner_status st;
     runner_get_status(r, 2000, &st);
     CHECK_STR_EQ(runner_state_name(&st), "failed");
@@ -455,7 +455,7 @@ TEST(recall_an_ended_run)
     runner_free(r);
 
     r = make(0, 1);
-    runner_recall(r, 4, 1000, 2, 1, "stopped by staff");
+    runner_recall(r, RUNNER_STOPPED, 4, 1000, 2, "stopped by staff");
     runner_get_status(r, 2000, &st);
     CHECK_STR_EQ(runner_state_name(&st), "stopped");
     CHECK(st.error && !strcmp(st.error, "stopped by staff"));
@@ -504,7 +504,7 @@ TEST(suspend_forgets_the_lost_step)
 
     /* Back to a network without a live run: failed, with the stored reason. */
     int statuses = R.statuses;
-    runner_settle(r, RUNNER_FAILED, 3, "it broke");
+    runner_recall(r, RUNNER_FAILED, 3, 1000, 0, "it broke");
     runner_get_status(r, 6000, &st);
     CHECK_STR_EQ(runner_state_name(&st), "failed");
     CHECK_EQ_INT(st.run, 3);

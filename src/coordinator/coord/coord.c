@@ -761,8 +761,8 @@ static void resume_net(struct coord *c, struct net *n, int64_t now)
     }
     if (ended) {
         if (!strcmp(ended, "failed") || !strcmp(ended, "stopped"))
-            runner_recall(n->r, run.id, run.created_at, have_last ? last.seq : 0,
-                          !strcmp(ended, "stopped"), why);
+            runner_recall(n->r, !strcmp(ended, "stopped") ? RUNNER_STOPPED : RUNNER_FAILED, run.id,
+                          run.created_at, have_last ? last.seq : 0, why);
         goto out;
     }
     struct runner_resume rs = {
@@ -799,13 +799,12 @@ static void recover_net(struct coord *c, struct net *n, int64_t now)
     runner_get_status(n->r, now, &st);
     if (st.state != RUNNER_STORAGE_ERROR)
         return;
+    /* No run at all, or one that ended otherwise (superseded): nothing runs. */
     struct store_run run = {0};
     if (store_run_latest(c->store, n->id, &run) < 0)
-        runner_settle(n->r, RUNNER_IDLE, 0, NULL);
-    else if (!strcmp(run.state, "failed"))
-        runner_settle(n->r, RUNNER_FAILED, run.id, run.reason);
+        runner_recall(n->r, RUNNER_IDLE, 0, 0, 0, NULL);
     else
-        runner_settle(n->r, RUNNER_STOPPED, run.id, run.reason);
+        runner_recall(n->r, RUNNER_STOPPED, run.id, run.created_at, 0, run.reason);
     store_run_clear(&run);
 }
 

@@ -266,17 +266,23 @@ void runner_resume(struct runner *r, const struct runner_resume *s, int64_t now)
     r->ops->status_changed(r->ctx);
 }
 
-void runner_recall(struct runner *r, int64_t run, int64_t genesis_at, int64_t seq, int stopped,
-                   const char *reason)
+void runner_recall(struct runner *r, enum runner_state state, int64_t run, int64_t genesis_at,
+                   int64_t seq, const char *reason)
 {
     if (live(r))
         return;
+    int from_storage_error = r->state == RUNNER_STORAGE_ERROR;
+    disarm(r);
+    r->gen++;
+    r->state = state;
     r->run = run;
     r->genesis_at = genesis_at;
     r->seq = seq;
     r->inv_id = 0;
-    r->state = stopped ? RUNNER_STOPPED : RUNNER_FAILED;
+    r->attempt = 0;
     set_error(r, reason);
+    if (from_storage_error)
+        r->ops->status_changed(r->ctx);
 }
 
 void runner_suspend(struct runner *r, const char *reason)
@@ -292,19 +298,6 @@ void runner_suspend(struct runner *r, const char *reason)
     r->attempt = 0;
     r->genesis_at = 0;
     set_error(r, reason);
-}
-
-void runner_settle(struct runner *r, enum runner_state state, int64_t run, const char *error)
-{
-    disarm(r);
-    r->gen++;
-    r->state = state;
-    r->run = run;
-    r->seq = 0;
-    r->inv_id = 0;
-    r->attempt = 0;
-    set_error(r, error);
-    r->ops->status_changed(r->ctx);
 }
 
 void runner_reconfigure(struct runner *r, int64_t lockout_ms, const struct schedule *schedule)

@@ -108,19 +108,18 @@ int runner_complete(struct runner *r, uint64_t gen, int64_t inv_id, const struct
 int runner_timer(struct runner *r, uint64_t gen, int64_t now);
 /* Continue a run found in the store after a restart (or after a storage error). */
 void runner_resume(struct runner *r, const struct runner_resume *s, int64_t now);
-/* After a restart: the network's last run ended (failed, or stopped when `stopped`) with reason,
- * and the status says so as it did before the restart. Nothing is called; a live runner is left
- * alone. */
-void runner_recall(struct runner *r, int64_t run, int64_t genesis_at, int64_t seq, int stopped,
-                   const char *reason);
+/* A network without a live run, put back as the store has it (after a restart, or after a
+ * storage error): state RUNNER_IDLE (run 0), RUNNER_FAILED or RUNNER_STOPPED with that run's
+ * genesis, last seq and reason (may be NULL). A timer is disarmed and the generation moves on, so
+ * nothing of an older step is taken. status_changed is called only when leaving
+ * RUNNER_STORAGE_ERROR (what clients last saw changes); a live runner is left alone. */
+void runner_recall(struct runner *r, enum runner_state state, int64_t run, int64_t genesis_at,
+                   int64_t seq, const char *reason);
 /* The store could not keep the step just taken (it was rolled back): forget it. The call in
  * flight is cancelled and the timer disarmed, the generation moves on (whatever comes back for
  * the lost step is dropped), and the state is RUNNER_STORAGE_ERROR with reason, no run, until
- * runner_resume or runner_settle puts back what the store holds. Nothing is written. */
+ * runner_resume or runner_recall puts back what the store holds. Nothing is written. */
 void runner_suspend(struct runner *r, const char *reason);
-/* Back from a storage error to a network without a live run: state is RUNNER_IDLE,
- * RUNNER_FAILED or RUNNER_STOPPED, with run and error (may be NULL) as the store has them. */
-void runner_settle(struct runner *r, enum runner_state state, int64_t run, const char *error);
 
 /* New lockout and schedule for this network: the live run's lockout is counted with the new
  * length from its genesis, its next step uses the new schedule. The models cannot change here. */
