@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "coordinator/core/config.h"
 #include "coordinator/platforms/builtin/builtin.h"
+#include "coordinator/coord/backup.h"
 #include "coordinator/coord/coord.h"
 #include "coordinator/platforms/curl_ev.h"
 #include "coordinator/platforms/openai/openai.h"
@@ -174,6 +175,7 @@ struct daemon {
     struct media_store *media;
     struct store *store;
     struct coord *coord;
+    struct backups *backups;
     struct curl_ev *curl;
     struct api *api;
     struct http_server *srv;
@@ -245,11 +247,14 @@ static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct
     }
     platforms_prewarm(d->coord);
     api_set_server(d->api, d->srv);
+    d->backups = backups_new(d->ev, d->coord, d->store, cfg);
+    api_set_backups(d->api, d->backups);
     return 0;
 }
 
 static void daemon_close(struct daemon *d)
 {
+    backups_free(d->backups);
     http_server_free(d->srv);
     api_free(d->api);
     coord_free(d->coord);

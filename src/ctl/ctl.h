@@ -54,5 +54,6 @@ int cmd_stop(struct ctl *c, const struct ctl_args *a);
 int cmd_press(struct ctl *c, const struct ctl_args *a);
 int cmd_tail(struct ctl *c, const struct ctl_args *a);
 int cmd_backup(struct ctl *c, const struct ctl_args *a);
+int cmd_restore(struct ctl *c, const struct ctl_args *a); /* cmd_restore.c */
 
 #endif

@@ -49,6 +49,9 @@ static const char usage_text[] =
     "                               interrupted; reconnects when panicd restarts\n"
     "  backup FILE                  save a consistent copy of the database as FILE\n"
     "                               (without the platform API keys, on purpose)\n"
+    "  restore FILE                 put a backup back: FILE on the coordinator's machine, or\n"
+    "                               a name in its STATE_DIR/backups/ (checked, migrated;\n"
+    "                               the runners stop and start again; keys are kept)\n"
     "\n"
     "options (also accepted after the command; put -- before text that starts with -):\n"
     "  --coordinator URL   default: $PANIC_COORDINATOR, else the first line of\n"
@@ -88,6 +91,7 @@ static const struct command {
     {"press", cmd_press, OPT_DISPLAY | OPT_LONG, 0},
     {"tail", cmd_tail, OPT_NETWORK | OPT_LAST_ID, 0},
     {"backup", cmd_backup, 0, 1},
+    {"restore", cmd_restore, 0, 1},
 };
 
 struct opts {

@@ -27,6 +27,11 @@ void api_handle(void *user, struct http_req *req);
 void api_set_server(struct api *a, struct http_server *srv);
 /* The coord_sink_fn that fans committed events out to stream clients (user = the api). */
 void api_on_event(void *user, int64_t id, int64_t network, const char *type, const char *data);
+/* Restores go through b (POST/GET /api/v1/restore; borrowed, or NULL: none), and after one the
+ * event streams are closed (api_restored, the backup_restored_fn). */
+struct backups;
+void api_set_backups(struct api *a, struct backups *b);
+void api_restored(void *user);
 /* Number of connected event-stream clients. */
 size_t api_stream_count(const struct api *a);
 

@@ -214,6 +214,13 @@ void api_events_stop(struct api *a)
     }
 }
 
+void api_events_close_all(struct api *a)
+{
+    /* stream_closed unlinks each client; walk a snapshot of the list. */
+    for (struct api_client *cl = a->clients; cl; cl = cl->next)
+        http_stream_close(cl->st);
+}
+
 size_t api_stream_count(const struct api *a)
 {
     return a->nclients;

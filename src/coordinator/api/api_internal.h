@@ -33,6 +33,7 @@ struct api {
     size_t nclients;
     uint64_t heartbeat;
     int64_t started_mono;
+    struct backups *backups; /* NULL: no restores (api_set_backups) */
 };
 
 /* A token that is not valid (an unknown bearer token, a bad or expired visitor token, another
@@ -128,6 +129,15 @@ void api_get_events(struct api *a, struct http_req *req, const struct api_call *
 /* Start the heartbeat comments (api_new) / forget every client (api_free). */
 void api_events_start(struct api *a);
 void api_events_stop(struct api *a);
+
+/* Close every event stream (after a restore: clients reconnect and catch up). */
+void api_events_close_all(struct api *a);
+
+/* ---- api_backup.c: restoring a backup ---- */
+
+void api_post_restore(struct api *a, struct http_req *req, const struct api_call *call);
+void api_get_restore(struct api *a, struct http_req *req, const struct api_call *call);
+void api_post_backups(struct api *a, struct http_req *req, const struct api_call *call);
 
 /* ---- api_displays.c ---- */
 

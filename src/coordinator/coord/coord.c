@@ -873,6 +873,32 @@ int coord_start(struct coord *c, char *err, size_t errlen)
     return 0;
 }
 
+void coord_unload(struct coord *c, const char *reason)
+{
+    ev_timer_del(c->ev, c->storage_timer);
+    c->storage_timer = 0;
+    c->storage_err[0] = '\0';
+    c->storage_backoff_ms = 0;
+    for (size_t i = 0; i < c->nnets; i++) {
+        /* Cancels the call in flight and the timer; nothing is written. */
+        runner_suspend(c->nets[i]->r, reason);
+        free_net(c, c->nets[i]);
+    }
+    c->nnets = 0;
+}
+
+void coord_announce(struct coord *c)
+{
+    int64_t now = time_wall_ms();
+    coord_txn_begin(c);
+    for (size_t i = 0; i < c->nnets; i++) {
+        struct runner_status st;
+        runner_get_status(c->nets[i]->r, now, &st);
+        emit_json(c, c->nets[i]->id, "status", view_status(c->nets[i]->id, &st));
+    }
+    coord_txn_end(c);
+}
+
 const char *coord_last_error(struct coord *c)
 {
     return c->last_error;

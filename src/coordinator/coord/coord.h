@@ -38,6 +38,12 @@ void coord_seed_displays(struct coord *c);
 /* Load the networks (creating the default network on an empty store) and resume live runs. */
 int coord_start(struct coord *c, char *err, size_t errlen);
 
+/* Let go of every network: each runner's call in flight is cancelled and its timers disarmed,
+ * nothing is written (the store is about to be replaced: a restore). coord_start loads them
+ * again from the store; coord_announce then sends each network's status to the streams. */
+void coord_unload(struct coord *c, const char *reason);
+void coord_announce(struct coord *c);
+
 /* Networks. models are validated; err names the offending models. schedule NULL: default. */
 int coord_network_create(struct coord *c, const char *name, const char *const *models, size_t n,
                          int64_t lockout_s, const struct schedule *schedule, int64_t *id, char *err,

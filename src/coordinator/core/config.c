@@ -292,6 +292,8 @@ static const struct config_spec specs[] = {
     INT(   "media_quota_mb",             1, 16 * 1024 * 1024,      "4096",           media_quota_mb),
     INT(   "media_quota_check_seconds",  1, 86400,                 "600",            media_check_s),
     USD(   "budget_usd_per_hour",                                  "0",              budget_usd_per_hour),
+    INT_X( "backup_interval_seconds",    0, 31 * 86400, /* ms: */ 1000, "86400",     backup_interval_ms),
+    INT(   "backup_keep",                1, 1000,                  "7",              backup_keep),
     F_STR( "api_key.NAME",               0,                        api_key, config_key, value, NULL),
     F_STR( "api_key_file.NAME",          1,                        api_key, config_key, file, check_absolute),
     F_USD( "price.MODEL",                                          price, config_price, usd),

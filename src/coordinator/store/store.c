@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 /* Append only: a released panicd has already run the earlier entries on someone's SD card.
@@ -307,6 +308,8 @@ struct store {
      * grow (PRAGMA max_page_count), the way a full disk refuses it. NULL in production. */
     char *full_flag;
     int full_on;
+    char *path;    /* the database file, for store_swap */
+    int sync_full; /* synchronous=FULL */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -517,19 +520,20 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     return ret;
 }
 
-struct store *store_open(const char *path, int synchronous_full, char *err, size_t errlen)
+/* Open s->path into s->db, migrate it and prepare every statement. 0, or -EIO with err set
+ * (what was opened stays in s for close_db). */
+static int open_db(struct store *s, char *err, size_t errlen)
 {
-    struct store *s = xcalloc(1, sizeof *s);
+    const char *path = s->path;
     int in_memory = !strcmp(path, ":memory:") || !path[0];
-    const char *pragmas = synchronous_full
-                              ? "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-                              : "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+    const char *pragmas = s->sync_full ? "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                                       : "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
     int rc = sqlite3_open_v2(
         path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         set_err(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-        goto cleanup;
+        return -EIO;
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
@@ -538,36 +542,56 @@ struct store *store_open(const char *path, int synchronous_full, char *err, size
          sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) ||
         sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
         set_err(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
-        goto cleanup;
+        return -EIO;
     }
     if (migrate(s->db, err, errlen) < 0)
-        goto cleanup;
-    const char *flag = getenv("PANIC_TEST_STORE_FULL");
-    if (flag && flag[0])
-        s->full_flag = xstrdup(flag);
+        return -EIO;
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
                                NULL) != SQLITE_OK) {
             set_err(err, errlen, "preparing \"%s\": %s", stmt_sql[i], sqlite3_errmsg(s->db));
-            goto cleanup;
+            return -EIO;
         }
     }
-    return s;
+    return 0;
+}
 
-cleanup:
-    store_close(s);
-    return NULL;
+/* Finalize the statements and close the connection (an open transaction is rolled back). */
+static void close_db(struct store *s)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(s->st[i]);
+        s->st[i] = NULL;
+    }
+    sqlite3_close_v2(s->db);
+    s->db = NULL;
+    s->in_tx = 0;
+    s->tx_failed = 0;
+    s->full_on = 0;
+}
+
+struct store *store_open(const char *path, int synchronous_full, char *err, size_t errlen)
+{
+    struct store *s = xcalloc(1, sizeof *s);
+    s->path = xstrdup(path);
+    s->sync_full = synchronous_full;
+    const char *flag = getenv("PANIC_TEST_STORE_FULL");
+    if (flag && flag[0])
+        s->full_flag = xstrdup(flag);
+    if (open_db(s, err, errlen) < 0) {
+        store_close(s);
+        return NULL;
+    }
+    return s;
 }
 
 void store_close(struct store *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(s->st[i]);
-    /* An open transaction is rolled back by the close. */
-    sqlite3_close_v2(s->db);
+    close_db(s);
     free(s->full_flag);
+    free(s->path);
     free(s);
 }
 
@@ -631,6 +655,25 @@ void store_rollback(struct store *s)
     s->in_tx = 0;
 }
 
+/* Platform keys never leave panicd, not even in a backup: wipe them from the copy at path (and
+ * from its free pages, with secure_delete and a VACUUM). 0 or -EIO with err set. */
+static int scrub_keys(const char *path, char *err, size_t errlen)
+{
+    sqlite3 *copy = NULL;
+    char *msg = NULL;
+    int ret = 0;
+    if (sqlite3_open_v2(path, &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_exec(copy, "PRAGMA secure_delete=ON; DELETE FROM platform_keys; VACUUM;", NULL,
+                     NULL, &msg) != SQLITE_OK) {
+        set_err(err, errlen, "scrubbing keys from %s: %s", path, msg ? msg : "open failed");
+        ret = -EIO;
+    }
+    sqlite3_free(msg);
+    sqlite3_close(copy);
+    return ret;
+}
+
 int store_backup(struct store *s, const char *path, char *err, size_t errlen)
 {
     struct stat sb;
@@ -658,18 +701,7 @@ int store_backup(struct store *s, const char *path, char *err, size_t errlen)
         set_err(err, errlen, "VACUUM INTO %s: %s", path, s->last_err);
         return ret;
     }
-    /* Platform keys never leave panicd, not even in a backup: wipe them from the copy (and its
-     * free pages, with secure_delete and a VACUUM). */
-    sqlite3 *copy = NULL;
-    char *msg = NULL;
-    if (sqlite3_open_v2(path, &copy, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-        sqlite3_exec(copy, "PRAGMA secure_delete=ON; DELETE FROM platform_keys; VACUUM;", NULL,
-                     NULL, &msg) != SQLITE_OK) {
-        set_err(err, errlen, "scrubbing keys from %s: %s", path, msg ? msg : "open failed");
-        ret = -EIO;
-    }
-    sqlite3_free(msg);
-    sqlite3_close(copy);
+    ret = scrub_keys(path, err, errlen);
     if (ret < 0)
         unlink(path);
     return ret;
@@ -1244,4 +1276,220 @@ int store_run_mark_evicted(struct store *s, int64_t run)
 int store_schema_version(void)
 {
     return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+const char *const *store_migrations(size_t *n)
+{
+    *n = ARRAY_LEN(migrations);
+    return migrations;
+}
+
+/* ---- whole database files: backups and restores ---- */
+
+/* fsync a file or directory by name. 0 or -errno. */
+static int fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = fsync(fd) < 0 ? -errno : 0;
+    close(fd);
+    return rc;
+}
+
+/* Runs on any thread: its own connection, no struct store. WAL lets it read a snapshot while the
+ * loop's connection goes on writing. */
+int store_backup_file(const char *db_path, const char *dest, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int ret = -EIO;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        set_err(err, errlen, "%s: %s", db_path, db ? sqlite3_errmsg(db) : "cannot open");
+        goto out;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_prepare_v2(db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_DONE) {
+        set_err(err, errlen, "VACUUM INTO %s: %s", dest, sqlite3_errmsg(db));
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (ret == 0)
+        ret = scrub_keys(dest, err, errlen);
+    if (ret == 0 && (ret = fsync_path(dest)) < 0)
+        set_err(err, errlen, "fsync %s: %s", dest, strerror(-ret));
+    if (ret < 0)
+        unlink(dest);
+    return ret;
+}
+
+int store_file_schema(const char *path, int *version, char *err, size_t errlen)
+{
+    unsigned char h[100];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        set_err(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    struct stat sb;
+    ssize_t n = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? read(fd, h, sizeof h) : -1;
+    close(fd);
+    if (n != (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0) {
+        set_err(err, errlen, "%s is not an SQLite database", path);
+        return -EINVAL;
+    }
+    *version = (int)((uint32_t)h[60] << 24 | (uint32_t)h[61] << 16 | (uint32_t)h[62] << 8 | h[63]);
+    return 0;
+}
+
+/* The first row of PRAGMA integrity_check into buf ("ok" when the file is sound). */
+static int integrity(sqlite3 *db, char *buf, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = SQLITE_OK;
+    } else {
+        snprintf(buf, len, "%s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK && !strcmp(buf, "ok") ? 0 : -1;
+}
+
+/* Runs on any thread: its own connection to a copy nobody else has open. */
+int store_restore_prepare(const char *path, int *from_version, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    char check[PANIC_ERR_LEN];
+    const int latest = (int)ARRAY_LEN(migrations);
+    int ret = -EIO;
+    *from_version = 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        set_err(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+        goto out;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    if (integrity(db, check, sizeof check) < 0) {
+        set_err(err, errlen, "the backup fails sqlite's integrity check: %s", check);
+        ret = -EINVAL;
+        goto out;
+    }
+    if (read_user_version(db, from_version) != SQLITE_OK || *from_version < 1) {
+        set_err(err, errlen, "the file is not a PANIC! database (schema version %d)",
+                *from_version);
+        ret = -EINVAL;
+        goto out;
+    }
+    if (*from_version > latest) {
+        set_err(err, errlen,
+                "the backup's schema version %d is newer than this panicd's (%d): restore it "
+                "with the panicd that made it, or a newer one",
+                *from_version, latest);
+        ret = -EPROTO;
+        goto out;
+    }
+    if (migrate(db, err, errlen) < 0 || integrity(db, check, sizeof check) < 0)
+        goto out;
+    ret = 0;
+out:
+    if (sqlite3_close(db) != SQLITE_OK && ret == 0) {
+        set_err(err, errlen, "closing %s", path);
+        ret = -EIO;
+    }
+    if (ret == 0 && (ret = fsync_path(path)) < 0)
+        set_err(err, errlen, "fsync %s: %s", path, strerror(-ret));
+    return ret;
+}
+
+/* In the restored file (attached as r): the platform keys of the live database (a backup has
+ * none), and every id counter at least where the live one is, so no id handed out before the
+ * restore (a network, a run, an event a display has seen) is handed out again. */
+static const char carry_over_sql[] =
+    "BEGIN IMMEDIATE;"
+    "INSERT OR REPLACE INTO r.platform_keys SELECT * FROM main.platform_keys;"
+    "UPDATE r.sqlite_sequence SET seq = max(seq, (SELECT m.seq FROM main.sqlite_sequence m"
+    " WHERE m.name = r.sqlite_sequence.name))"
+    " WHERE name IN (SELECT name FROM main.sqlite_sequence);"
+    "INSERT INTO r.sqlite_sequence(name, seq) SELECT name, seq FROM main.sqlite_sequence"
+    " WHERE name NOT IN (SELECT name FROM r.sqlite_sequence);"
+    "COMMIT;";
+
+static int carry_over(struct store *s, const char *new_file, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char *msg = NULL;
+    int ok = sqlite3_prepare_v2(s->db, "ATTACH ?1 AS r", -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_bind_text(st, 1, new_file, -1, SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (ok && sqlite3_exec(s->db, carry_over_sql, NULL, NULL, &msg) != SQLITE_OK) {
+        ok = 0;
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (!ok)
+        set_err(err, errlen, "carrying keys and ids over: %s", msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    sqlite3_exec(s->db, "DETACH r", NULL, NULL, NULL);
+    return ok ? 0 : -EIO;
+}
+
+/* The directory part of path into buf ("." when there is none). */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, len, ".");
+    else
+        snprintf(buf, len, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+}
+
+int store_swap(struct store *s, const char *new_file, const char *old_copy, char *err,
+               size_t errlen)
+{
+    char dir[4096], side[4200];
+    if (s->in_tx)
+        return set_err(err, errlen, "a transaction is open"), -EBUSY;
+    if (!strcmp(s->path, ":memory:") || !s->path[0])
+        return set_err(err, errlen, "an in-memory database cannot be swapped"), -EINVAL;
+    int ret = carry_over(s, new_file, err, errlen);
+    if (ret < 0)
+        return ret;
+    /* The last connection's close checkpoints the WAL into the file and deletes it. */
+    close_db(s);
+    for (const char *suffix = "-wal"; suffix; suffix = strcmp(suffix, "-wal") ? NULL : "-shm") {
+        snprintf(side, sizeof side, "%s%s", s->path, suffix);
+        unlink(side);
+    }
+    if (old_copy) {
+        unlink(old_copy);
+        if (link(s->path, old_copy) < 0)
+            old_copy = NULL;
+    }
+    dir_of(s->path, dir, sizeof dir);
+    if (rename(new_file, s->path) < 0) {
+        set_err(err, errlen, "rename %s: %s", new_file, strerror(errno));
+        ret = -EIO;
+    } else {
+        fsync_path(dir);
+    }
+    if (ret == 0 && open_db(s, err, errlen) == 0)
+        return 0;
+    /* The swapped-in file would not open: put the old one back. */
+    close_db(s);
+    if (old_copy && rename(old_copy, s->path) == 0)
+        fsync_path(dir);
+    char again[PANIC_ERR_LEN];
+    if (open_db(s, again, sizeof again) < 0)
+        close_db(s);
+    return -EIO;
 }

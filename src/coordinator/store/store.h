@@ -173,5 +173,29 @@ int store_run_mark_evicted(struct store *s, int64_t run);
 
 /* The schema version this build migrates to (PRAGMA user_version). */
 int store_schema_version(void);
+/* The migrations, in order (*n of them; migration k takes user_version k-1 to k): for tests and
+ * benches that build a database as an older panicd left it. Static. */
+const char *const *store_migrations(size_t *n);
+
+/* ---- whole database files: backups and restores ---- */
+/* These two use their own connection and no struct store, so they may run on a worker thread
+ * while the loop goes on with the live store. */
+/* A consistent copy of the database at db_path (VACUUM INTO) as dest (must not exist), platform
+ * keys scrubbed, fsynced. 0, or a negative errno with err set (and no dest left). */
+int store_backup_file(const char *db_path, const char *dest, char *err, size_t errlen);
+/* Make a copy of a backup ready to be the live database: PRAGMA integrity_check must say ok, its
+ * schema version (into *from_version) must be 1 to store_schema_version() (-EPROTO, with a
+ * message that says so, when it is newer; -EINVAL when it is not a PANIC! database or fails the
+ * check), then it is migrated to this build's schema and fsynced. */
+int store_restore_prepare(const char *path, int *from_version, char *err, size_t errlen);
+/* Read only the header of path: 0 with its PRAGMA user_version, -EINVAL if it is not an SQLite
+ * database, else -errno. Cheap: for refusing a file at once. */
+int store_file_schema(const char *path, int *version, char *err, size_t errlen);
+/* On the loop: make new_file (prepared by store_restore_prepare) the live database, atomically
+ * (rename over the file; the old one kept as old_copy when not NULL). The live platform keys and
+ * id counters are carried over first (no id comes back). s stays valid: every statement is
+ * prepared again. On failure the old database stays (or is put back) live. */
+int store_swap(struct store *s, const char *new_file, const char *old_copy, char *err,
+               size_t errlen);
 
 #endif
