@@ -2,8 +2,8 @@
 # Installs the Debian packages a job needs, only those that are missing; a machine that has
 # everything makes no apt call at all. `deps.sh` (make deps, make run): what building and running
 # the appliance needs. `deps.sh test` (make test): that plus what only the tests use (a headless
-# browser and Node for the phone page, curl for scripts, the sqlite3 shell), which a Pi running
-# `make run` never gets.
+# browser and Node for the phone page, curl for scripts, the sqlite3 shell, and s3rver from the
+# npm registry for the archive's tests, see below), which a Pi running `make run` never gets.
 # `deps.sh deb` (make deb): lintian plus debian/control's Build-Depends (dpkg-checkbuilddeps
 # decides, `apt-get build-dep ./` installs). `deps.sh arm64` (make test-arm64, scripts/buildroot.sh):
 # mmdebstrap for the cross build root and qemu-user with binfmt to run arm64 binaries; the arm64
@@ -56,6 +56,22 @@ if [ -n "$missing" ]; then
     apt_update
     # shellcheck disable=SC2086
     $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+# s3rver, from the npm registry (no S3-compatible server in Debian bookworm is light enough): the
+# server the off-site archive's tests upload to. Test-only, cached in ~/.cache/panic/s3rver (a
+# machine that has it makes no call); PANIC_NO_NPM=1 skips it, and those tests then skip.
+if [ "${1:-run}" = test ] && [ "${PANIC_NO_NPM:-}" != 1 ]; then
+    s3dir="${XDG_CACHE_HOME:-$HOME/.cache}/panic/s3rver"
+    if [ ! -x "$s3dir/node_modules/.bin/s3rver" ]; then
+        if ! command -v npm >/dev/null; then
+            apt_update
+            $SUDO apt-get install -y -qq --no-install-recommends npm
+        fi
+        echo "deps: installing s3rver (test only) into $s3dir"
+        mkdir -p "$s3dir"
+        npm install --prefix "$s3dir" --no-audit --no-fund --loglevel=error s3rver@3.7.1 ||
+            echo "deps: s3rver could not be installed; the archive tests will say so"
+    fi
 fi
 if [ "${1:-run}" = deb ]; then
     cd "$(dirname "$0")/.."

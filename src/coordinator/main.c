@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "coordinator/core/config.h"
 #include "coordinator/platforms/builtin/builtin.h"
+#include "coordinator/coord/archive.h"
 #include "coordinator/coord/backup.h"
 #include "coordinator/coord/coord.h"
 #include "coordinator/platforms/curl_ev.h"
@@ -176,6 +177,7 @@ struct daemon {
     struct store *store;
     struct coord *coord;
     struct backups *backups;
+    struct archive *archive;
     struct curl_ev *curl;
     struct api *api;
     struct http_server *srv;
@@ -249,12 +251,16 @@ static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct
     api_set_server(d->api, d->srv);
     d->backups = backups_new(d->ev, d->coord, d->store, cfg);
     api_set_backups(d->api, d->backups);
+    d->archive = archive_new(d->ev, d->store, d->curl, cfg);
+    if (d->archive)
+        backups_on_made(d->backups, archive_add_backup, d->archive);
     return 0;
 }
 
 static void daemon_close(struct daemon *d)
 {
     backups_free(d->backups);
+    archive_free(d->archive);
     http_server_free(d->srv);
     api_free(d->api);
     coord_free(d->coord);

@@ -182,7 +182,7 @@ TEST(int_bounds)
         static const char *const bad[] = {"", "abc", "1.5", "0x10", "5 ", "9223372036854775808"};
         check_refused(key, bad, ARRAY_LEN(bad), "is not a whole number");
     }
-    CHECK_EQ_INT(seen, 17);
+    CHECK_EQ_INT(seen, 18);
     /* The heartbeat is in seconds in the file, in ms inside. */
     CHECK_EQ_INT(set_one(&cfg, "sse_heartbeat_seconds", "7", err, sizeof err), 0);
     CHECK_EQ_INT(cfg.heartbeat_ms, 7000);
@@ -316,6 +316,19 @@ static const struct {
      {"0123456789abcdef"},
      {"0123456789abcde", "0123456789abcdef 0"},
      "a token must be at least 16 characters with no spaces"},
+    {"archive_s3_endpoint",
+     {"https://fly.storage.tigris.dev", "http://127.0.0.1:9000"},
+     {"s3.amazonaws.com", ""},
+     "must start with http:// or https://"},
+    {"archive_s3_bucket",
+     {"gallery-archive", "a.b-c", "abc"},
+     {"ab", "Upper", "with space"},
+     "archive_s3_bucket must be 3-63 lower-case letters, digits, '-' or '.'"},
+    {"archive_s3_region", {"us-east-1", "auto"}, {"", "US"}, "lower-case letters"},
+    {"archive_s3_prefix", {"gallery-a/", "a/b_c.d"}, {"/abs", "../up", "sp ace"}, "may hold"},
+    {"archive_s3_access_key_id", {"tid_abc", "AKIA0123"}, {"a b", ""}, "no spaces"},
+    {"archive_s3_secret_key", {"tsec_xyz"}, {"a b", ""}, "no spaces"},
+    {"archive_s3_secret_key_file", {"/etc/panic/creds/s3"}, {"creds/s3", ""}, "absolute"},
 };
 
 TEST(string_checks)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static struct fake_openai *fake;
 static int inside_api; /* set while the test is inside curl_ev_start/cancel */
@@ -170,6 +171,58 @@ TEST(post_body_arrives)
     rec_free(&r);
     rec_free(&r2);
     rec_free(&r3);
+    free(u);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+/* PUT from a file (read as curl sends it), signed with AWS SigV4: the bytes arrive whole, the
+ * Authorization header names the key id, region and service and never holds the secret; a file
+ * that is not there does not start. */
+TEST(upload_path_signed)
+{
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    fake_openai_reset(fake);
+    char *u = url("/t/echo");
+    char path[] = "/tmp/test-curl-ev-upload-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    size_t size = 300 * 1024 + 7;
+    char *data = xmalloc(size);
+    for (size_t i = 0; i < size; i++)
+        data[i] = (char)(i * 31 + 3);
+    REQUIRE(write(fd, data, size) == (ssize_t)size);
+    close(fd);
+    const char *headers[] = {"x-amz-content-sha256: UNSIGNED-PAYLOAD", NULL};
+    struct rec r = {0};
+    CHECK(start(c,
+                &(struct http_call){.method = "PUT",
+                                    .url = u,
+                                    .headers = headers,
+                                    .upload_path = path,
+                                    .aws_sigv4 = "aws:amz:eu-west-3:s3",
+                                    .aws_key_id = "AKIDTEST",
+                                    .aws_secret = "very-secret-value"},
+                &r) > 0);
+    CHECK(wait_all(ev, &r, 1, 5000));
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_INT(r.len, size);
+    CHECK(r.body && memcmp(r.body, data, size) == 0);
+    struct fake_request fr;
+    CHECK(fake_openai_request(fake, 0, &fr) == 0);
+    CHECK_STR_EQ(fr.method, "PUT");
+    CHECK(strstr(fr.authorization, "AWS4-HMAC-SHA256 Credential=AKIDTEST/") == fr.authorization);
+    CHECK(strstr(fr.authorization, "/eu-west-3/s3/aws4_request") != NULL);
+    CHECK(strstr(fr.authorization, "very-secret") == NULL);
+    fake_request_free(&fr);
+    unlink(path);
+    CHECK_EQ_INT(curl_ev_start(c,
+                               &(struct http_call){.method = "PUT", .url = u, .upload_path = path},
+                               on_done, &r),
+                 0);
+    rec_free(&r);
+    free(data);
     free(u);
     curl_ev_free(c);
     ev_free(ev);
@@ -565,6 +618,7 @@ int main(void)
     RUN(outcome_of_every_code);
     RUN(sent_then_silent_is_not_not_sent);
     RUN(free_with_calls_in_flight);
+    RUN(upload_path_signed);
     CHECK_EQ_INT(reentrant_calls, 0);
     if (reentrant_calls)
         test_failed++;

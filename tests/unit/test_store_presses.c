@@ -114,7 +114,7 @@ TEST(presses_migration_from_v1)
     /* Make it look like a database written by the panicd before presses existed (undo every
      * migration after the first). */
     CHECK_EQ_INT(exec_sql(path, "DROP TABLE presses; ALTER TABLE runs DROP COLUMN media_evicted; "
-                                "DROP INDEX invocations_finished; "
+                                "DROP INDEX invocations_finished; DROP TABLE uploads; "
                                 "PRAGMA user_version = 1;"),
                  SQLITE_OK);
     CHECK_EQ_INT(user_version(path), 1);

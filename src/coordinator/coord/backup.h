@@ -12,8 +12,9 @@
 
 struct backups;
 
-/* A backup was written (path, and its file name): for the off-site archive. */
-typedef void (*backup_made_fn)(void *user, const char *path, const char *name);
+/* A backup was written (path, its file name and the SHA-256 of its bytes): for the off-site
+ * archive. */
+typedef void (*backup_made_fn)(void *user, const char *path, const char *name, const char *sha256);
 /* A restore swapped the database: for the API, which drops its event streams. */
 typedef void (*backup_restored_fn)(void *user);
 

@@ -640,6 +640,21 @@ static void op_cancel(void *ctx, int64_t inv_id)
         n->c->platforms[i].p.ops->cancel(n->c->platforms[i].p.self, inv_id);
 }
 
+/* The off-site archive: a picture or sound joins the upload queue in the step's own transaction
+ * (coord_archive.c uploads it). */
+static void queue_upload(struct coord *c, const char *name)
+{
+    char path[4200], key[512];
+    if (media_path(c->media, name, path, sizeof path) < 0 || strlen(name) < 64)
+        return;
+    snprintf(key, sizeof key, "%smedia/%s", c->cfg->archive_prefix ? c->cfg->archive_prefix : "",
+             name);
+    char sha[65];
+    snprintf(sha, sizeof sha, "%.64s", name);
+    if (store_upload_add(c->store, "media", path, key, sha, time_wall_ms()) < 0)
+        log_warn("archive: could not queue media=%s", name);
+}
+
 static void op_invocation_finish(void *ctx, int64_t inv_id, const struct runner_io *output,
                                  const char *error, int64_t now)
 {
@@ -659,6 +674,8 @@ static void op_invocation_finish(void *ctx, int64_t inv_id, const struct runner_
             store_invocation_set_cost(n->c->store, inv_id, usd);
         store_invocation_clear(&inv);
     }
+    if (output && output->type != MEDIA_TEXT && n->c->cfg->archive_endpoint)
+        queue_upload(n->c, output->value);
     emit_invocation(n->c, inv_id);
 }
 

@@ -10,6 +10,7 @@
  * header, the coordinator and POSIX threads; not on HTTP or sqlite's header. */
 #define _DEFAULT_SOURCE /* scandir, alphasort */
 #include "backup.h"
+#include "common/lib/crypto.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/store/store.h"
@@ -49,6 +50,7 @@ struct backups {
     char src[4096], part[4300], final[4300], name[96];
     int rc, from_version;
     char err[PANIC_ERR_LEN];
+    char sha256[CRYPTO_SHA256_HEX_LEN]; /* of a written backup, when on_made wants it */
     int64_t elapsed_ms;
     /* The last restore, for GET /api/v1/restore. */
     enum restore_state rstate;
@@ -91,6 +93,25 @@ static void prune(struct backups *b)
     free(list);
 }
 
+/* The SHA-256 of a file's bytes into hex ("" if it cannot be read). */
+static void hash_file(const char *path, char hex[CRYPTO_SHA256_HEX_LEN])
+{
+    hex[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct crypto_sha256 *h = crypto_sha256_new();
+    char *buf = xmalloc(1 << 20);
+    ssize_t n;
+    while ((n = read(fd, buf, 1 << 20)) > 0)
+        crypto_sha256_update(h, buf, (size_t)n);
+    if (n == 0)
+        crypto_sha256_final_hex(h, hex);
+    crypto_sha256_free(h);
+    free(buf);
+    close(fd);
+}
+
 static void job_backup(struct backups *b)
 {
     unlink(b->part);
@@ -103,6 +124,9 @@ static void job_backup(struct backups *b)
     if (b->rc == 0) {
         fsync_dir(b->dir);
         prune(b);
+        b->sha256[0] = '\0';
+        if (b->on_made)
+            hash_file(b->final, b->sha256);
     }
 }
 
@@ -265,8 +289,8 @@ static void backup_done(struct backups *b)
     long long size = stat(b->final, &sb) == 0 ? (long long)sb.st_size : -1;
     log_info("backup written path=%s bytes=%lld ms=%lld", b->final, size, (long long)b->elapsed_ms);
     arm(b, b->cfg->backup_interval_ms);
-    if (b->on_made)
-        b->on_made(b->on_made_user, b->final, b->name);
+    if (b->on_made && b->sha256[0])
+        b->on_made(b->on_made_user, b->final, b->name, b->sha256);
 }
 
 /* The runners stop, the file is swapped in, they start again as the restored store has them. */

@@ -92,6 +92,35 @@ static int check_http(const struct config_spec *s, const char *key, const char *
     return -EINVAL;
 }
 
+/* A bucket or region name: lower-case letters, digits, '-' and '.'. */
+static int check_bucket(const struct config_spec *s, const char *key, const char *value, char *err,
+                        size_t errlen)
+{
+    size_t n = strlen(value);
+    int ok = n >= (size_t)s->min && n <= 63;
+    for (const char *p = value; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.';
+    if (ok)
+        return 0;
+    snprintf(err, errlen, "%s must be %lld-63 lower-case letters, digits, '-' or '.'", key, s->min);
+    return -EINVAL;
+}
+
+/* An object key prefix: letters, digits and -_./ (no "..", no leading '/'). */
+static int check_prefix(const struct config_spec *s, const char *key, const char *value, char *err,
+                        size_t errlen)
+{
+    size_t n = strlen(value);
+    int ok = n >= (size_t)s->min && n <= 200 && value[0] != '/' && !strstr(value, "..");
+    for (const char *p = value; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+             strchr("-_./", *p);
+    if (ok)
+        return 0;
+    snprintf(err, errlen, "%s may hold letters, digits, '-', '_', '.' and '/' (not first)", key);
+    return -EINVAL;
+}
+
 static int parse_usd(const char *value, double *out, char *err, size_t errlen)
 {
     char *end;
@@ -294,6 +323,14 @@ static const struct config_spec specs[] = {
     USD(   "budget_usd_per_hour",                                  "0",              budget_usd_per_hour),
     INT_X( "backup_interval_seconds",    0, 31 * 86400, /* ms: */ 1000, "86400",     backup_interval_ms),
     INT(   "backup_keep",                1, 1000,                  "7",              backup_keep),
+    STR(   "archive_s3_endpoint",        1,                        NULL,             archive_endpoint, check_http),
+    STR(   "archive_s3_bucket",          3,                        NULL,             archive_bucket, check_bucket),
+    STR(   "archive_s3_region",          1,                        "us-east-1",      archive_region, check_bucket),
+    STR(   "archive_s3_prefix",          1,                        NULL,             archive_prefix, check_prefix),
+    STR(   "archive_s3_access_key_id",   1,                        NULL,             archive_key_id, check_secret),
+    STR(   "archive_s3_secret_key",      1,                        NULL,             archive_secret, check_secret),
+    STR(   "archive_s3_secret_key_file", 1,                        NULL,             archive_secret_file, check_absolute),
+    INT_X( "archive_s3_retry_max_seconds", 1, 86400, /* ms: */ 1000, "300",         archive_retry_max_ms),
     F_STR( "api_key.NAME",               0,                        api_key, config_key, value, NULL),
     F_STR( "api_key_file.NAME",          1,                        api_key, config_key, file, check_absolute),
     F_USD( "price.MODEL",                                          price, config_price, usd),
@@ -566,6 +603,10 @@ int config_load(struct panicd_config *cfg, const char *path, char *err, size_t e
                      cfg->devices[i].line, cfg->devices[i].name, cfg->devices[i].name);
             return -EINVAL;
         }
+    }
+    if (cfg->archive_endpoint && !cfg->archive_bucket) {
+        snprintf(err, errlen, "%s: archive_s3_endpoint needs archive_s3_bucket", path);
+        return -EINVAL;
     }
     for (size_t i = 0; i < cfg->ndisplays; i++) {
         char reason[PANIC_ERR_LEN];

@@ -87,6 +87,16 @@ struct panicd_config {
     int64_t visitor_per_min;    /* prompts a visitor's address may post per minute; 0: no limit */
     int64_t backup_interval_ms; /* between backups into STATE_DIR/backups; 0: none */
     int64_t backup_keep;        /* the newest this many are kept */
+    /* The off-site archive (an S3-compatible store); off while archive_endpoint is NULL. The
+     * secret is looked up as a systemd credential first (coord_archive.c). */
+    char *archive_endpoint; /* "https://fly.storage.tigris.dev", "http://nas.local:9000" */
+    char *archive_bucket;
+    char *archive_region;
+    char *archive_prefix; /* put before every object key ("gallery-a/"); NULL: none */
+    char *archive_key_id;
+    char *archive_secret;         /* owned secret, or NULL */
+    char *archive_secret_file;    /* a file holding it, or NULL */
+    int64_t archive_retry_max_ms; /* the longest wait after a failed upload */
     /* Where settings came from, for errors found after the file is read ("file:line: ..."):
      * the line being read (config_load; 0 otherwise) and the line of prompt_deck. */
     int line;

@@ -24,9 +24,13 @@
 #include "common/util.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CURL_EV_DEFAULT_TIMEOUT_MS 60000L
 #define CURL_EV_DEFAULT_CONNECT_MS 10000L
@@ -40,7 +44,8 @@ struct call {
     CURL *easy;
     struct curl_slist *headers;
     curl_mime *mime;
-    char *body; /* owned copy of the request body */
+    char *body;    /* owned copy of the request body */
+    int upload_fd; /* the file PUT through on_read; -1: none */
     struct buf resp;
     size_t max_body;
     int too_big;
@@ -114,6 +119,8 @@ static void call_free(struct call *k)
     curl_mime_free(k->mime); /* after the easy handle that used it */
     curl_slist_free_all(k->headers);
     free(k->body);
+    if (k->upload_fd >= 0)
+        close(k->upload_fd);
     buf_free(&k->resp);
     free(k);
 }
@@ -318,11 +325,37 @@ static void check_info(struct curl_ev *c)
     }
 }
 
+/* The upload's next chunk, read from its file as curl takes it. */
+static size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+    struct call *k = userdata;
+    ssize_t n;
+    while ((n = read(k->upload_fd, buffer, size * nitems)) < 0 && errno == EINTR) {
+    }
+    return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
+}
+
 /* ---- setup ---- */
+
+/* PUT the file at call->upload_path. 0, or -1 if it cannot be opened. */
+static int set_upload(struct call *k, const struct http_call *call)
+{
+    struct stat sb;
+    k->upload_fd = open(call->upload_path, O_RDONLY | O_CLOEXEC);
+    if (k->upload_fd < 0 || fstat(k->upload_fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+        return -1;
+    curl_easy_setopt(k->easy, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(k->easy, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(k->easy, CURLOPT_READDATA, k);
+    curl_easy_setopt(k->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sb.st_size);
+    return 0;
+}
 
 static int set_body(struct call *k, const struct http_call *call)
 {
     CURL *h = k->easy;
+    if (call->upload_path)
+        return set_upload(k, call);
     int has_form = call->form_fields || call->form_file;
     if (has_form) {
         k->mime = curl_mime_init(h);
@@ -450,6 +483,7 @@ uint64_t curl_ev_start(struct curl_ev *c, const struct http_call *call, http_don
     if (!c || !call || !call->url || !call->method || !done)
         return 0;
     struct call *k = xcalloc(1, sizeof *k);
+    k->upload_fd = -1;
     k->c = c;
     k->done = done;
     k->user = user;
@@ -478,6 +512,10 @@ uint64_t curl_ev_start(struct curl_ev *c, const struct http_call *call, http_don
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, k);
     if (set_headers(k, call) < 0 || set_body(k, call) < 0)
+        goto fail;
+    if (call->aws_sigv4 && (curl_easy_setopt(h, CURLOPT_AWS_SIGV4, call->aws_sigv4) != CURLE_OK ||
+                            curl_easy_setopt(h, CURLOPT_USERNAME, call->aws_key_id) != CURLE_OK ||
+                            curl_easy_setopt(h, CURLOPT_PASSWORD, call->aws_secret) != CURLE_OK))
         goto fail;
     k->started_ms = time_mono_ms();
     k->id = c->next_id++;

@@ -25,9 +25,17 @@ struct http_call {
     size_t form_file_len;
     const char *form_file_name; /* e.g. "audio.wav" */
     const char *form_file_type; /* e.g. "audio/wav" */
-    long timeout_ms;            /* whole transfer; 0: 60 s */
-    long connect_timeout_ms;    /* 0: 10 s */
-    size_t max_body;            /* larger answers fail; 0: 64 MiB */
+    /* PUT the file at upload_path instead of body: read as curl sends it (a chunk at a time,
+     * never whole into memory). The call does not start if it cannot be opened. */
+    const char *upload_path;
+    /* AWS Signature Version 4 (CURLOPT_AWS_SIGV4, "aws:amz:REGION:s3") with the access key id
+     * and secret as user and password; NULL: none. Copied into curl, never logged. */
+    const char *aws_sigv4;
+    const char *aws_key_id;
+    const char *aws_secret;
+    long timeout_ms;         /* whole transfer; 0: 60 s */
+    long connect_timeout_ms; /* 0: 10 s */
+    size_t max_body;         /* larger answers fail; 0: 64 MiB */
 };
 
 /* How a call ended, from the transport's side. Whether the request may have reached the server

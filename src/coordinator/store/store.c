@@ -176,6 +176,20 @@ static const char *const migrations[] = {
     "  coalesce((SELECT max(run) FROM presses), 0))),"
     " ('invocations', coalesce((SELECT max(id) FROM invocations), 0)),"
     " ('presses', coalesce((SELECT max(id) FROM presses), 0));",
+    /* 6: the off-site archive's queue: files (media, backups) waiting to be uploaded to an
+     * S3-compatible store, so uploads survive a restart and a dead link. A row goes when its
+     * upload succeeded; next_at holds the back-off of one that failed. */
+    "CREATE TABLE uploads("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " kind TEXT NOT NULL CHECK(kind IN ('media','backup')),"
+    " path TEXT NOT NULL,"
+    " object_key TEXT NOT NULL UNIQUE,"
+    " sha256 TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_at INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT);"
+    "CREATE INDEX uploads_due ON uploads(next_at, id);",
 };
 
 enum stmt_id {
@@ -217,6 +231,11 @@ enum stmt_id {
     ST_RUN_MEDIA,
     ST_MEDIA_SHARED,
     ST_RUN_EVICTED,
+    ST_UP_ADD,
+    ST_UP_NEXT,
+    ST_UP_DONE,
+    ST_UP_FAILED,
+    ST_UP_COUNT,
     ST_COUNT
 };
 
@@ -293,6 +312,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT count(*) FROM invocations i JOIN runs r ON r.id = i.run "
         "WHERE r.id != ?2 AND r.media_evicted = 0 AND (i.output = ?1 OR i.input = ?1)",
     [ST_RUN_EVICTED] = "UPDATE runs SET media_evicted = 1 WHERE id = ?1",
+    [ST_UP_ADD] = "INSERT INTO uploads(kind, path, object_key, sha256, created_at) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(object_key) DO NOTHING",
+    [ST_UP_NEXT] = "SELECT id, kind, path, object_key, sha256, attempts, next_at FROM uploads "
+                   "ORDER BY next_at, id LIMIT 1",
+    [ST_UP_DONE] = "DELETE FROM uploads WHERE id = ?1",
+    [ST_UP_FAILED] = "UPDATE uploads SET attempts = attempts + 1, next_at = ?2, last_error = ?3 "
+                     "WHERE id = ?1",
+    [ST_UP_COUNT] = "SELECT count(*) FROM uploads",
 };
 
 struct store {
@@ -1276,6 +1303,64 @@ int store_run_mark_evicted(struct store *s, int64_t run)
 int store_schema_version(void)
 {
     return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+/* ---- the off-site archive's queue ---- */
+
+int store_upload_add(struct store *s, const char *kind, const char *path, const char *key,
+                     const char *sha256, int64_t now)
+{
+    sqlite3_stmt *st = s->st[ST_UP_ADD];
+    if (bind_text(st, 1, kind) || bind_text(st, 2, path) || bind_text(st, 3, key) ||
+        bind_text(st, 4, sha256) || bind_int(st, 5, now))
+        return bind_fail(s, st);
+    return step_done(s, st);
+}
+
+int store_upload_next(struct store *s, struct store_upload *out)
+{
+    sqlite3_stmt *st = s->st[ST_UP_NEXT];
+    memset(out, 0, sizeof *out);
+    int ret = step_row(s, st);
+    if (ret == 1) {
+        out->id = sqlite3_column_int64(st, 0);
+        snprintf(out->kind, sizeof out->kind, "%s", (const char *)sqlite3_column_text(st, 1));
+        out->path = col_str(st, 2, 1);
+        out->key = col_str(st, 3, 1);
+        snprintf(out->sha256, sizeof out->sha256, "%s", (const char *)sqlite3_column_text(st, 4));
+        out->attempts = sqlite3_column_int64(st, 5);
+        out->next_at = sqlite3_column_int64(st, 6);
+    }
+    finish(st);
+    return ret == 1 ? 0 : ret == 0 ? -ENOENT : ret;
+}
+
+void store_upload_clear(struct store_upload *u)
+{
+    free(u->path);
+    free(u->key);
+    memset(u, 0, sizeof *u);
+}
+
+int store_upload_done(struct store *s, int64_t id)
+{
+    sqlite3_stmt *st = s->st[ST_UP_DONE];
+    if (bind_int(st, 1, id))
+        return bind_fail(s, st);
+    return step_changed(s, st);
+}
+
+int store_upload_failed(struct store *s, int64_t id, int64_t next_at, const char *error)
+{
+    sqlite3_stmt *st = s->st[ST_UP_FAILED];
+    if (bind_int(st, 1, id) || bind_int(st, 2, next_at) || bind_text(st, 3, error))
+        return bind_fail(s, st);
+    return step_changed(s, st);
+}
+
+int64_t store_upload_count(struct store *s)
+{
+    return single_int(s, ST_UP_COUNT);
 }
 
 const char *const *store_migrations(size_t *n)

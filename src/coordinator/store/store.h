@@ -171,6 +171,28 @@ int store_run_media_each(struct store *s, int64_t run, int (*fn)(void *user, con
 int store_media_shared(struct store *s, const char *name, int64_t run);
 int store_run_mark_evicted(struct store *s, int64_t run);
 
+/* ---- the off-site archive's queue (uploads) ---- */
+struct store_upload {
+    int64_t id;
+    char kind[8];    /* "media" or "backup" */
+    char *path;      /* owned: the local file */
+    char *key;       /* owned: the object's key in the bucket */
+    char sha256[65]; /* of the file's bytes, lowercase hex */
+    int64_t attempts;
+    int64_t next_at; /* wall ms: not before (0: at once) */
+};
+void store_upload_clear(struct store_upload *u);
+/* Queue a file (a key already queued is left as it is). 0 or a negative errno. */
+int store_upload_add(struct store *s, const char *kind, const char *path, const char *key,
+                     const char *sha256, int64_t now);
+/* The row due first (the smallest next_at, then the oldest): 0, -ENOENT if the queue is empty. */
+int store_upload_next(struct store *s, struct store_upload *out);
+/* Uploaded: the row goes. */
+int store_upload_done(struct store *s, int64_t id);
+/* Failed: one more attempt counted, not again before next_at. */
+int store_upload_failed(struct store *s, int64_t id, int64_t next_at, const char *error);
+int64_t store_upload_count(struct store *s);
+
 /* The schema version this build migrates to (PRAGMA user_version). */
 int store_schema_version(void);
 /* The migrations, in order (*n of them; migration k takes user_version k-1 to k): for tests and
