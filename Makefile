@@ -53,14 +53,14 @@ else
 Q := @
 endif
 
-PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto libcurl
-PKG_CTL := libcurl jansson
+PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto libcurl avahi-client
+PKG_CTL := libcurl jansson avahi-client
 # libgpiod is optional: 1.6 (bookworm) and 2.x (trixie) both build; without it the display has
 # the keyboard and fake buttons only. input_gpiod.c sees PANIC_GPIOD_MAJOR.
 GPIOD_VERSION := $(shell $(PKG_CONFIG) --modversion libgpiod 2>/dev/null)
 GPIOD_MAJOR := $(firstword $(subst ., ,$(GPIOD_VERSION)))
 PKG_GPIOD := $(if $(GPIOD_VERSION),libgpiod,)
-PKG_DISPLAY := sdl2 SDL2_ttf SDL2_image libcurl jansson kissfft-float libqrencode libcrypto $(PKG_GPIOD)
+PKG_DISPLAY := sdl2 SDL2_ttf SDL2_image libcurl jansson kissfft-float libqrencode libcrypto avahi-client $(PKG_GPIOD)
 PKG_TEST := libcurl jansson sqlite3 $(PKG_DISPLAY)
 pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkglibs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
@@ -135,7 +135,7 @@ $(B)/src/display/%.o: PKGCFLAGS = $(call pkgcflags,$(PKG_DISPLAY)) \
 $(B)/src/button/%.o: PKGCFLAGS =
 $(B)/src/button/input_gpiod.o: PKGCFLAGS = $(call pkgcflags,libgpiod) -DPANIC_GPIOD_MAJOR=$(GPIOD_MAJOR)
 $(PURE_SRC:%.c=$(B)/%.o): PKGCFLAGS =
-$(B)/src/common/lib/%.o: PKGCFLAGS = $(call pkgcflags,libcrypto libpng)
+$(B)/src/common/lib/%.o: PKGCFLAGS = $(call pkgcflags,libcrypto libpng avahi-client)
 $(B)/src/common/%_json.o: PKGCFLAGS = $(call pkgcflags,jansson)
 $(B)/tests/%.o: PKGCFLAGS = -Itests $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))
 $(B)/bench/%.o: PKGCFLAGS = -Itests $(call pkgcflags,$(PKG_TEST) $(PKG_PANICD))

@@ -21,6 +21,7 @@
 #include "coordinator/store/media.h"
 #include "coordinator/store/store.h"
 #include "coordinator/core/token.h"
+#include "coordinator/mdns.h"
 #include "coordinator/prompt_deck.h"
 #include "coordinator/state_dir.h"
 
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #define EX_CONFIG 78
+#define PANICD_VERSION "0.1.0" /* as the API's health answer says */
 #define MAX_BODY (64 * 1024)
 
 static int sig_pipe[2] = {-1, -1};
@@ -291,6 +293,21 @@ static int signals_install(struct ev *ev)
     return 0;
 }
 
+/* Announce panicd on the LAN as installation_name (else the host name); only on the loopback
+ * interface when it listens on a loopback address. */
+static struct mdns *announce(const struct panicd_config *cfg, int port)
+{
+    char host[64] = "panic";
+    if (!cfg->installation && gethostname(host, sizeof host) == 0) {
+        host[sizeof host - 1] = '\0';
+        host[strcspn(host, ".")] = '\0';
+    }
+    int loopback = !strncmp(cfg->listen, "127.", 4) || !strncmp(cfg->listen, "[::1]", 5) ||
+                   !strncmp(cfg->listen, "localhost:", 10);
+    return mdns_announce(cfg->installation ? cfg->installation : host, port, loopback,
+                         PANICD_VERSION);
+}
+
 /* Run until SIGTERM or SIGINT. The exit code. */
 static int serve(const struct panicd_config *cfg, struct deck *deck)
 {
@@ -304,6 +321,7 @@ static int serve(const struct panicd_config *cfg, struct deck *deck)
     log_info("listening url=%s state_dir=%s sqlite_synchronous=%s", url, cfg->state_dir,
              cfg->sync_full ? "full" : "normal");
     free(url);
+    struct mdns *mdns = cfg->mdns ? announce(cfg, http_server_port(d.srv)) : NULL;
     notify_send("READY=1\nSTATUS=serving");
     ev_timer_in(d.ev, 0, on_media_quota, d.coord);
     if (d.watchdog_ms > 0)
@@ -313,6 +331,7 @@ static int serve(const struct panicd_config *cfg, struct deck *deck)
         ev_run_once(d.ev, wait);
     }
     notify_send("STOPPING=1");
+    mdns_stop(mdns);
     log_info("stopping");
     rc = EXIT_SUCCESS;
 out:

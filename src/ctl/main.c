@@ -4,6 +4,7 @@
  * its result into the exit status. The commands live in cmd.c and tail.c, HTTP in http_client.c. */
 #include "ctl.h"
 #include "common/checkout.h"
+#include "common/lib/mdns_browse.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
+#define CTL_BROWSE_MS 3000 /* the longest mDNS browse for a coordinator */
 #define DEFAULT_STATE_DIR "/var/lib/panic"
 
 static const char usage_text[] =
@@ -55,7 +57,10 @@ static const char usage_text[] =
     "\n"
     "options (also accepted after the command; put -- before text that starts with -):\n"
     "  --coordinator URL   default: $PANIC_COORDINATOR, else the first line of\n"
-    "                      STATE_DIR/panicd.url, else " DEFAULT_URL "\n"
+    "                      STATE_DIR/panicd.url, else the coordinator announced on the\n"
+    "                      LAN (mDNS _panic._tcp, through avahi-daemon), else " DEFAULT_URL "\n"
+    "  --installation NAME with several coordinators on the LAN, the one of this\n"
+    "                      installation (default: $PANIC_INSTALLATION)\n"
     "  --token TOKEN       bearer token; default: $PANIC_TOKEN, else STATE_DIR/admin.token\n"
     "                      (the option shows in ps: prefer the variable or the file)\n"
     "  --state-dir DIR     default: $PANIC_STATE_DIR, else ./state of the checkout when run\n"
@@ -95,7 +100,7 @@ static const struct command {
 };
 
 struct opts {
-    const char *coordinator, *token, *state_dir, *command;
+    const char *coordinator, *token, *state_dir, *command, *installation;
     int json, help;
     unsigned seen; /* OPT_* given */
     struct ctl_args args;
@@ -133,6 +138,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"--coordinator", &o->coordinator, 0},
         {"--token", &o->token, 0},
         {"--state-dir", &o->state_dir, 0},
+        {"--installation", &o->installation, 0},
         {"--network", &o->args.network, OPT_NETWORK},
         {"--lockout", &o->args.lockout, OPT_LOCKOUT},
         {"--last-event-id", &o->args.last_event_id, OPT_LAST_ID},
@@ -273,6 +279,15 @@ int main(int argc, char **argv)
     const char *u = o.coordinator ? o.coordinator : env_nonempty("PANIC_COORDINATOR");
     if (!u && (file_url = read_first_line(url_file)))
         u = file_url;
+    char found[256];
+    if (!u) {
+        const char *inst = o.installation ? o.installation : env_nonempty("PANIC_INSTALLATION");
+        char why[PANIC_ERR_LEN * 2];
+        if (mdns_find_coordinator(inst, CTL_BROWSE_MS, found, sizeof found, why, sizeof why) == 0)
+            u = found;
+        else
+            fprintf(stderr, "panicctl: %s; trying " DEFAULT_URL "\n", why);
+    }
     url = xstrdup(u ? u : DEFAULT_URL);
     for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
         url[n - 1] = '\0';

@@ -5,6 +5,7 @@
  * presenting. One loop runs both ways; systemd hears READY=1 after the first presented frame
  * (at once when headless) and WATCHDOG=1 only from a loop that is still going round. Decisions
  * live in the pieces: nothing here parses, lays out or decodes. */
+#include "common/lib/mdns_browse.h"
 #include "common/log.h"
 #include "common/notify.h"
 #include "common/rng.h"
@@ -346,6 +347,25 @@ static void close_all(struct display *d)
     options_free(&d->o);
 }
 
+/* No coordinator given: the one announced on the LAN (of the configured installation; a few
+ * tries while it may still be booting), else panicd on this machine. */
+static void find_coordinator(struct display_options *o)
+{
+    char url[256], why[PANIC_ERR_LEN * 2] = "";
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (mdns_find_coordinator(o->installation, 3000, url, sizeof url, why, sizeof why) == 0) {
+            log_info("found the coordinator on the LAN url=%s installation=%s", url,
+                     o->installation ? o->installation : "(any)");
+            o->coordinator = xstrdup(url);
+            return;
+        }
+        if (strstr(why, "cannot browse"))
+            break; /* no Avahi daemon: no use waiting */
+    }
+    log_warn("%s; using http://127.0.0.1:8080", why);
+    o->coordinator = xstrdup("http://127.0.0.1:8080");
+}
+
 int main(int argc, char **argv)
 {
     struct display d = {0};
@@ -363,6 +383,8 @@ int main(int argc, char **argv)
     }
     if (getenv("PANIC_LOG") && log_level_parse(getenv("PANIC_LOG")) > 0)
         log_set_level((enum log_level)log_level_parse(getenv("PANIC_LOG")));
+    if (!d.o.coordinator)
+        find_coordinator(&d.o);
     signal(SIGTERM, on_term);
     signal(SIGINT, on_term);
     signal(SIGPIPE, SIG_IGN);

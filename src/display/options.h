@@ -12,10 +12,11 @@
 
 /* Every string is owned (options_free); NULL only where no default exists (token, led, ...). */
 struct display_options {
-    char *config;      /* --config: the settings file */
-    char *coordinator; /* panicd's base URL */
-    char *name;        /* this display's name on the coordinator */
-    char *token;       /* device token, NULL for none */
+    char *config;       /* --config: the settings file */
+    char *coordinator;  /* panicd's base URL; NULL: found on the LAN (main.c) */
+    char *installation; /* the installation to look for on the LAN; NULL: the only one */
+    char *name;         /* this display's name on the coordinator */
+    char *token;        /* device token, NULL for none */
     char *state_dir;
     char *font;
     char *screenshot_dir; /* NULL: no screenshots */

@@ -34,6 +34,7 @@ OWNERS='
 ^pocketsphinx|^sphinxbase     src/coordinator/platforms/builtin/builtin_sphinx.c
 ^tesseract/|^leptonica/       src/coordinator/platforms/builtin/builtin_ocr.c
 ^ft2build\.h$|^freetype       src/coordinator/platforms/builtin/builtin_type.c
+^avahi-                       src/coordinator/mdns.c src/common/lib/mdns_browse.c
 '
 
 # POSIX headers src/common may use besides LIBC (it is libc-only, but does I/O; core/ does none).

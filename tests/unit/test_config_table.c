@@ -214,7 +214,7 @@ TEST(bool_values)
         }
         check_refused(key, bad, ARRAY_LEN(bad), "is not yes/no");
     }
-    CHECK_EQ_INT(seen, 2);
+    CHECK_EQ_INT(seen, 3);
 }
 
 TEST(usd_bounds)
@@ -329,6 +329,10 @@ static const struct {
     {"archive_s3_access_key_id", {"tid_abc", "AKIA0123"}, {"a b", ""}, "no spaces"},
     {"archive_s3_secret_key", {"tsec_xyz"}, {"a b", ""}, "no spaces"},
     {"archive_s3_secret_key_file", {"/etc/panic/creds/s3"}, {"creds/s3", ""}, "absolute"},
+    {"installation_name",
+     {"gallery-a", "Foyer 2", "x"},
+     {"a=b", "", "tab\there"},
+     "must be 1-40 printable characters without '='"},
 };
 
 TEST(string_checks)

@@ -92,6 +92,20 @@ static int check_http(const struct config_spec *s, const char *key, const char *
     return -EINVAL;
 }
 
+/* An installation's name for mDNS: 1-40 printable characters, no '=' (it goes in a TXT pair). */
+static int check_installation(const struct config_spec *s, const char *key, const char *value,
+                              char *err, size_t errlen)
+{
+    size_t n = strlen(value);
+    int ok = n >= (size_t)s->min && n <= 40 && !strchr(value, '=');
+    for (const unsigned char *p = (const unsigned char *)value; ok && *p; p++)
+        ok = *p >= 0x20 && *p != 0x7f;
+    if (ok)
+        return 0;
+    snprintf(err, errlen, "%s must be 1-40 printable characters without '='", key);
+    return -EINVAL;
+}
+
 /* A bucket or region name: lower-case letters, digits, '-' and '.'. */
 static int check_bucket(const struct config_spec *s, const char *key, const char *value, char *err,
                         size_t errlen)
@@ -286,6 +300,7 @@ static const struct config_choice default_networks[] = {{"builtin", 1}, {"dummy"
 #define STR(name, min, def, field, check) {name, CONFIG_STR, min, 0, 1, def, OFF(field), check, NULL, NULL}
 #define ENUM(name, choices, def, field) {name, CONFIG_ENUM, 0, 0, 1, def, OFF(field), NULL, choices, NULL}
 #define USD(name, def, field)          {name, CONFIG_USD, 0, 1000000, 1, def, OFF(field), NULL, NULL, NULL}
+#define BOOL(name, def, field)         {name, CONFIG_BOOL, 0, 1, 1, def, OFF(field), NULL, NULL, NULL}
 /* A family's field goes to offsetof(struct type, field) in the entry the family finds for NAME. */
 #define F_INT(name, lo, hi, fam, type, field) {name, CONFIG_INT, lo, hi, 1, NULL, offsetof(struct type, field), NULL, NULL, &fam}
 #define F_BOOL(name, fam, type, field) {name, CONFIG_BOOL, 0, 1, 1, NULL, offsetof(struct type, field), NULL, NULL, &fam}
@@ -330,6 +345,8 @@ static const struct config_spec specs[] = {
     STR(   "archive_s3_access_key_id",   1,                        NULL,             archive_key_id, check_secret),
     STR(   "archive_s3_secret_key",      1,                        NULL,             archive_secret, check_secret),
     STR(   "archive_s3_secret_key_file", 1,                        NULL,             archive_secret_file, check_absolute),
+    STR(   "installation_name",          1,                        NULL,             installation, check_installation),
+    BOOL(  "mdns_announce",                                        "yes",            mdns),
     INT_X( "archive_s3_retry_max_seconds", 1, 86400, /* ms: */ 1000, "300",         archive_retry_max_ms),
     F_STR( "api_key.NAME",               0,                        api_key, config_key, value, NULL),
     F_STR( "api_key_file.NAME",          1,                        api_key, config_key, file, check_absolute),

@@ -97,6 +97,8 @@ struct panicd_config {
     char *archive_secret;         /* owned secret, or NULL */
     char *archive_secret_file;    /* a file holding it, or NULL */
     int64_t archive_retry_max_ms; /* the longest wait after a failed upload */
+    char *installation;           /* announced by mDNS; NULL: the host name */
+    int mdns;                     /* announce panicd on the LAN (DNS-SD, Avahi) */
     /* Where settings came from, for errors found after the file is read ("file:line: ..."):
      * the line being read (config_load; 0 otherwise) and the line of prompt_deck. */
     int line;
