@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The threaded parts under ThreadSanitizer: the builtin platform's worker thread (with its
-# handoff to panicd's loop) and the display's audio sample ring. Built into build/tsan.
+# handoff to panicd's loop), the display's audio sample ring and decoder, and the backup worker
+# (VACUUM INTO and restores beside the loop's writes). Built into build/tsan.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-tests="test_builtin test_ring test_decoder"
+tests="test_builtin test_ring test_decoder test_backup"
 if ! make --no-print-directory B=build/tsan SAN=thread $(printf 'build/tsan/tests/unit/%s ' $tests) \
     >build/tsan.log 2>&1; then
     tail -n 20 build/tsan.log

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- helpers ---- */
@@ -197,18 +199,28 @@ TEST(backups_written_whole_keyless_and_pruned)
     daemon_cleanup(&d);
 }
 
-/* A restart does not make a backup while the newest is younger than the interval. */
-TEST(backup_schedule_survives_restart)
+/* The schedule counts from the newest backup on disk, across restarts: none is made while it is
+ * younger than the interval, one at once when it is older. */
+TEST(backup_schedule_counts_from_the_newest)
 {
     struct daemon d;
+    char dir[400], planted[500];
     DAEMON_START_OR_FAIL(&d, "backup_interval_seconds 3600\n");
-    for (int i = 0; i < 200 && list_backups(&d, NULL, 0, NULL) < 1; i++)
-        support_sleep_ms(50);
-    CHECK_EQ_INT(list_backups(&d, NULL, 0, NULL), 1); /* the first, at once */
     REQUIRE(daemon_stop(&d, 5000, NULL) == 0);
+    snprintf(dir, sizeof dir, "%s/backups", d.dir);
+    mkdir(dir, 0700);
+    snprintf(planted, sizeof planted, "%s/panic-20000101T000000Z.sqlite", dir);
+    REQUIRE(write_file(planted, "old", 3) == 0);
     REQUIRE(daemon_restart(&d) == 0);
-    support_sleep_ms(500);
-    CHECK_EQ_INT(list_backups(&d, NULL, 0, NULL), 1);
+    support_sleep_ms(1500);
+    CHECK_EQ_INT(list_backups(&d, NULL, 0, NULL), 1); /* the planted one is fresh */
+    REQUIRE(daemon_stop(&d, 5000, NULL) == 0);
+    struct timeval old[2] = {{time(NULL) - 7200, 0}, {time(NULL) - 7200, 0}};
+    REQUIRE(utimes(planted, old) == 0);
+    REQUIRE(daemon_restart(&d) == 0);
+    for (int i = 0; i < 200 && list_backups(&d, NULL, 0, NULL) < 2; i++)
+        support_sleep_ms(50);
+    CHECK_EQ_INT(list_backups(&d, NULL, 0, NULL), 2); /* two hours old: one at once */
     daemon_stop(&d, 5000, NULL);
     daemon_cleanup(&d);
 }
@@ -403,7 +415,7 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_teardown = support_reap;
     RUN(backups_written_whole_keyless_and_pruned);
-    RUN(backup_schedule_survives_restart);
+    RUN(backup_schedule_counts_from_the_newest);
     RUN(restore_end_to_end);
     RUN(restore_older_schema_migrates);
     RUN(restore_refusals_change_nothing);

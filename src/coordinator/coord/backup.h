@@ -18,9 +18,9 @@ typedef void (*backup_made_fn)(void *user, const char *path, const char *name, c
 /* A restore swapped the database: for the API, which drops its event streams. */
 typedef void (*backup_restored_fn)(void *user);
 
-/* Everything borrowed must outlive the backups. Arms the first backup: when the newest in
- * STATE_DIR/backups is older than backup_interval_seconds (or there is none), now; else when it
- * is due. backup_interval_seconds 0: no automatic backups. Owned; backups_free (waits for a job
+/* Everything borrowed must outlive the backups. Arms the next backup backup_interval_seconds
+ * after the newest in STATE_DIR/backups (at once if that is past), or, when there is none, after
+ * the interval but at most an hour. backup_interval_seconds 0: no automatic backups. Owned; backups_free (waits for a job
  * on the worker to end). */
 struct backups *backups_new(struct ev *ev, struct coord *coord, struct store *store,
                             const struct panicd_config *cfg);

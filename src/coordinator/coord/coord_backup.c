@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #define RETRY_AFTER_FAILURE_MS (10 * 60 * 1000)
+#define FIRST_BACKUP_MAX_MS (60 * 60 * 1000)
 
 enum job { JOB_NONE, JOB_BACKUP, JOB_RESTORE };
 
@@ -435,8 +436,11 @@ struct backups *backups_new(struct ev *ev, struct coord *coord, struct store *st
     fcntl(p[0], F_SETFD, FD_CLOEXEC);
     fcntl(p[1], F_SETFD, FD_CLOEXEC);
     ev_fd_add(ev, p[0], EV_READ, on_pipe, b);
+    /* Due an interval after the newest backup, so restarts (a nightly one) do not put it off;
+     * a new installation's first one comes after at most an hour. */
     int64_t age = newest_age_ms(b);
-    arm(b, age < 0 ? 0 : MAX(cfg->backup_interval_ms - age, 0));
+    arm(b, age < 0 ? MIN(cfg->backup_interval_ms, FIRST_BACKUP_MAX_MS)
+                   : MAX(cfg->backup_interval_ms - age, 0));
     return b;
 }
 
