@@ -20,8 +20,8 @@ typedef void (*backup_restored_fn)(void *user);
 
 /* Everything borrowed must outlive the backups. Arms the next backup backup_interval_seconds
  * after the newest in STATE_DIR/backups (at once if that is past), or, when there is none, after
- * the interval but at most an hour. backup_interval_seconds 0: no automatic backups. Owned; backups_free (waits for a job
- * on the worker to end). */
+ * the interval but at most an hour. backup_interval_seconds 0: no automatic backups. Owned;
+ * backups_free (waits for a job on the worker to end). */
 struct backups *backups_new(struct ev *ev, struct coord *coord, struct store *store,
                             const struct panicd_config *cfg);
 void backups_free(struct backups *b);
