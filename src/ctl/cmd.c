@@ -508,8 +508,27 @@ cleanup:
     return rc;
 }
 
+/* stop --all: every network, every call in flight. */
+static int stop_all(struct ctl *c)
+{
+    struct ctl_reply r = CTL_REPLY_INIT;
+    int rc = ctl_call(c, "POST", "/api/v1/stop", NULL, &r);
+    if (rc == CTL_OK && c->json)
+        ctl_print_raw(&r.raw);
+    else if (rc == CTL_OK)
+        printf("stopped %" PRId64 " running network(s) of %zu\n",
+               json_int_or(json_object_get(r.json, "stopped"), 0),
+               json_array_size(json_object_get(r.json, "networks")));
+    ctl_reply_free(&r);
+    return rc;
+}
+
 int cmd_stop(struct ctl *c, const struct ctl_args *a)
 {
+    if (a->all && a->network)
+        return ctl_usage_error("stop takes either --all or --network");
+    if (a->all)
+        return stop_all(c);
     struct ctl_reply r = CTL_REPLY_INIT;
     char path[96];
     int64_t id;

@@ -40,6 +40,7 @@ struct ctl_args {
     const char *last_event_id;
     const char *display;
     int long_press; /* --long */
+    int all;        /* --all */
 };
 
 /* Each returns an enum ctl_exit; a CTL_USAGE return has printed its one line. */

@@ -39,6 +39,7 @@ static const char usage_text[] =
     "  prompt [--network ID] TEXT...\n"
     "                               start a run with this prompt\n"
     "  stop [--network ID]          stop the current run\n"
+    "  stop --all                   stop every network and cancel every call in flight\n"
     "  press [--display NAME] [--long]\n"
     "                               press the panic button of display NAME (default: this\n"
     "                               host's name): a run from the prompt deck; --long stops\n"
@@ -69,6 +70,7 @@ enum {
     OPT_LAST_ID = 1 << 2,
     OPT_DISPLAY = 1 << 3,
     OPT_LONG = 1 << 4,
+    OPT_ALL = 1 << 5,
 };
 
 static const struct command {
@@ -84,7 +86,7 @@ static const struct command {
     {"network", cmd_network, OPT_LOCKOUT, -1},
     {"display", cmd_display, 0, -1},
     {"prompt", cmd_prompt, OPT_NETWORK, -1},
-    {"stop", cmd_stop, OPT_NETWORK, 0},
+    {"stop", cmd_stop, OPT_NETWORK | OPT_ALL, 0},
     {"press", cmd_press, OPT_DISPLAY | OPT_LONG, 0},
     {"tail", cmd_tail, OPT_NETWORK | OPT_LAST_ID, 0},
     {"backup", cmd_backup, 0, 1},
@@ -154,6 +156,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
         } else if (strcmp(arg, "--long") == 0) {
             o->args.long_press = 1;
             o->seen |= OPT_LONG;
+        } else if (strcmp(arg, "--all") == 0) {
+            o->args.all = 1;
+            o->seen |= OPT_ALL;
         } else {
             const char *eq = strchr(arg, '=');
             size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);

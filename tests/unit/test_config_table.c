@@ -142,6 +142,8 @@ TEST(defaults_come_from_the_table)
     CHECK_EQ_INT(cfg.default_builtin, 1);
     CHECK_EQ_INT(cfg.media_quota_mb, 4096);
     CHECK_EQ_INT(cfg.media_check_s, 600);
+    CHECK_STR_EQ(cfg.replicate_base_url, "https://api.replicate.com/v1");
+    CHECK_EQ_INT(cfg.display_missing_ms, 30000);
     CHECK(cfg.budget_usd_per_hour == 0);
     CHECK(!cfg.ndevices && !cfg.nkeys && !cfg.nprices && !cfg.ndummy && !cfg.ndisplays);
     CHECK(!cfg.openai.nservers && !cfg.openai.nmodels);
@@ -180,7 +182,7 @@ TEST(int_bounds)
         static const char *const bad[] = {"", "abc", "1.5", "0x10", "5 ", "9223372036854775808"};
         check_refused(key, bad, ARRAY_LEN(bad), "is not a whole number");
     }
-    CHECK_EQ_INT(seen, 15);
+    CHECK_EQ_INT(seen, 16);
     /* The heartbeat is in seconds in the file, in ms inside. */
     CHECK_EQ_INT(set_one(&cfg, "sse_heartbeat_seconds", "7", err, sizeof err), 0);
     CHECK_EQ_INT(cfg.heartbeat_ms, 7000);
@@ -303,6 +305,10 @@ static const struct {
      {"http://panic.local:8080", "https://x", "http://"},
      {"ftp://x", "panic.local", ""},
      "public_url must start with http:// or https://"},
+    {"replicate_base_url",
+     {"http://127.0.0.1:9/v1", "https://api.replicate.com/v1", "http://x"},
+     {"api.replicate.com", "ftp://x", ""},
+     "replicate_base_url must start with http:// or https://"},
     {"prompt_deck", {"/etc/panic/prompts.txt", "prompts.txt", "."}, {""}, "must be a path"},
     {"visitor_secret",
      {"0123456789abcdef0123456789abcdef"},

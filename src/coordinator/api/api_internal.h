@@ -111,6 +111,8 @@ void api_delete_network(struct api *a, struct http_req *req, const struct api_ca
 void api_get_status(struct api *a, struct http_req *req, const struct api_call *call);
 void api_post_run(struct api *a, struct http_req *req, const struct api_call *call);
 void api_post_stop(struct api *a, struct http_req *req, const struct api_call *call);
+/* POST /api/v1/stop: every network stops, every call in flight is cancelled. */
+void api_post_stop_all(struct api *a, struct http_req *req, const struct api_call *call);
 void api_get_current_run(struct api *a, struct http_req *req, const struct api_call *call);
 void api_get_run_invocations(struct api *a, struct http_req *req, const struct api_call *call);
 /* The stored invocation id as JSON (new reference), JSON null if it cannot be read. */

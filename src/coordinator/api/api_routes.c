@@ -32,6 +32,7 @@ static const struct api_route routes[] = {
     {"POST", "/api/v1/panic", API_ADMIN | API_DEVICE, api_post_panic, 0},
     {"GET", "/api/v1/presses", API_ADMIN, api_get_presses, 0},
     {"GET", "/api/v1/backup", API_ADMIN, api_get_backup, 0},
+    {"POST", "/api/v1/stop", API_ADMIN, api_post_stop_all, 0},
 };
 
 const struct api_route *api_routes(size_t *n)

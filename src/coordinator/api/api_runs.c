@@ -9,6 +9,7 @@
 #include "coordinator/coord/views.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #define PROMPT_MAX 1000
 
@@ -116,6 +117,29 @@ void api_post_stop(struct api *a, struct http_req *req, const struct api_call *c
         api_reply_no_network(req, id);
     else
         api_reply_stopped(a, req, id, rc);
+}
+
+void api_post_stop_all(struct api *a, struct http_req *req, const struct api_call *call)
+{
+    (void)call;
+    int stopped = coord_stop_all(a->coord, "stopped by staff (stop all)");
+    if (stopped < 0) {
+        api_reply_error(req, 503, "storage", "%s", coord_last_error(a->coord));
+        return;
+    }
+    json_t *nets = json_array();
+    struct store_network *list = NULL;
+    size_t n = 0;
+    if (store_network_list(a->store, &list, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            struct runner_status st;
+            if (coord_status(a->coord, list[i].id, &st) == 0)
+                json_array_append_new(nets, view_status(list[i].id, &st));
+            store_network_clear(&list[i]);
+        }
+        free(list);
+    }
+    api_reply_json(req, 200, json_pack("{s:i, s:o}", "stopped", stopped, "networks", nets));
 }
 
 static int collect_invocation(void *user, const struct store_invocation *inv)

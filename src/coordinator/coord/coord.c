@@ -501,6 +501,21 @@ int coord_run_stop(struct coord *c, int64_t network, const char *reason)
     return rc;
 }
 
+int coord_stop_all(struct coord *c, const char *reason)
+{
+    int stopped = 0;
+    int64_t now = time_wall_ms();
+    coord_txn_begin(c);
+    for (size_t i = 0; i < c->nnets; i++)
+        stopped += runner_stop(c->nets[i]->r, reason, now) == 0;
+    if (coord_txn_end(c) < 0) {
+        snprintf(c->last_error, sizeof c->last_error, "%s", c->storage_err);
+        return -EIO;
+    }
+    log_info("stopped every network: %d runs stopped reason=\"%s\"", stopped, reason);
+    return stopped;
+}
+
 int coord_status(struct coord *c, int64_t network, struct runner_status *out)
 {
     struct net *n = find_net(c, network);

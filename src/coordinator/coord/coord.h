@@ -60,6 +60,9 @@ int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_
 /* -ENOENT unknown network, -EALREADY nothing running. */
 int coord_run_stop(struct coord *c, int64_t network, const char *reason);
 int coord_status(struct coord *c, int64_t network, struct runner_status *out);
+/* Stop every network's run in one transaction (each call in flight cancelled, each a status
+ * event). How many were running, or -EIO if the stop could not be stored. */
+int coord_stop_all(struct coord *c, const char *reason);
 
 /* Platforms. The env every platform is built with (ev, media, config, done callback, keys); the
  * caller may set env->curl before building HTTP platforms. Borrowed, lives with c. */

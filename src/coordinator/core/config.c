@@ -292,6 +292,8 @@ static const struct config_spec specs[] = {
     INT(   "media_quota_mb",             1, 16 * 1024 * 1024,      "4096",           media_quota_mb),
     INT(   "media_quota_check_seconds",  1, 86400,                 "600",            media_check_s),
     USD(   "budget_usd_per_hour",                                  "0",              budget_usd_per_hour),
+    STR(   "replicate_base_url",         1,                        "https://api.replicate.com/v1", replicate_base_url, check_http),
+    INT_X( "display_missing_seconds",    1, 86400, /* ms: */ 1000, "30",             display_missing_ms),
     F_STR( "api_key.NAME",               0,                        api_key, config_key, value, NULL),
     F_STR( "api_key_file.NAME",          1,                        api_key, config_key, file, check_absolute),
     F_USD( "price.MODEL",                                          price, config_price, usd),
