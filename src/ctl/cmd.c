@@ -296,6 +296,75 @@ cleanup:
     return rc;
 }
 
+/* ---- displays ---- */
+
+/* A number member rounded, then unit ("-" when absent or null). */
+static void fmt_num(const json_t *o, const char *key, const char *unit, char *buf, size_t len)
+{
+    const json_t *v = json_object_get(o, key);
+    if (json_is_number(v))
+        snprintf(buf, len, "%.0f%s", json_number_value(v), unit);
+    else
+        snprintf(buf, len, "-");
+}
+
+int cmd_displays(struct ctl *c, const struct ctl_args *a)
+{
+    (void)a;
+    struct ctl_reply r = CTL_REPLY_INIT;
+    int rc = ctl_call(c, "GET", "/api/v1/displays", NULL, &r);
+    if (rc != CTL_OK)
+        goto cleanup;
+    if (c->json) {
+        ctl_print_raw(&r.raw);
+        goto cleanup;
+    }
+    json_t *list = json_object_get(r.json, "displays"), *d;
+    size_t i;
+    if (!json_is_array(list)) {
+        rc = bad_answer(c, "no list of displays");
+        goto cleanup;
+    }
+    if (json_array_size(list) == 0) {
+        puts("no displays");
+        goto cleanup;
+    }
+    int wname = 4;
+    json_array_foreach(list, i, d)
+    {
+        const char *name = ctl_json_str(d, "name");
+        wname = MAX(wname, (int)strlen(name ? name : ""));
+    }
+    wname = MIN(wname, 40);
+    printf("%-*s  %7s  %-7s  %-7s  %9s  %5s  %6s  %-8s  %s\n", wname, "NAME", "NETWORK", "STATE",
+           "HEALTH", "LAST SEEN", "FPS", "TEMP", "VERSION", "PROBLEMS");
+    json_array_foreach(list, i, d)
+    {
+        const char *name = ctl_json_str(d, "name"), *state = ctl_json_str(d, "state");
+        const char *health = ctl_json_str(d, "health"), *why = ctl_json_str(d, "problems");
+        const json_t *hb = json_object_get(d, "heartbeat");
+        const char *version = ctl_json_str(hb, "version");
+        char seen[32] = "never", fps[16], temp[16];
+        const json_t *ago = json_object_get(d, "last_seen_s");
+        if (json_is_number(ago)) {
+            char dur[24];
+            fmt_duration((int64_t)(json_number_value(ago) * 1000), dur, sizeof dur);
+            snprintf(seen, sizeof seen, "%s", dur);
+        }
+        fmt_num(hb, "fps", "", fps, sizeof fps);
+        fmt_num(hb, "cpu_temp_c", " C", temp, sizeof temp);
+        printf("%-*.*s  %7" PRId64 "  %-7s  %-7s  %9s  %5s  %6s  %-8s  ", wname, wname,
+               name ? name : "?", json_int_or(json_object_get(d, "network"), 0),
+               state ? state : "?", health ? health : "?", seen, fps, temp,
+               version ? version : "-");
+        ctl_put_clean(stdout, why ? why : "", 80);
+        fputc('\n', stdout);
+    }
+cleanup:
+    ctl_reply_free(&r);
+    return rc;
+}
+
 /* ---- network create / delete ---- */
 
 static int network_create(struct ctl *c, const struct ctl_args *a)

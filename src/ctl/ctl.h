@@ -50,6 +50,7 @@ int cmd_models(struct ctl *c, const struct ctl_args *a);
 int cmd_networks(struct ctl *c, const struct ctl_args *a);
 int cmd_network(struct ctl *c, const struct ctl_args *a);
 int cmd_display(struct ctl *c, const struct ctl_args *a);
+int cmd_displays(struct ctl *c, const struct ctl_args *a);
 int cmd_prompt(struct ctl *c, const struct ctl_args *a);
 int cmd_stop(struct ctl *c, const struct ctl_args *a);
 int cmd_press(struct ctl *c, const struct ctl_args *a);

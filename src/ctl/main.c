@@ -32,6 +32,8 @@ static const char usage_text[] =
     "  network create NAME MODEL... [--lockout S]\n"
     "                               a network running the models in a cycle\n"
     "  network delete ID            delete a network\n"
+    "  displays                     every display known: network, online or missing, health,\n"
+    "                               last seen, frame rate, temperature, version\n"
     "  display show NAME            a display's configuration\n"
     "  display set NAME KEY=VALUE...\n"
     "                               change it: network, mode, rows, cols, offset, stride,\n"
@@ -85,6 +87,7 @@ static const struct command {
     {"networks", cmd_networks, 0, 0},
     {"network", cmd_network, OPT_LOCKOUT, -1},
     {"display", cmd_display, 0, -1},
+    {"displays", cmd_displays, 0, 0},
     {"prompt", cmd_prompt, OPT_NETWORK, -1},
     {"stop", cmd_stop, OPT_NETWORK | OPT_ALL, 0},
     {"press", cmd_press, OPT_DISPLAY | OPT_LONG, 0},

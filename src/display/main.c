@@ -76,8 +76,11 @@ static int open_core(struct display *d)
         log_err("media cache: %s", err);
         return -1;
     }
-    struct sync_options so = {
-        .coordinator = d->o.coordinator, .token = d->o.token, .state_dir = d->o.state_dir};
+    struct sync_options so = {.coordinator = d->o.coordinator,
+                              .token = d->o.token,
+                              .state_dir = d->o.state_dir,
+                              .heartbeat_ms = d->o.heartbeat_ms,
+                              .cache_max_bytes = (uint64_t)d->o.cache_mb << 20};
     d->sync = sync_new(&so, d->app, d->cache);
     if (!d->sync) {
         log_err("cannot start the coordinator client");
@@ -306,6 +309,7 @@ static int run(struct display *d)
             log_message(d->app, now);
         } else {
             draw(d, now, dt, frame);
+            sync_frame(d->sync, now);
             if (!ready)
                 notify_send("READY=1\nSTATUS=showing");
             ready = 1;

@@ -33,6 +33,7 @@ struct display_options {
     char *button_key; /* SDL key name acting as the button, "none" for none */
     long long_press_ms;
     int headless;
+    long heartbeat_ms;
 };
 
 enum display_option_type {

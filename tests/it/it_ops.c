@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- helpers ---- */
 
@@ -202,12 +203,206 @@ TEST(panicctl_stop_all)
     fake_rep_stop(f);
 }
 
+/* ---- presence ---- */
+
+#define DEVICE_TOKEN "device-token-0123456789"
+#define PRESENCE_CONFIG "display_missing_seconds 2\ndevice.gallery.token " DEVICE_TOKEN "\n"
+
+static int is_presence(const struct sse_msg *ev, void *user)
+{
+    const char *want = user;
+    return sse_is(ev, "presence") && ev->json &&
+           !strcmp(json_str_of(ev->json, "presence") ? json_str_of(ev->json, "presence") : "",
+                   want);
+}
+
+/* The entry of display name in GET /api/v1/displays (new reference), or NULL. */
+static json_t *display_entry(const struct daemon *d, const char *name)
+{
+    long st;
+    json_t *j = api_json(d, "GET", "/api/v1/displays", NULL, NULL, &st), *e, *found = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(j, "displays"), i, e)
+    {
+        const char *n = json_str_of(e, "name");
+        if (n && !strcmp(n, name))
+            found = json_incref(e);
+    }
+    json_decref(j);
+    return found;
+}
+
+/* The state of display name in the list ("" if not listed) into out. */
+static void display_state(const struct daemon *d, const char *name, char *out, size_t len)
+{
+    json_t *e = display_entry(d, name);
+    snprintf(out, len, "%s", e && json_str_of(e, "state") ? json_str_of(e, "state") : "");
+    json_decref(e);
+}
+
+static long heartbeat(const struct daemon *d, const char *name, const char *token, const char *body)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/displays/%s/heartbeat", name);
+    return api_status(d, "POST", path, token, body);
+}
+
+/* A fake display's heartbeats: listed with its figures and health; silent past the timeout it is
+ * missing and an event says so; a heartbeat brings it back with another event. A configured
+ * display never heard from is listed as unknown. panicctl displays shows the table. */
+TEST(presence_missing_and_back)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, PRESENCE_CONFIG);
+    char url[256];
+    snprintf(url, sizeof url, "%s/api/v1/networks/1/events", d.url);
+    struct sse_client *es = sse_open(url, NULL);
+    const char *name = "gallery-pi-3:HDMI-A-1";
+    const char *body = "{\"version\":\"0.1.0\",\"fps\":59.9,\"frame_p99_ms\":18.5,"
+                       "\"newest_age_s\":3.5,\"cpu_temp_c\":48.3,\"throttled\":327685,"
+                       "\"cache_bytes\":1000,\"cache_max_bytes\":536870912,"
+                       "\"audio\":\"sysdefault:CARD=vc4hdmi0\",\"uptime_s\":12,\"network\":1}";
+    REQUIRE(sse_wait_count(es, 1, 5000)); /* connected: its first status came */
+    CHECK_EQ_INT(heartbeat(&d, name, NULL, body), 401);
+    CHECK_EQ_INT(heartbeat(&d, name, DEVICE_TOKEN, "[1]"), 400);
+    CHECK_EQ_INT(heartbeat(&d, "a/b", DEVICE_TOKEN, body), 404);
+    CHECK_EQ_INT(heartbeat(&d, name, DEVICE_TOKEN, "{\"version\":7}"), 422);
+    /* A configured display that never sent a heartbeat. */
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/displays/tv9", d.token, "{\"mode\":\"grid\"}"),
+                 200);
+    CHECK_EQ_INT(heartbeat(&d, name, DEVICE_TOKEN, body), 200);
+    json_t *e = display_entry(&d, name);
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(json_str_of(e, "state"), "online");
+    CHECK_STR_EQ(json_str_of(e, "health"), "warning");
+    CHECK_STR_EQ(json_str_of(e, "problems"), "under-voltage, throttled");
+    CHECK_EQ_INT(json_int_of(e, "network", 0), 1);
+    json_t *hb = json_object_get(e, "heartbeat");
+    CHECK_EQ_INT(json_int_of(hb, "throttled", 0), 0x50005);
+    CHECK(json_number_value(json_object_get(hb, "cpu_temp_c")) > 48.2);
+    CHECK_STR_EQ(json_str_of(hb, "audio"), "sysdefault:CARD=vc4hdmi0");
+    CHECK(json_is_string(json_object_get(e, "last_seen")));
+    json_decref(e);
+    long k = sse_wait_for(es, 0, is_presence, "online", 5000);
+    CHECK_GE(k, 0);
+    if (k >= 0)
+        CHECK_STR_EQ(json_str_of(es->events[k].json, "display"), name);
+    char state[32];
+    display_state(&d, "tv9", state, sizeof state);
+    CHECK_STR_EQ(state, "unknown");
+    char out[4096];
+    CHECK_EQ_INT(heartbeat(&d, name, DEVICE_TOKEN, body), 200);
+    CHECK_EQ_INT(run_ctl(&d, "displays", out, sizeof out), 0);
+    CHECK(strstr(out, "NAME") && strstr(out, "HEALTH") && strstr(out, "LAST SEEN"));
+    CHECK(strstr(out, name) && strstr(out, "online") && strstr(out, "under-voltage"));
+    CHECK(strstr(out, "tv9") && strstr(out, "unknown"));
+    /* Silent for more than two seconds: missing, said once. */
+    size_t from = es->nevents;
+    k = sse_wait_for(es, from, is_presence, "missing", 5000);
+    CHECK_GE(k, 0);
+    display_state(&d, name, state, sizeof state);
+    CHECK_STR_EQ(state, "missing");
+    CHECK_EQ_INT(run_ctl(&d, "displays", out, sizeof out), 0);
+    CHECK(strstr(out, "missing") != NULL);
+    /* Back. */
+    CHECK_EQ_INT(heartbeat(&d, name, DEVICE_TOKEN, body), 200);
+    CHECK_GE(sse_wait_for(es, k + 1, is_presence, "online", 5000), 0);
+    display_state(&d, name, state, sizeof state);
+    CHECK_STR_EQ(state, "online");
+    /* Missing was said once: no second missing event before the comeback. */
+    int missing = 0;
+    for (size_t i = from; i < es->nevents; i++)
+        missing += is_presence(&es->events[i], "missing");
+    CHECK_EQ_INT(missing, 1);
+    sse_close(es);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
+/* A real panic-display with no --name: it calls itself HOST:OUTPUT, gets the default config,
+ * and its heartbeats carry its frame rate, the (fake) Pi's temperature and throttling bits, its
+ * cache and audio; when it stops it goes missing. */
+TEST(real_display_default_name_and_heartbeat)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, PRESENCE_CONFIG);
+    /* A fake /sys: a thermal zone and the Pi firmware's get_throttled. */
+    char root[300], path[1000];
+    snprintf(root, sizeof root, "%s/sys", d.dir);
+    snprintf(path, sizeof path,
+             "mkdir -p '%s/class/thermal/thermal_zone0' "
+             "'%s/devices/platform/soc/soc:firmware'",
+             root, root);
+    REQUIRE(system(path) == 0);
+    snprintf(path, sizeof path, "%s/class/thermal/thermal_zone0/temp", root);
+    REQUIRE(write_file(path, "51234\n", 6) == 0);
+    snprintf(path, sizeof path, "%s/devices/platform/soc/soc:firmware/get_throttled", root);
+    REQUIRE(write_file(path, "50000\n", 6) == 0);
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    host[strcspn(host, ".")] = '\0';
+    char name[160];
+    snprintf(name, sizeof name, "%s:HDMI-A-1", host);
+    setenv("PANIC_OUTPUT", "HDMI-A-1", 1);
+    setenv("PANIC_SYS_ROOT", root, 1);
+    struct display disp = {0};
+    const char *extra[] = {"--token", DEVICE_TOKEN, "--heartbeat-ms", "200", NULL};
+    int started = display_start(&disp, d.url, NULL, 320, 180, extra);
+    unsetenv("PANIC_OUTPUT");
+    unsetenv("PANIC_SYS_ROOT");
+    REQUIRE(started == 0);
+    json_t *e = NULL;
+    for (int i = 0; i < 100; i++) {
+        json_decref(e);
+        e = display_entry(&d, name);
+        json_t *hb = json_object_get(e, "heartbeat");
+        if (hb && json_is_number(json_object_get(hb, "fps")))
+            break;
+        support_sleep_ms(100);
+    }
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(json_str_of(e, "state"), "online");
+    CHECK(json_is_false(json_object_get(e, "configured")));
+    CHECK_EQ_INT(json_int_of(e, "network", 0), 1);
+    CHECK_STR_EQ(json_str_of(e, "problems"), "throttled since boot");
+    json_t *hb = json_object_get(e, "heartbeat");
+    CHECK(json_number_value(json_object_get(hb, "fps")) > 0);
+    CHECK(json_is_number(json_object_get(hb, "frame_p99_ms")));
+    CHECK(json_number_value(json_object_get(hb, "cpu_temp_c")) > 51.1);
+    CHECK(json_number_value(json_object_get(hb, "cpu_temp_c")) < 51.3);
+    CHECK_EQ_INT(json_int_of(hb, "throttled", 0), 0x50000);
+    CHECK_EQ_INT(json_int_of(hb, "cache_max_bytes", 0), 512LL << 20);
+    CHECK_STR_EQ(json_str_of(hb, "audio"), "none");
+    CHECK_STR_EQ(json_str_of(hb, "version"), "0.1.0");
+    json_decref(e);
+    /* Its config is the default one. */
+    char cfgpath[256];
+    snprintf(cfgpath, sizeof cfgpath, "/api/v1/displays/%s", name);
+    long st;
+    json_t *cfg = api_json(&d, "GET", cfgpath, NULL, NULL, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK(json_is_false(json_object_get(cfg, "configured")));
+    json_decref(cfg);
+    CHECK_EQ_INT(display_stop(&disp), 0);
+    char state[32] = "";
+    for (int i = 0; i < 50 && strcmp(state, "missing"); i++) {
+        display_state(&d, name, state, sizeof state);
+        support_sleep_ms(100);
+    }
+    CHECK_STR_EQ(state, "missing");
+    remove_tree(disp.dir);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_teardown = support_reap;
     RUN(stop_all_cancels_every_call);
     RUN(panicctl_stop_all);
+    RUN(presence_missing_and_back);
+    RUN(real_display_default_name_and_heartbeat);
     support_done();
     TEST_END("it_ops");
 }

@@ -57,6 +57,8 @@ static const struct spec {
     {"GET", "/api/v1/presses", API_ADMIN},
     {"GET", "/api/v1/backup", API_ADMIN},
     {"POST", "/api/v1/stop", API_ADMIN},
+    {"GET", "/api/v1/displays", API_PUBLIC},
+    {"POST", "/api/v1/displays/{name}/heartbeat", API_ADMIN | API_DEVICE},
 };
 #define NSPEC (sizeof spec / sizeof spec[0])
 

@@ -433,7 +433,7 @@ TEST(families)
          "unknown dummy setting 'colour' (latency_ms, fail_times, always_fail)"},
         {"dummy.gpt-5.latency_ms", "3", "'gpt-5' is not a dummy model"},
         {"dummy.nope.colour", "3", "'nope' is not a dummy model"},
-        {"display.a b.mode", "grid", "display name 'a b' must be 1-63 letters, digits, - or _"},
+        {"display.a b.mode", "grid", "display name 'a b' must be 1-63 letters, digits, -, _ or :"},
         {"display.tv1.colour", "red", "unknown display setting 'colour'"},
         {"display.tv1.mode", "cinema", "mode 'cinema' is not one of grid, single, info, terminal"},
         {"api_key.", "x", "'api_key.' needs a platform name (api_key.openai, ...)"},

@@ -164,6 +164,9 @@ TEST(display_names)
     CHECK(display_config_name_valid("tv1"));
     CHECK(display_config_name_valid("pi1-HDMI-A-1"));
     CHECK(display_config_name_valid("a_b"));
+    /* the default name: host and output */
+    CHECK(display_config_name_valid("gallery-pi-3:HDMI-A-1"));
+    CHECK(!display_config_name_valid("a/b"));
     char longest[DISPLAY_CONFIG_NAME_MAX + 2];
     memset(longest, 'x', sizeof longest);
     longest[DISPLAY_CONFIG_NAME_MAX] = '\0';

@@ -72,7 +72,7 @@ int display_config_name_valid(const char *name)
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
+              c == '-' || c == '_' || c == ':'))
             return 0;
     }
     return 1;

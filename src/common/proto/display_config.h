@@ -51,7 +51,7 @@ int display_config_set(struct display_config *d, const char *key, const char *va
                        size_t errlen);
 /* The rules across keys (offset < stride): 0, or -EINVAL with a reason. */
 int display_config_check(const struct display_config *d, char *err, size_t errlen);
-/* Display names: 1-63 of [A-Za-z0-9_-]. 1 if valid. */
+/* Display names: 1-63 of [A-Za-z0-9_:-] ("gallery-pi-3:HDMI-A-1"). 1 if valid. */
 int display_config_name_valid(const char *name);
 
 /* The keys in wire order (network, mode, rows, cols, offset, stride, show_invoking, audio);

@@ -6,13 +6,14 @@
 #define PANIC_API_INTERNAL_H
 
 #include "api.h"
+#include "common/version.h"
+#include "coordinator/core/presence.h"
 #include "coordinator/core/ratelimit.h"
 #include "coordinator/core/token.h"
 
 #include <jansson.h>
 #include <stdint.h>
 
-#define PANIC_VERSION "0.1.0"
 /* The most "{...}" segments a route's path has. */
 #define API_MAX_PARAMS 2
 
@@ -33,6 +34,9 @@ struct api {
     size_t nclients;
     uint64_t heartbeat;
     int64_t started_mono;
+    struct presence *presence; /* displays' heartbeats (api_presence.c) */
+    uint64_t presence_timer;
+    int64_t presence_tick_ms;
 };
 
 /* A token that is not valid (an unknown bearer token, a bad or expired visitor token, another
@@ -138,6 +142,16 @@ void api_put_display(struct api *a, struct http_req *req, const struct api_call 
 /* The stored config of a display, else the default; *configured says which. Its network is an
  * existing one (the first network when the stored one is gone; 0 when there is none). */
 struct display_config api_display_load(struct api *a, const char *name, int *configured);
+
+/* ---- api_presence.c: displays' heartbeats, the list of displays, missing ones ---- */
+
+void api_post_heartbeat(struct api *a, struct http_req *req, const struct api_call *call);
+void api_get_displays(struct api *a, struct http_req *req, const struct api_call *call);
+/* Every known display (heard from, or configured) as a JSON array (new reference). */
+json_t *api_displays_json(struct api *a);
+/* The table and its missing-check timer (api_new) / their end (api_free). */
+void api_presence_start(struct api *a);
+void api_presence_stop(struct api *a);
 
 /* ---- api_visitor.c: visitor tokens, the phone page ---- */
 

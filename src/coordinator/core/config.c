@@ -172,7 +172,7 @@ static int display_name_ok(const char *key, const char *name, char *err, size_t 
     (void)key;
     if (display_config_name_valid(name))
         return 0;
-    snprintf(err, errlen, "display name '%s' must be 1-63 letters, digits, - or _", name);
+    snprintf(err, errlen, "display name '%s' must be 1-63 letters, digits, -, _ or :", name);
     return -EINVAL;
 }
 

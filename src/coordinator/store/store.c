@@ -216,6 +216,7 @@ enum stmt_id {
     ST_RUN_MEDIA,
     ST_MEDIA_SHARED,
     ST_RUN_EVICTED,
+    ST_DISPLAY_EACH,
     ST_COUNT
 };
 
@@ -292,6 +293,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT count(*) FROM invocations i JOIN runs r ON r.id = i.run "
         "WHERE r.id != ?2 AND r.media_evicted = 0 AND (i.output = ?1 OR i.input = ?1)",
     [ST_RUN_EVICTED] = "UPDATE runs SET media_evicted = 1 WHERE id = ?1",
+    [ST_DISPLAY_EACH] = "SELECT name, config FROM displays ORDER BY name",
 };
 
 struct store {
@@ -1080,6 +1082,22 @@ int store_display_get(struct store *s, const char *name, char **config_json)
 int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now)
 {
     return text_put(s, ST_DISPLAY_PUT, name, config_json, now);
+}
+
+int store_display_each(struct store *s, store_display_fn fn, void *user)
+{
+    sqlite3_stmt *st = s->st[ST_DISPLAY_EACH];
+    int count = 0, ret;
+    if (sqlite3_stmt_busy(st))
+        return -EBUSY;
+    while ((ret = step_row(s, st)) == 1) {
+        count++;
+        if (fn(user, (const char *)sqlite3_column_text(st, 0),
+               (const char *)sqlite3_column_text(st, 1)))
+            break;
+    }
+    finish(st);
+    return ret < 0 ? ret : count;
 }
 
 /* ---- presses ---- */

@@ -127,6 +127,9 @@ int store_event_prune(struct store *s, int64_t keep);
 /* *config_json is owned by the caller (free()). -ENOENT for a display never configured. */
 int store_display_get(struct store *s, const char *name, char **config_json);
 int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now);
+/* Every configured display in name order; fn returns non-zero to stop. The count, or < 0. */
+typedef int (*store_display_fn)(void *user, const char *name, const char *config_json);
+int store_display_each(struct store *s, store_display_fn fn, void *user);
 
 /* ---- panic-button presses ---- */
 struct store_press {
