@@ -53,7 +53,7 @@ else
 Q := @
 endif
 
-PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto libcurl
+PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto libcurl libqrencode
 PKG_CTL := libcurl jansson
 # libgpiod is optional: 1.6 (bookworm) and 2.x (trixie) both build; without it the display has
 # the keyboard and fake buttons only. input_gpiod.c sees PANIC_GPIOD_MAJOR.

@@ -274,18 +274,20 @@ int cmd_networks(struct ctl *c, const struct ctl_args *a)
     }
     if (json_array_size(nets) == 0)
         puts("no networks");
-    int wname = 1;
+    int wname = 1, wslug = 1;
     json_array_foreach(nets, i, n)
     {
-        const char *name = ctl_json_str(n, "name");
+        const char *name = ctl_json_str(n, "name"), *slug = ctl_json_str(n, "slug");
         wname = MAX(wname, (int)strlen(name ? name : ""));
+        wslug = MAX(wslug, (int)strlen(slug ? slug : ""));
     }
     wname = MIN(wname, 40);
     json_array_foreach(nets, i, n)
     {
         const char *name = ctl_json_str(n, "name");
-        printf("%3" PRId64 "  %-*s  ", json_int_or(json_object_get(n, "id"), 0), wname,
-               name ? name : "");
+        const char *slug = ctl_json_str(n, "slug");
+        printf("%3" PRId64 "  %-*s  %-*s  ", json_int_or(json_object_get(n, "id"), 0), wslug,
+               slug ? slug : "-", wname, name ? name : "");
         json_array_foreach(json_object_get(n, "models"), k, m)
             printf("%s%s", k ? " -> " : "", json_is_string(m) ? json_string_value(m) : "?");
         printf("  (lockout %" PRId64 " s)\n",
@@ -419,12 +421,15 @@ static int network_delete(struct ctl *c, const struct ctl_args *a)
     struct ctl_reply r = CTL_REPLY_INIT;
     int64_t id;
     char path[64];
-    if (a->npos != 2 || parse_int64(a->pos[1], 1, INT64_MAX, &id) < 0)
-        return ctl_usage_error("network delete needs one network ID");
+    if (a->npos != 2)
+        return ctl_usage_error("network delete needs one network ID or slug");
     if (a->lockout)
         return ctl_usage_error("--lockout is for network create");
+    int rc = ctl_network_id(c, a->pos[1], &id, NULL);
+    if (rc != CTL_OK)
+        return rc;
     snprintf(path, sizeof path, "/api/v1/networks/%" PRId64, id);
-    int rc = ctl_call(c, "DELETE", path, NULL, &r);
+    rc = ctl_call(c, "DELETE", path, NULL, &r);
     if (rc == CTL_OK && c->json)
         ctl_print_raw(&r.raw);
     else if (rc == CTL_OK)
@@ -483,6 +488,13 @@ static int display_body(const struct ctl_args *a, json_t *body)
         char *key = xstrndup(pair, (size_t)(eq - pair));
         struct display_config one = display_config_default();
         char err[PANIC_ERR_LEN];
+        int64_t num;
+        if (!strcmp(key, "network") && eq[1] && parse_int64(eq + 1, 0, INT64_MAX, &num) < 0) {
+            /* A slug: panicd looks it up (and refuses one it does not know). */
+            json_object_set_new(body, key, json_string(eq + 1));
+            free(key);
+            continue;
+        }
         int rc = display_config_set(&one, key, eq + 1, err, sizeof err);
         if (rc == 0)
             json_object_set_new(body, key, display_field_to_json(&one, display_field_find(key)));

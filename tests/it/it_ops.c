@@ -8,6 +8,7 @@
 #include "support.h"
 #include "test.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,6 +396,226 @@ TEST(real_display_default_name_and_heartbeat)
     daemon_cleanup(&d);
 }
 
+/* ---- short names ---- */
+
+/* The network's JSON by path (id or slug) into a new reference; NULL unless 200. */
+static json_t *get_net(const struct daemon *d, const char *ref)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/networks/%s", ref);
+    long st;
+    json_t *j = api_json(d, "GET", path, NULL, NULL, &st);
+    if (st != 200) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static long long post_net(const struct daemon *d, const char *name, const char *slug, long *st)
+{
+    json_t *b =
+        json_pack("{s:s, s:[s], s:i}", "name", name, "models", "dummy-t2t", "lockout_seconds", 0);
+    if (slug)
+        json_object_set_new(b, "slug", json_string(slug));
+    char *body = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    json_t *j = api_json(d, "POST", "/api/v1/networks", d->token, body, st);
+    free(body);
+    long long id = *st == 201 ? json_int_of(j, "id", -1) : -1;
+    json_decref(j);
+    return id;
+}
+
+static const char *slug_of(const struct daemon *d, long long id, char *out, size_t len)
+{
+    char ref[32];
+    snprintf(ref, sizeof ref, "%lld", id);
+    json_t *j = get_net(d, ref);
+    snprintf(out, len, "%s", j && json_str_of(j, "slug") ? json_str_of(j, "slug") : "");
+    json_decref(j);
+    return out;
+}
+
+/* Slugs: the default from the name, unique, given or changed; usable in API paths, display
+ * configs and the phone page; refused when bad (422) or taken (409). */
+TEST(slugs_in_the_api)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, NULL);
+    long st;
+    char slug[64];
+    long long a = post_net(&d, "Gallery A", NULL, &st);
+    long long a2 = post_net(&d, "gallery  a!", NULL, &st);
+    long long lobby = post_net(&d, "Lobby screens", "lobby", &st);
+    REQUIRE(a > 0 && a2 > 0 && lobby > 0);
+    CHECK_STR_EQ(slug_of(&d, a, slug, sizeof slug), "gallery-a");
+    CHECK_STR_EQ(slug_of(&d, a2, slug, sizeof slug), "gallery-a-2");
+    CHECK_STR_EQ(slug_of(&d, lobby, slug, sizeof slug), "lobby");
+    CHECK_STR_EQ(slug_of(&d, 1, slug, sizeof slug), "default");
+    CHECK_EQ_INT(post_net(&d, "another", "lobby", &st), -1);
+    CHECK_EQ_INT(st, 409);
+    CHECK_EQ_INT(post_net(&d, "another", "Not A Slug", &st), -1);
+    CHECK_EQ_INT(st, 422);
+    CHECK_EQ_INT(post_net(&d, "another", "42", &st), -1); /* it would read as an id */
+    CHECK_EQ_INT(st, 422);
+    /* Wherever an id goes. */
+    json_t *j = get_net(&d, "gallery-a");
+    CHECK_EQ_INT(json_int_of(j, "id", 0), a);
+    json_decref(j);
+    CHECK(get_net(&d, "nope") == NULL);
+    CHECK_EQ_INT(api_status(&d, "GET", "/api/v1/networks/nope", NULL, NULL), 404);
+    CHECK_EQ_INT(api_status(&d, "GET", "/api/v1/networks/lobby/status", NULL, NULL), 200);
+    CHECK_EQ_INT(api_status(&d, "POST", "/api/v1/networks/lobby/runs", d.token,
+                            "{\"prompt\":\"by its short name\"}"),
+                 201);
+    j = api_json(&d, "GET", "/api/v1/networks/lobby/runs/current", NULL, NULL, &st);
+    CHECK_EQ_INT(st, 200);
+    json_decref(j);
+    CHECK_EQ_INT(api_status(&d, "POST", "/api/v1/networks/lobby/stop", d.token, NULL), 200);
+    /* A new name keeps the slug (printed links stay good); a new slug replaces it. */
+    CHECK_EQ_INT(api_status(&d, "PATCH", "/api/v1/networks/gallery-a", d.token,
+                            "{\"name\":\"Gallery One\"}"),
+                 200);
+    CHECK_STR_EQ(slug_of(&d, a, slug, sizeof slug), "gallery-a");
+    CHECK_EQ_INT(api_status(&d, "PATCH", "/api/v1/networks/gallery-a", d.token,
+                            "{\"slug\":\"gallery-one\"}"),
+                 200);
+    CHECK_STR_EQ(slug_of(&d, a, slug, sizeof slug), "gallery-one");
+    CHECK(get_net(&d, "gallery-a") == NULL);
+    CHECK_EQ_INT(
+        api_status(&d, "PATCH", "/api/v1/networks/gallery-one", d.token, "{\"slug\":\"lobby\"}"),
+        409);
+    CHECK_EQ_INT(api_status(&d, "PATCH", "/api/v1/networks/gallery-one", d.token,
+                            "{\"slug\":\"gallery-one\"}"),
+                 200); /* its own */
+    /* A display config names the network by its slug; the stored config has the id. */
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/displays/tv1", d.token, "{\"network\":\"lobby\"}"),
+                 200);
+    j = api_json(&d, "GET", "/api/v1/displays/tv1", NULL, NULL, &st);
+    CHECK_EQ_INT(json_int_of(j, "network", 0), lobby);
+    json_decref(j);
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/displays/tv1", d.token, "{\"network\":\"nope\"}"),
+                 422);
+    /* The phone page by slug, with a token minted for that network. */
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/prompt-url", lobby);
+    j = api_json(&d, "GET", path, d.token, NULL, &st);
+    const char *url = json_str_of(j, "url"), *tok = url ? strstr(url, "token=") : NULL;
+    REQUIRE(tok != NULL);
+    snprintf(path, sizeof path, "/t/lobby?%s", tok);
+    CHECK_EQ_INT(api_status(&d, "GET", path, NULL, NULL), 200);
+    snprintf(path, sizeof path, "/t/gallery-one?%s", tok);
+    CHECK_EQ_INT(api_status(&d, "GET", path, NULL, NULL), 403); /* another network's code */
+    snprintf(path, sizeof path, "/t/nope?%s", tok);
+    CHECK_EQ_INT(api_status(&d, "GET", path, NULL, NULL), 404);
+    json_decref(j);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
+/* panicctl takes a slug wherever it takes a network id. */
+TEST(slugs_in_panicctl)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, NULL);
+    long st;
+    long long lobby = post_net(&d, "Lobby", NULL, &st);
+    long long gone = post_net(&d, "Old room", NULL, &st);
+    REQUIRE(lobby > 0 && gone > 0);
+    char out[4096], want[64];
+    CHECK_EQ_INT(run_ctl(&d, "networks", out, sizeof out), 0);
+    CHECK(strstr(out, "lobby") && strstr(out, "old-room") && strstr(out, "default"));
+    CHECK_EQ_INT(run_ctl(&d, "status lobby", out, sizeof out), 0);
+    snprintf(want, sizeof want, "network %lld (Lobby): idle", lobby);
+    CHECK(strstr(out, want) != NULL);
+    CHECK_EQ_INT(run_ctl(&d, "prompt --network lobby a fox", out, sizeof out), 0);
+    CHECK_EQ_INT(run_ctl(&d, "stop --network lobby", out, sizeof out), 0);
+    snprintf(want, sizeof want, "stopped the run on network %lld", lobby);
+    CHECK(strstr(out, want) != NULL);
+    CHECK_EQ_INT(run_ctl(&d, "display set tv2 network=lobby mode=single", out, sizeof out), 0);
+    long st2;
+    json_t *j = api_json(&d, "GET", "/api/v1/displays/tv2", NULL, NULL, &st2);
+    CHECK_EQ_INT(json_int_of(j, "network", 0), lobby);
+    json_decref(j);
+    CHECK_EQ_INT(run_ctl(&d, "display set tv2 network=nowhere", out, sizeof out), 1);
+    CHECK_EQ_INT(run_ctl(&d, "network delete old-room", out, sizeof out), 0);
+    CHECK(get_net(&d, "old-room") == NULL);
+    CHECK_EQ_INT(run_ctl(&d, "status nowhere", out, sizeof out), 1);
+    CHECK(strstr(out, "nowhere") != NULL);
+    CHECK_EQ_INT(run_ctl(&d, "status 'Bad Slug'", out, sizeof out), 2);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
+/* The staff page: each network with its slug and state, the displays on it with their health,
+ * and for staff (the admin token) its phone link as an inline QR code; anyone else gets no
+ * visitor token. */
+TEST(staff_page)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, PRESENCE_CONFIG);
+    long st;
+    long long lobby = post_net(&d, "Lobby <screens>", "lobby", &st);
+    REQUIRE(lobby > 0);
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/displays/tv1", d.token, "{\"network\":\"lobby\"}"),
+                 200);
+    CHECK_EQ_INT(heartbeat(&d, "tv1", DEVICE_TOKEN, "{\"fps\":2,\"network\":2}"), 200);
+    char url[256];
+    snprintf(url, sizeof url, "%s/", d.url);
+    struct resp r;
+    CHECK_EQ_INT(http("GET", url, NULL, NULL, 0, &r), 200);
+    REQUIRE(r.body != NULL);
+    CHECK(strstr(r.body, "Lobby &lt;screens&gt;") != NULL);
+    CHECK(strstr(r.body, "<screens>") == NULL);
+    CHECK(strstr(r.body, "<small>lobby</small>") != NULL);
+    CHECK(strstr(r.body, "<b>idle</b>") != NULL);
+    CHECK(strstr(r.body, "<td>tv1") != NULL);
+    CHECK(strstr(r.body, "low frame rate") != NULL);
+    CHECK(strstr(r.body, "/t/lobby") != NULL);
+    CHECK(strstr(r.body, "token=") == NULL);
+    CHECK(strstr(r.body, "<svg") == NULL);
+    resp_free(&r);
+    CHECK_EQ_INT(http("GET", url, d.token, NULL, 0, &r), 200);
+    REQUIRE(r.body != NULL);
+    char want[300];
+    snprintf(want, sizeof want, "%s/t/lobby?token=", d.url);
+    CHECK(strstr(r.body, want) != NULL);
+    CHECK(strstr(r.body, "<svg") != NULL);
+    CHECK(strstr(r.body, "<path fill=\"#000\" d=\"M2 2h1v1h-1z") != NULL); /* a finder corner */
+    resp_free(&r);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
+/* A database from before slugs (schema 5, no slug column) migrates and every network gets its
+ * name's default at start. */
+TEST(old_database_gets_slugs)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, NULL);
+    long st;
+    long long a = post_net(&d, "Gallery A", "custom", &st);
+    REQUIRE(a > 0);
+    REQUIRE(daemon_stop(&d, 5000, NULL) == 0);
+    char db[400];
+    snprintf(db, sizeof db, "%s/panic.sqlite", d.dir);
+    sqlite3 *h = NULL;
+    int ok = sqlite3_open(db, &h) == SQLITE_OK &&
+             sqlite3_exec(h,
+                          "DROP INDEX networks_slug; ALTER TABLE networks DROP COLUMN slug; "
+                          "PRAGMA user_version = 5;",
+                          NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_close(h);
+    REQUIRE(ok);
+    REQUIRE(daemon_restart(&d) == 0);
+    char slug[64];
+    CHECK_STR_EQ(slug_of(&d, a, slug, sizeof slug), "gallery-a");
+    CHECK_STR_EQ(slug_of(&d, 1, slug, sizeof slug), "default-loop-dummy-models");
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -403,6 +624,10 @@ int main(void)
     RUN(panicctl_stop_all);
     RUN(presence_missing_and_back);
     RUN(real_display_default_name_and_heartbeat);
+    RUN(slugs_in_the_api);
+    RUN(slugs_in_panicctl);
+    RUN(staff_page);
+    RUN(old_database_gets_slugs);
     support_done();
     TEST_END("it_ops");
 }

@@ -60,6 +60,17 @@ void api_put_display(struct api *a, struct http_req *req, const struct api_call 
     json_t *body = api_body_object(req);
     if (!body)
         return;
+    /* A network may be named by its slug; the stored config keeps the id. */
+    const char *net = json_string_value(json_object_get(body, "network"));
+    if (net) {
+        int64_t id = coord_network_resolve(a->coord, net);
+        if (id < 0) {
+            api_reply_error(req, 422, "invalid_display", "no network '%s'", net);
+            json_decref(body);
+            return;
+        }
+        json_object_set_new(body, "network", json_integer(id));
+    }
     int configured;
     struct display_config d = api_display_load(a, name, &configured);
     char err[PANIC_ERR_LEN];

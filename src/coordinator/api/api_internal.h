@@ -104,6 +104,10 @@ void api_delete_platform_key(struct api *a, struct http_req *req, const struct a
 
 /* ---- api_networks.c ---- */
 
+/* A path segment naming a network: its id ("3", not checked to exist, as api_path_id) or its
+ * slug ("gallery-a"). 0, or -1 with 404 "no network '<text>'" sent. */
+int api_path_network(struct api *a, struct http_req *req, const char *text, int64_t *id);
+
 void api_get_networks(struct api *a, struct http_req *req, const struct api_call *call);
 void api_post_network(struct api *a, struct http_req *req, const struct api_call *call);
 void api_get_network(struct api *a, struct http_req *req, const struct api_call *call);
@@ -161,6 +165,9 @@ void api_get_terminal(struct api *a, struct http_req *req, const struct api_call
  * not NULL) when it stops working. */
 void api_prompt_url(struct api *a, struct http_req *req, int64_t network, char *out, size_t len,
                     int64_t *expires_ms);
+/* The same with the network named as in the path /t/AS (its slug); as NULL: its id. */
+void api_prompt_url_as(struct api *a, struct http_req *req, int64_t network, const char *as,
+                       char *out, size_t len, int64_t *expires_ms);
 /* A visitor's token names one network, and each address may post a few prompts a minute. 1 to
  * go on (always for a caller that is not a visitor); otherwise the reply is sent. */
 int api_visitor_may_post(struct api *a, struct http_req *req, const struct caller *who, int64_t id);

@@ -33,7 +33,7 @@ void api_reply_stopped(struct api *a, struct http_req *req, int64_t net, int rc)
 int api_network_status(struct api *a, struct http_req *req, const struct api_call *call,
                        int64_t *id, struct runner_status *st)
 {
-    if (api_path_id(req, call->param[0], "network", id) < 0)
+    if (api_path_network(a, req, call->param[0], id) < 0)
         return -1;
     if (coord_status(a->coord, *id, st) < 0) {
         api_reply_no_network(req, *id);
@@ -89,7 +89,7 @@ static void start_run(struct api *a, struct http_req *req, const struct caller *
 void api_post_run(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id;
-    if (api_path_id(req, call->param[0], "network", &id) < 0)
+    if (api_path_network(a, req, call->param[0], &id) < 0)
         return;
     if (!api_visitor_may_post(a, req, &call->who, id))
         return;
@@ -110,7 +110,7 @@ void api_post_run(struct api *a, struct http_req *req, const struct api_call *ca
 void api_post_stop(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id;
-    if (api_path_id(req, call->param[0], "network", &id) < 0)
+    if (api_path_network(a, req, call->param[0], &id) < 0)
         return;
     int rc = coord_run_stop(a->coord, id, "stopped by staff");
     if (rc == -ENOENT)
@@ -184,7 +184,7 @@ static void reply_run(struct api *a, struct http_req *req, int64_t id, const str
 void api_get_current_run(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id, limit;
-    if (api_path_id(req, call->param[0], "network", &id) < 0)
+    if (api_path_network(a, req, call->param[0], &id) < 0)
         return;
     struct store_network sn = {0};
     if (store_network_get(a->store, id, &sn) < 0) {

@@ -12,6 +12,7 @@
 #include "coord_internal.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "coordinator/core/slug.h"
 #include "coordinator/platforms/dummy/dummy.h"
 #include "coordinator/platforms/platform.h"
 #include "coordinator/store/store.h"
@@ -312,10 +313,58 @@ static char *models_json(const char *const *models, size_t n)
     return view_dump(a);
 }
 
-int coord_network_create(struct coord *c, const char *name, const char *const *models, size_t n,
-                         int64_t lockout_s, const struct schedule *schedule, int64_t *id, char *err,
-                         size_t errlen)
+static int slug_taken(void *user, const char *slug)
 {
+    struct coord *c = user;
+    return store_network_by_slug(c->store, slug) != -ENOENT;
+}
+
+/* The slug network self gets: want checked, or (want NULL) the name's default made unique. */
+static int pick_slug(struct coord *c, int64_t self, const char *want, const char *name, char *out,
+                     size_t len, char *err, size_t errlen)
+{
+    if (!want) {
+        char base[SLUG_MAX + 1];
+        slug_from_name(name, base, sizeof base);
+        if (slug_unique(base, slug_taken, c, out, len) == 0)
+            return 0;
+        snprintf(err, errlen, "no free slug for the name");
+        return -EEXIST;
+    }
+    if (!slug_valid(want)) {
+        snprintf(err, errlen,
+                 "a slug is 1-%d of a-z, 0-9 and '-', not at either end and not only digits",
+                 SLUG_MAX);
+        return -EINVAL;
+    }
+    int64_t other = store_network_by_slug(c->store, want);
+    if (other > 0 && other != self) {
+        snprintf(err, errlen, "the slug '%s' belongs to network %lld", want, (long long)other);
+        return -EEXIST;
+    }
+    snprintf(out, len, "%s", want);
+    return 0;
+}
+
+int64_t coord_network_resolve(struct coord *c, const char *text)
+{
+    int64_t id;
+    if (parse_int64(text, 1, INT64_MAX, &id) == 0)
+        return find_net(c, id) ? id : -ENOENT;
+    if (!slug_valid(text))
+        return -ENOENT;
+    id = store_network_by_slug(c->store, text);
+    return id > 0 && find_net(c, id) ? id : -ENOENT;
+}
+
+int coord_network_create(struct coord *c, const char *name, const char *slug_want,
+                         const char *const *models, size_t n, int64_t lockout_s,
+                         const struct schedule *schedule, int64_t *id, char *err, size_t errlen)
+{
+    char slug[SLUG_MAX + 1];
+    int src = pick_slug(c, 0, slug_want, name, slug, sizeof slug, err, errlen);
+    if (src < 0)
+        return src;
     if (network_validate(models, n, err, errlen) < 0)
         return -EINVAL;
     if (schedule && schedule_check(schedule, err, errlen) < 0)
@@ -326,7 +375,9 @@ int coord_network_create(struct coord *c, const char *name, const char *const *m
     coord_txn_begin(c);
     int64_t nid = store_network_insert(c->store, name, mj, lockout_s, sj, now);
     struct store_network sn = {0};
-    int rc = nid < 0 ? (int)nid : store_network_get(c->store, nid, &sn);
+    int rc = nid < 0 ? (int)nid : store_network_set_slug(c->store, nid, slug);
+    if (rc == 0)
+        rc = store_network_get(c->store, nid, &sn);
     if (rc == 0) {
         emit_json(c, 0, "network", view_network(&sn));
         if (!add_net(c, &sn))
@@ -367,10 +418,11 @@ static void reload_net(struct coord *c, struct net *net)
     runner_suspend(fresh, c->storage_err);
 }
 
-int coord_network_update(struct coord *c, int64_t id, const char *name, const char *const *models,
-                         size_t n, int64_t lockout_s, const struct schedule *schedule, char *err,
-                         size_t errlen)
+int coord_network_update(struct coord *c, int64_t id, const char *name, const char *slug_want,
+                         const char *const *models, size_t n, int64_t lockout_s,
+                         const struct schedule *schedule, char *err, size_t errlen)
 {
+    char slug[SLUG_MAX + 1];
     struct net *net = find_net(c, id);
     struct store_network sn = {0};
     if (!net || store_network_get(c->store, id, &sn) < 0) {
@@ -379,6 +431,10 @@ int coord_network_update(struct coord *c, int64_t id, const char *name, const ch
     }
     int rc = 0;
     char *mj = NULL, *sj = NULL;
+    if (slug_want)
+        rc = pick_slug(c, id, slug_want, sn.name, slug, sizeof slug, err, errlen);
+    if (rc < 0)
+        goto out;
     if (models && network_validate(models, n, err, errlen) < 0)
         rc = -EINVAL;
     else if (schedule && schedule_check(schedule, err, errlen) < 0)
@@ -396,6 +452,8 @@ int coord_network_update(struct coord *c, int64_t id, const char *name, const ch
     rc = store_network_update(c->store, id, name ? name : sn.name, mj,
                               lockout_s >= 0 ? lockout_s : sn.lockout_s, sj, now);
     store_network_clear(&sn);
+    if (rc == 0 && slug_want)
+        rc = store_network_set_slug(c->store, id, slug);
     if (rc == 0)
         rc = store_network_get(c->store, id, &sn);
     if (rc == 0) {
@@ -427,7 +485,7 @@ out:
     store_network_clear(&sn);
     free(mj);
     free(sj);
-    if (rc < 0 && rc != -EINVAL)
+    if (rc < 0 && rc != -EINVAL && rc != -EEXIST)
         snprintf(err, errlen, "could not store the network");
     return rc;
 }
@@ -863,6 +921,17 @@ static void storage_fault(struct coord *c)
     c->storage_timer = ev_timer_in(c->ev, c->storage_backoff_ms, on_storage_retry, c);
 }
 
+/* A network stored before slugs existed gets its name's default. */
+static void give_slug(struct coord *c, const struct store_network *sn)
+{
+    char slug[SLUG_MAX + 1], err[PANIC_ERR_LEN];
+    if (sn->slug)
+        return;
+    if (pick_slug(c, sn->id, NULL, sn->name, slug, sizeof slug, err, sizeof err) < 0 ||
+        store_network_set_slug(c->store, sn->id, slug) < 0)
+        log_warn("network %lld: could not give it a slug", (long long)sn->id);
+}
+
 int coord_start(struct coord *c, char *err, size_t errlen)
 {
     struct store_network *list = NULL;
@@ -881,6 +950,7 @@ int coord_start(struct coord *c, char *err, size_t errlen)
         struct net *n = add_net(c, &list[i]);
         if (n)
             resume_net(c, n, now);
+        give_slug(c, &list[i]);
         store_network_clear(&list[i]);
     }
     coord_txn_end(c);
