@@ -398,6 +398,8 @@ static int network_create(struct ctl *c, const struct ctl_args *a)
     json_object_set(body, "models", models);
     if (a->lockout)
         json_object_set_new(body, "lockout_seconds", json_integer(lockout));
+    if (a->slug)
+        json_object_set_new(body, "slug", json_string(a->slug)); /* panicd checks it */
     rc = ctl_call(c, "POST", "/api/v1/networks", body, &r);
     if (rc != CTL_OK)
         goto cleanup;
@@ -405,9 +407,16 @@ static int network_create(struct ctl *c, const struct ctl_args *a)
         ctl_print_raw(&r.raw);
     else if (!json_is_integer(json_object_get(r.json, "id")))
         rc = bad_answer(c, "no id for the new network");
-    else
-        printf("created network %" JSON_INTEGER_FORMAT "\n",
+    else {
+        printf("created network %" JSON_INTEGER_FORMAT,
                json_integer_value(json_object_get(r.json, "id")));
+        if (ctl_json_str(r.json, "slug")) {
+            fputs(" (slug ", stdout);
+            ctl_put_clean(stdout, ctl_json_str(r.json, "slug"), 60);
+            fputc(')', stdout);
+        }
+        fputc('\n', stdout);
+    }
 cleanup:
     json_decref(name);
     json_decref(models);
@@ -425,6 +434,8 @@ static int network_delete(struct ctl *c, const struct ctl_args *a)
         return ctl_usage_error("network delete needs one network ID or slug");
     if (a->lockout)
         return ctl_usage_error("--lockout is for network create");
+    if (a->slug)
+        return ctl_usage_error("--slug is for network create");
     int rc = ctl_network_id(c, a->pos[1], &id, NULL);
     if (rc != CTL_OK)
         return rc;

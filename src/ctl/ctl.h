@@ -39,8 +39,9 @@ struct ctl_args {
     const char *lockout;
     const char *last_event_id;
     const char *display;
-    int long_press; /* --long */
-    int all;        /* --all */
+    const char *slug; /* network create --slug */
+    int long_press;   /* --long */
+    int all;          /* --all */
 };
 
 /* Each returns an enum ctl_exit; a CTL_USAGE return has printed its one line. */

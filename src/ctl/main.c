@@ -30,8 +30,9 @@ static const char usage_text[] =
     "  models                       the model catalogue: what each model does, and why\n"
     "                               one cannot run\n"
     "  networks                     the networks, one a line: id, slug, name, models\n"
-    "  network create NAME MODEL... [--lockout S]\n"
-    "                               a network running the models in a cycle\n"
+    "  network create NAME MODEL... [--lockout S] [--slug SLUG]\n"
+    "                               a network running the models in a cycle; its slug\n"
+    "                               (short name) defaults to the name in lower case\n"
     "  network delete NETWORK       delete a network\n"
     "  displays                     every display known: network, online or missing, health,\n"
     "                               last seen, frame rate, temperature, version\n"
@@ -74,6 +75,7 @@ enum {
     OPT_DISPLAY = 1 << 3,
     OPT_LONG = 1 << 4,
     OPT_ALL = 1 << 5,
+    OPT_SLUG = 1 << 6,
 };
 
 static const struct command {
@@ -86,7 +88,7 @@ static const struct command {
     {"health", cmd_health, 0, 0},
     {"models", cmd_models, 0, 0},
     {"networks", cmd_networks, 0, 0},
-    {"network", cmd_network, OPT_LOCKOUT, -1},
+    {"network", cmd_network, OPT_LOCKOUT | OPT_SLUG, -1},
     {"display", cmd_display, 0, -1},
     {"displays", cmd_displays, 0, 0},
     {"prompt", cmd_prompt, OPT_NETWORK, -1},
@@ -139,6 +141,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"--lockout", &o->args.lockout, OPT_LOCKOUT},
         {"--last-event-id", &o->args.last_event_id, OPT_LAST_ID},
         {"--display", &o->args.display, OPT_DISPLAY},
+        {"--slug", &o->args.slug, OPT_SLUG},
     };
     int words_only = 0;
     o->args.pos = xcalloc((size_t)argc, sizeof *o->args.pos);

@@ -544,6 +544,16 @@ TEST(slugs_in_panicctl)
     CHECK_EQ_INT(run_ctl(&d, "status nowhere", out, sizeof out), 1);
     CHECK(strstr(out, "nowhere") != NULL);
     CHECK_EQ_INT(run_ctl(&d, "status 'Bad Slug'", out, sizeof out), 2);
+    CHECK_EQ_INT(run_ctl(&d, "network create 'Roof top' dummy-t2t --slug roof", out, sizeof out),
+                 0);
+    CHECK(strstr(out, "(slug roof)") != NULL);
+    json_t *roof = get_net(&d, "roof");
+    CHECK(roof != NULL);
+    json_decref(roof);
+    CHECK_EQ_INT(run_ctl(&d, "network create 'Roof 2' dummy-t2t --slug roof", out, sizeof out), 1);
+    CHECK(strstr(out, "roof") != NULL);
+    CHECK_EQ_INT(run_ctl(&d, "network create Cellar dummy-t2t", out, sizeof out), 0);
+    CHECK(strstr(out, "(slug cellar)") != NULL);
     daemon_stop(&d, 5000, NULL);
     daemon_cleanup(&d);
 }
