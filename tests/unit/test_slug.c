@@ -25,7 +25,7 @@ TEST(default_from_name)
     CHECK_STR_EQ(of("!!!"), "network");
     CHECK_STR_EQ(of("日本"), "network");
     CHECK_STR_EQ(of("2024"), "network-2024"); /* never only digits: it would read as an id */
-    CHECK_STR_EQ(of("12 34"), "12-34"); /* not an id */
+    CHECK_STR_EQ(of("12 34"), "12-34");       /* not an id */
     /* Long names: cut at 48 on a word boundary. */
     const char *long_name = "the quick brown fox jumps over the lazy dog and keeps running on";
     const char *s = of(long_name);

@@ -81,11 +81,11 @@ struct panicd_config {
     size_t ndisplays;
     char *public_url;
     int log_level;
-    char *prompt_deck;       /* NULL: the installed deck, else assets/, else compiled in */
-    int prompt_deck_cycle;   /* 1: in file order; 0: shuffled */
-    char *visitor_secret;    /* NULL: read or generate STATE_DIR/visitor.secret */
-    int64_t visitor_per_min; /* prompts a visitor's address may post per minute; 0: no limit */
-    char *replicate_base_url; /* the Replicate API (a test's fake; a proxy) */
+    char *prompt_deck;          /* NULL: the installed deck, else assets/, else compiled in */
+    int prompt_deck_cycle;      /* 1: in file order; 0: shuffled */
+    char *visitor_secret;       /* NULL: read or generate STATE_DIR/visitor.secret */
+    int64_t visitor_per_min;    /* prompts a visitor's address may post per minute; 0: no limit */
+    char *replicate_base_url;   /* the Replicate API (a test's fake; a proxy) */
     int64_t display_missing_ms; /* a display silent this long is missing */
     /* Where settings came from, for errors found after the file is read ("file:line: ..."):
      * the line being read (config_load; 0 otherwise) and the line of prompt_deck. */
