@@ -34,13 +34,22 @@ struct display_config api_display_load(struct api *a, const char *name, int *con
     return d;
 }
 
+/* What the display follows: its own config, with the installation's TV schedule (panicd.conf's
+ * tv_*) where it has none of its own. Stored configs keep only their own. */
+static struct display_config effective(const struct api *a, struct display_config d)
+{
+    struct display_config tv = config_tv_default(a->cfg);
+    display_config_inherit_tv(&d, &tv);
+    return d;
+}
+
 void api_get_display(struct api *a, struct http_req *req, const struct api_call *call)
 {
     const char *name = api_path_name(req, call->param[0], DISPLAY_CONFIG_NAME_MAX, "display");
     if (!name)
         return;
     int configured;
-    struct display_config d = api_display_load(a, name, &configured);
+    struct display_config d = effective(a, api_display_load(a, name, &configured));
     json_t *j = display_config_to_json(name, &d, configured);
     /* Reading a display's config needs no token, but minting visitor tokens does: only a
      * display (device token) or staff get the QR code's link with it. */
@@ -70,11 +79,14 @@ void api_put_display(struct api *a, struct http_req *req, const struct api_call 
         api_reply_error(req, 422, "invalid_display", "no network %lld", (long long)d.network);
     } else {
         char *text = view_dump(display_config_to_json(name, &d, 1));
+        struct display_config e = effective(a, d);
         if (store_display_put(a->store, name, text, time_wall_ms()) < 0) {
             api_reply_error(req, 500, "internal", "could not store the display");
         } else {
-            coord_emit(a->coord, 0, "display", text);
-            api_reply_json(req, 200, display_config_to_json(name, &d, 1));
+            char *shown = view_dump(display_config_to_json(name, &e, 1));
+            coord_emit(a->coord, 0, "display", shown);
+            free(shown);
+            api_reply_json(req, 200, display_config_to_json(name, &e, 1));
         }
         free(text);
     }
