@@ -204,6 +204,7 @@ enum stmt_id {
     ST_EV_PRUNE,
     ST_DISPLAY_GET,
     ST_DISPLAY_PUT,
+    ST_DISPLAY_EACH,
     ST_PRESS_INSERT,
     ST_PRESS_EACH,
     ST_PRESS_COUNT,
@@ -269,6 +270,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DISPLAY_PUT] = "INSERT INTO displays(name, config, updated_at) VALUES(?1, ?2, ?3) "
                        "ON CONFLICT(name) DO UPDATE SET config = excluded.config, "
                        "updated_at = excluded.updated_at",
+    [ST_DISPLAY_EACH] = "SELECT name, config FROM displays ORDER BY name",
     [ST_PRESS_INSERT] = "INSERT INTO presses(display, device, network_id, long, created_at, "
                         "result, run) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_PRESS_EACH] = "SELECT id, display, device, network_id, long, created_at, result, run "
@@ -1080,6 +1082,21 @@ int store_display_get(struct store *s, const char *name, char **config_json)
 int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now)
 {
     return text_put(s, ST_DISPLAY_PUT, name, config_json, now);
+}
+
+int store_display_each(struct store *s, store_display_fn fn, void *user)
+{
+    sqlite3_stmt *st = s->st[ST_DISPLAY_EACH];
+    int count = 0, ret;
+    if (sqlite3_stmt_busy(st))
+        return -EBUSY;
+    while ((ret = step_row(s, st)) == 1) {
+        count++;
+        if (fn(user, col_str(st, 0, 0), col_str(st, 1, 0)))
+            break;
+    }
+    finish(st);
+    return ret < 0 ? ret : count;
 }
 
 /* ---- presses ---- */

@@ -127,6 +127,10 @@ int store_event_prune(struct store *s, int64_t keep);
 /* *config_json is owned by the caller (free()). -ENOENT for a display never configured. */
 int store_display_get(struct store *s, const char *name, char **config_json);
 int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now);
+/* Every stored display by name: fn(user, name, config_json), both borrowed for the call; a
+ * non-zero return stops. The number delivered or a negative errno. */
+typedef int (*store_display_fn)(void *user, const char *name, const char *config_json);
+int store_display_each(struct store *s, store_display_fn fn, void *user);
 
 /* ---- panic-button presses ---- */
 struct store_press {
