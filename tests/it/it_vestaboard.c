@@ -4,7 +4,9 @@
  * (initial_prompt) and waits invoking for the original's 8 + 2 s before its call; each chosen
  * text output follows, laid out as core/vestaboard.c lays it out, and the loop then holds for
  * 8 s; a wrong key set through the API is refused by the board and never appears in panicd's
- * log or answers; bad board settings are refused with the reason. */
+ * log or answers; bad board settings are refused with the reason. A board set up through the API
+ * alone works, survives a restart (read back from the store) and stops when it is a screen
+ * again. */
 #define _GNU_SOURCE
 #include "coordinator/core/vestaboard.h"
 #include "fakes/fake_vestaboard.h"
@@ -210,10 +212,57 @@ TEST(board_shows_prompt_and_chosen_outputs)
     fake_vestaboard_stop(fb);
 }
 
+/* A board set up through the API alone: it takes the genesis prompt at offset 0 (no hold), is
+ * still a board after a restart (read back from the store), and stops being one when its kind
+ * goes back to screen. */
+TEST(board_added_through_the_api)
+{
+    struct fake_vestaboard *fb = fake_vestaboard_start(KEY);
+    REQUIRE(fb != NULL);
+    struct daemon d;
+    char body[512], log[400];
+    DAEMON_START_OR_FAIL(&d, "default_network dummy\nlockout_seconds 0\ndummy_latency_ms 100\n");
+    snprintf(log, sizeof log, "%s/panicd.log", d.dir);
+    snprintf(body, sizeof body,
+             "{\"kind\":\"vestaboard\",\"vestaboard_url\":\"%s\",\"offset\":0,\"stride\":4,"
+             "\"vestaboard_key\":\"%s\"}",
+             fake_vestaboard_url(fb), KEY);
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/displays/board3", d.token, body), 200);
+    CHECK_EQ_INT(api_post_prompt(&d, 1, d.token, NULL, "first light", NULL), 201);
+    CHECK(wait_shown(fb, 1, 5000));
+    char got[256], want[256];
+    as_board("first light", want, sizeof want);
+    CHECK_EQ_INT(fake_vestaboard_last(fb, got, sizeof got), 0);
+    CHECK_STR_EQ(got, want);
+
+    daemon_stop(&d, 5000, NULL);
+    REQUIRE_EQ_INT(daemon_restart(&d), 0);
+    CHECK_EQ_INT(api_post_prompt(&d, 1, d.token, NULL, "after the restart", NULL), 201);
+    CHECK(wait_shown(fb, 2, 5000));
+    as_board("after the restart", want, sizeof want);
+    CHECK_EQ_INT(fake_vestaboard_last(fb, got, sizeof got), 0);
+    CHECK_STR_EQ(got, want);
+
+    CHECK_EQ_INT(api_status(&d, "PUT", "/api/v1/displays/board3", d.token, "{\"kind\":\"screen\"}"),
+                 200);
+    CHECK(wait_file(log, "vestaboard board=board3 removed", 5000));
+    CHECK_EQ_INT(api_post_prompt(&d, 1, d.token, NULL, "nobody reads this", NULL), 201);
+    support_sleep_ms(1000);
+    CHECK_EQ_INT(shown(fb), 2);
+    CHECK(!file_has(log, KEY));
+
+    if (test_checks_failed_in_test)
+        daemon_print_log(&d, 30);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+    fake_vestaboard_stop(fb);
+}
+
 int main(void)
 {
     test_teardown = support_reap;
     RUN(board_shows_prompt_and_chosen_outputs);
+    RUN(board_added_through_the_api);
     support_done();
     TEST_END("it_vestaboard");
 }
