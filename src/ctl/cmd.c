@@ -497,6 +497,11 @@ static int display_body(const struct ctl_args *a, json_t *body)
         if (!eq || eq == pair)
             return ctl_usage_error("display set wants KEY=VALUE, not '%s'", pair);
         char *key = xstrndup(pair, (size_t)(eq - pair));
+        if (!strcmp(key, "vestaboard_key")) { /* a credential: panicd keeps it apart */
+            json_object_set_new(body, key, json_string(eq + 1));
+            free(key);
+            continue;
+        }
         struct display_config one = display_config_default();
         char err[PANIC_ERR_LEN];
         int64_t num;

@@ -236,6 +236,14 @@ static const struct display_option table[] = {
      .def = "10000",
      .help = "how often this display tells the coordinator it is alive",
      .off = AT(heartbeat_ms)},
+    {.key = "cec",
+     .flag = "--cec",
+     .type = OPT_STRING,
+     .arg = "DEVICE",
+     .def = "auto",
+     .help = "the HDMI-CEC device that switches the TV by the coordinator's tv_on/tv_off "
+             "(auto: the first /dev/cecN; none: leave the TV alone, only stop drawing)",
+     .off = AT(cec)},
 };
 
 const struct display_option *display_option_at(size_t i)

@@ -20,6 +20,7 @@ struct display_options {
     char *font;
     char *screenshot_dir; /* NULL: no screenshots */
     char *prompt_url;     /* NULL: the coordinator's */
+    char *cec;            /* the CEC device: "auto", "none" or a path */
     int win_w, win_h;     /* --window (one setting, two fields); 0: fullscreen */
     int offscreen;
     long frames; /* 0: run until stopped */

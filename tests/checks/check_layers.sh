@@ -29,6 +29,7 @@ OWNERS='
 ^gpiod\.h$                    src/button/input_gpiod.c
 ^qrencode\.h$                 src/display/main.c src/display/qr.c src/coordinator/api/qr_svg.c
 ^kiss_fft                     src/display/spectrum.c
+^linux/cec                    src/display/cec.c
 ^openssl/                     src/common/lib/crypto.c src/coordinator/api/hmac.c
 ^espeak-ng/|^flite/           src/coordinator/platforms/builtin/builtin_speech.c
 ^pocketsphinx|^sphinxbase     src/coordinator/platforms/builtin/builtin_sphinx.c

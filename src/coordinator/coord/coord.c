@@ -16,6 +16,7 @@
 #include "coordinator/platforms/dummy/dummy.h"
 #include "coordinator/platforms/platform.h"
 #include "coordinator/store/store.h"
+#include "vestaboard.h"
 #include "views.h"
 
 #include <errno.h>
@@ -762,6 +763,15 @@ static void op_status_changed(void *ctx)
         n->lockout_timer = ev_timer_in(n->c->ev, st.lockout_remaining_ms, on_lockout_end, n);
 }
 
+/* A text a Vestaboard shows keeps the loop waiting long enough to be read (vestaboard.c). */
+static int64_t op_hold_ms(void *ctx, int64_t seq, const struct runner_io *output)
+{
+    struct net *n = ctx;
+    if (output && output->type != MEDIA_TEXT)
+        return 0;
+    return vestaboards_hold_ms(n->c->boards, n->id, seq, output == NULL);
+}
+
 static const struct runner_ops net_ops = {
     .run_create = op_run_create,
     .run_end = op_run_end,
@@ -772,6 +782,7 @@ static const struct runner_ops net_ops = {
     .timer_arm = op_timer_arm,
     .timer_cancel = op_timer_cancel,
     .status_changed = op_status_changed,
+    .hold_ms = op_hold_ms,
 };
 
 /* ---- life cycle ---- */

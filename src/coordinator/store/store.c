@@ -208,6 +208,7 @@ enum stmt_id {
     ST_EV_PRUNE,
     ST_DISPLAY_GET,
     ST_DISPLAY_PUT,
+    ST_DISPLAY_EACH,
     ST_PRESS_INSERT,
     ST_PRESS_EACH,
     ST_PRESS_COUNT,
@@ -220,7 +221,6 @@ enum stmt_id {
     ST_RUN_MEDIA,
     ST_MEDIA_SHARED,
     ST_RUN_EVICTED,
-    ST_DISPLAY_EACH,
     ST_NET_SET_SLUG,
     ST_NET_BY_SLUG,
     ST_COUNT
@@ -276,6 +276,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DISPLAY_PUT] = "INSERT INTO displays(name, config, updated_at) VALUES(?1, ?2, ?3) "
                        "ON CONFLICT(name) DO UPDATE SET config = excluded.config, "
                        "updated_at = excluded.updated_at",
+    [ST_DISPLAY_EACH] = "SELECT name, config FROM displays ORDER BY name",
     [ST_PRESS_INSERT] = "INSERT INTO presses(display, device, network_id, long, created_at, "
                         "result, run) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_PRESS_EACH] = "SELECT id, display, device, network_id, long, created_at, result, run "
@@ -299,7 +300,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT count(*) FROM invocations i JOIN runs r ON r.id = i.run "
         "WHERE r.id != ?2 AND r.media_evicted = 0 AND (i.output = ?1 OR i.input = ?1)",
     [ST_RUN_EVICTED] = "UPDATE runs SET media_evicted = 1 WHERE id = ?1",
-    [ST_DISPLAY_EACH] = "SELECT name, config FROM displays ORDER BY name",
     [ST_NET_SET_SLUG] = "UPDATE networks SET slug = ?2 WHERE id = ?1",
     [ST_NET_BY_SLUG] = "SELECT id FROM networks WHERE slug = ?1",
 };
