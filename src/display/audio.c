@@ -114,3 +114,9 @@ int audio_has_device(const struct audio *a)
 {
     return a->dev != 0;
 }
+
+void audio_pause(struct audio *a, int paused)
+{
+    if (a->dev)
+        SDL_PauseAudioDevice(a->dev, paused);
+}

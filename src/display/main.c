@@ -22,6 +22,7 @@
 #include "render_sdl.h"
 #include "screenshot.h"
 #include "sync.h"
+#include "tvpower.h"
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -54,6 +55,7 @@ struct display {
     struct drawlist *dl;
     SDL_Keycode button_key;
     float rotation, spin;
+    struct tvpower *tv; /* the TV's power by opening hours (screen only) */
 };
 
 static void on_term(int sig)
@@ -77,8 +79,11 @@ static int open_core(struct display *d)
         log_err("media cache: %s", err);
         return -1;
     }
-    struct sync_options so = {
-        .coordinator = d->o.coordinator, .token = d->o.token, .state_dir = d->o.state_dir};
+    struct sync_options so = {.coordinator = d->o.coordinator,
+                              .token = d->o.token,
+                              .state_dir = d->o.state_dir,
+                              .heartbeat_ms = d->o.heartbeat_ms,
+                              .cache_max_bytes = (uint64_t)d->o.cache_mb << 20};
     d->sync = sync_new(&so, d->app, d->cache);
     if (!d->sync) {
         log_err("cannot start the coordinator client");
@@ -189,6 +194,7 @@ static int open_screen(struct display *d)
         return -1;
     }
     d->qr = qr_new();
+    d->tv = tvpower_new(d->o.cec);
     d->dl = xcalloc(1, sizeof *d->dl);
     SDL_StartTextInput();
     d->button_key = SDL_GetKeyFromName(d->o.button_key);
@@ -263,6 +269,28 @@ static void draw(struct display *d, int64_t now, float dt, long frame)
     SDL_RenderPresent(d->ren);
 }
 
+/* The TV's power by opening hours (tvpower.c). Off: one black frame (a TV without CEC shows
+ * black), then nothing is drawn or presented and the sound pauses; back on: the sound resumes
+ * and the next frame draws everything afresh. */
+static int screen_on(struct display *d, int64_t now)
+{
+    int changed, on = tvpower_step(d->tv, &d->app->cfg, now, &changed);
+    if (!changed)
+        return on;
+    pipeline_pause_audio(d->pipe, !on);
+    d->app->changed_at = now; /* what the screen shows is all new */
+    if (!on) {
+        SDL_SetRenderTarget(d->ren, NULL);
+        SDL_SetRenderDrawColor(d->ren, 0, 0, 0, 0xff);
+        SDL_RenderClear(d->ren);
+        char path[1200];
+        if (screenshot_due(d->o.screenshot_dir, 1, 0, 0, path, sizeof path))
+            screenshot_save(d->ren, d->o.win_w, d->o.win_h, path);
+        SDL_RenderPresent(d->ren);
+    }
+    return on;
+}
+
 /* Until the next frame, but woken by the coordinator: a change it brings is drawn at once
  * rather than a frame interval later. */
 static void wait_frame(struct display *d, int64_t deadline)
@@ -303,12 +331,17 @@ static int run(struct display *d)
             on_events(d, now);
         sync_pump(d->sync, now);
         panel_step(d->panel, d->app, d->sync, now);
+        int on = headless || screen_on(d, now);
         if (headless) {
             log_message(d->app, now);
-        } else {
+        } else if (on) {
             draw(d, now, dt, frame);
+            sync_frame(d->sync, now);
             if (!ready)
                 notify_send("READY=1\nSTATUS=showing");
+            ready = 1;
+        } else if (!ready) {
+            notify_send("READY=1\nSTATUS=tv off by the schedule");
             ready = 1;
         }
         if (watchdog_ms > 0 && now - last_ping >= watchdog_ms) {
@@ -316,7 +349,7 @@ static int run(struct display *d)
             last_ping = now;
         }
         if (!headless) {
-            wait_frame(d, now + frame_ms);
+            wait_frame(d, now + (on ? frame_ms : 1000)); /* off: idle, a look once a second */
             continue;
         }
         struct pollfd pfd = {.fd = panel_fd(d->panel), .events = POLLIN};
@@ -329,6 +362,7 @@ static int run(struct display *d)
 static void close_all(struct display *d)
 {
     panel_free(d->panel);
+    tvpower_free(d->tv);
     qr_free(d->qr);
     pipeline_free(d->pipe);
     render_free(d->render);

@@ -59,6 +59,9 @@ static const struct spec {
     {"POST", "/api/v1/backups", API_ADMIN},
     {"POST", "/api/v1/restore", API_ADMIN},
     {"GET", "/api/v1/restore", API_ADMIN},
+    {"POST", "/api/v1/stop", API_ADMIN},
+    {"GET", "/api/v1/displays", API_PUBLIC},
+    {"POST", "/api/v1/displays/{name}/heartbeat", API_ADMIN | API_DEVICE},
 };
 #define NSPEC (sizeof spec / sizeof spec[0])
 

@@ -97,8 +97,8 @@ TEST(backup_off_the_loop_then_restore)
     /* A network made after the backup goes with the restore; ids stay ahead. */
     int64_t later = 0;
     const char *models[] = {"dummy-t2t"};
-    CHECK_EQ_INT(coord_network_create(coord, "later", models, 1, 0, NULL, &later, err, sizeof err),
-                 0);
+    CHECK_EQ_INT(
+        coord_network_create(coord, "later", NULL, models, 1, 0, NULL, &later, err, sizeof err), 0);
     int64_t last_event = store_event_last_id(store);
     CHECK_EQ_INT(backups_restore(b, m.path), 0);
     struct restore_status st;

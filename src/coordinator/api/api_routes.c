@@ -27,6 +27,7 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/networks/{id}/events", API_PUBLIC, api_get_events, API_NO_HEAD},
     {"GET", "/api/v1/networks/{id}/prompt-url", API_ADMIN | API_DEVICE, api_get_prompt_url, 0},
     {"GET", "/api/v1/runs/{run}/invocations", API_PUBLIC, api_get_run_invocations, 0},
+    {"GET", "/api/v1/displays", API_PUBLIC, api_get_displays, 0},
     {"GET", "/api/v1/displays/{name}", API_PUBLIC, api_get_display, 0},
     {"PUT", "/api/v1/displays/{name}", API_ADMIN, api_put_display, 0},
     {"POST", "/api/v1/panic", API_ADMIN | API_DEVICE, api_post_panic, 0},
@@ -35,6 +36,8 @@ static const struct api_route routes[] = {
     {"POST", "/api/v1/backups", API_ADMIN, api_post_backups, 0},
     {"POST", "/api/v1/restore", API_ADMIN, api_post_restore, 0},
     {"GET", "/api/v1/restore", API_ADMIN, api_get_restore, 0},
+    {"POST", "/api/v1/stop", API_ADMIN, api_post_stop_all, 0},
+    {"POST", "/api/v1/displays/{name}/heartbeat", API_ADMIN | API_DEVICE, api_post_heartbeat, 0},
 };
 
 const struct api_route *api_routes(size_t *n)
