@@ -18,7 +18,7 @@
 
 static const char usage_text[] =
     "usage: panic-tda ph|entropy [--maxdim N] [--format points|lower-distance]\n"
-    "                 [--max-steps N] [--max-mb N] [FILE|-]\n"
+    "                 [--max-steps N] [--max-mb N] [--stats] [FILE|-]\n"
     "\n"
     "Vietoris-Rips persistent homology over Z/2 (threshold: the enclosing radius).\n"
     "  ph       one line per bar, DIM BIRTH DEATH (DEATH inf for an infinite bar), sorted\n"
@@ -30,6 +30,7 @@ static const char usage_text[] =
     "                     the lower triangle of a distance matrix, row by row (as ripser)\n"
     "  --max-steps N, --max-mb N\n"
     "                     a budget: past it H1/H2 are reported skipped on stderr (H0 always)\n"
+    "  --stats            the steps taken and the peak of the memory counted, on stderr\n"
     "Blank lines and lines starting with # are ignored. Bad input: \"line N: reason\", exit 65.\n";
 
 static int usage(const char *fmt, ...)
@@ -166,7 +167,7 @@ int main(int argc, char **argv)
 {
     struct ph_options o;
     ph_options_init(&o);
-    int lower = 0, i = 1;
+    int lower = 0, stats = 0, i = 1;
     const char *path = NULL;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         if (argc >= 2) {
@@ -184,6 +185,10 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);
             return 0;
+        }
+        if (!strcmp(a, "--stats")) {
+            stats = 1;
+            continue;
         }
         if (a[0] == '-' && a[1] && i + 1 >= argc)
             return usage("%s needs a value", a);
@@ -258,6 +263,9 @@ int main(int argc, char **argv)
             print_value(dg->bars[k].death);
             putchar('\n');
         }
+    if (stats)
+        fprintf(stderr, "panic-tda: steps %llu peak_bytes %zu threshold %.9g\n",
+                (unsigned long long)dg->steps, dg->peak_bytes, (double)dg->threshold);
     ph_diagram_free(dg);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "panic-tda: stdout: %s\n", strerror(errno));

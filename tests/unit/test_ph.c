@@ -329,6 +329,29 @@ TEST(points_and_lower_matrix_agree)
     free(p);
 }
 
+TEST(one_and_two_word_heap_entries_agree)
+{
+    /* clouds whose reductions grow long heaps (compacted past 4096 entries) */
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        float *p = gauss_cloud(70, 12, seed);
+        struct ph_options o;
+        ph_options_init(&o);
+        o.maxdim = 2;
+        struct ph_diagram *a = ph_compute_points(p, 70, 12, &o);
+        o.wide_keys = 1;
+        struct ph_diagram *b = ph_compute_points(p, 70, 12, &o);
+        REQUIRE(a && b);
+        CHECK(same_bars(a, b, 2));
+        CHECK(a->steps == b->steps);
+        CHECK_GE(count_dim(a, 2), 1);
+        /* the one-word heap takes less memory */
+        CHECK(a->peak_bytes < b->peak_bytes);
+        ph_diagram_free(a);
+        ph_diagram_free(b);
+        free(p);
+    }
+}
+
 TEST(entropy_by_hand)
 {
     struct ph_bar bars[] = {
@@ -379,6 +402,7 @@ int main(void)
     RUN(budget_of_steps_skips_deterministically);
     RUN(budget_of_memory_skips);
     RUN(points_and_lower_matrix_agree);
+    RUN(one_and_two_word_heap_entries_agree);
     RUN(entropy_by_hand);
     RUN(chord_drift);
     TEST_END("test_ph");

@@ -12,7 +12,8 @@
  * The filtration order is one total order used in every phase: diameter ascending, then simplex
  * index descending. Distances are float32 values compared exactly. The H2 columns (triangles)
  * are gathered in windows of diameter, largest first, each window a pass over the triangles, so
- * their list never exists whole.
+ * their list never exists whole. The working coboundary is a heap of one-word keys where every
+ * index fits in 32 bits, its cancelling pairs dropped whenever it fills.
  * Pure: C11 and libc only (clock() for the optional CPU budget); no I/O. */
 #include "analysis/core/ph.h"
 
@@ -29,8 +30,9 @@ struct ent {
 };
 
 struct heap {
-    struct ent *a;
+    uint64_t *a; /* n keys of w words (key_of) */
     size_t n, cap;
+    int w;
 };
 
 struct slot {
@@ -56,6 +58,7 @@ struct ctx {
     float *dist;     /* n x n, row-major */
     uint64_t *binom; /* (n + 1) x K */
     int K;
+    int key_words; /* of a heap entry: 1 when every index fits in 32 bits */
     /* budget */
     uint64_t steps, max_steps;
     size_t bytes, peak, max_bytes;
@@ -281,54 +284,137 @@ static int in_zero_apparent_pair(struct ctx *c, struct ent s, int dim)
 
 /* ---- containers (their memory is counted) ---- */
 
-static int heap_push(struct ctx *c, struct heap *h, struct ent x)
+/* A heap entry is a key of h->w words whose ascending order is the filtration order: the
+ * diameter's bits (a non-negative float orders as its bits do), then the index reversed. One word
+ * (diameter above, 32-bit index below) when every index of the computation fits in 32 bits,
+ * else two: half the memory of a long reduction where it can be had. */
+static inline void key_of(const struct heap *h, struct ent x, uint64_t *k)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 256;
-        if (!account(c, h->cap * sizeof(struct ent), cap * sizeof(struct ent)))
-            return 0;
-        h->a = xrealloc(h->a, cap * sizeof(struct ent));
-        h->cap = cap;
+    uint32_t bits;
+    memcpy(&bits, &x.diam, sizeof bits);
+    if (h->w == 1) {
+        k[0] = (uint64_t)bits << 32 | (uint32_t)(UINT32_MAX - x.idx);
+    } else {
+        k[0] = bits;
+        k[1] = ~x.idx;
     }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!before(x, h->a[p]))
-            break;
-        h->a[i] = h->a[p];
-        i = p;
-    }
-    h->a[i] = x;
-    return 1;
 }
 
-static struct ent heap_pop(struct heap *h)
+static inline struct ent ent_of(const struct heap *h, const uint64_t *k)
 {
-    struct ent top = h->a[0], x = h->a[--h->n];
+    struct ent x;
+    uint32_t bits = (uint32_t)(h->w == 1 ? k[0] >> 32 : k[0]);
+    memcpy(&x.diam, &bits, sizeof bits);
+    x.idx = h->w == 1 ? UINT32_MAX - (uint32_t)k[0] : ~k[1];
+    return x;
+}
+
+static inline int key_lt(const uint64_t *a, const uint64_t *b, int w)
+{
+    return a[0] < b[0] || (w == 2 && a[0] == b[0] && a[1] < b[1]);
+}
+
+static inline int key_eq(const uint64_t *a, const uint64_t *b, int w)
+{
+    return a[0] == b[0] && (w == 1 || a[1] == b[1]);
+}
+
+static inline void key_cp(uint64_t *d, const uint64_t *s, int w)
+{
+    d[0] = s[0];
+    if (w == 2)
+        d[1] = s[1];
+}
+
+/* Removes the oldest entry into k. */
+static void heap_pop_key(struct heap *h, uint64_t *k)
+{
+    int w = h->w;
+    uint64_t *a = h->a, x[2] = {0, 0};
+    key_cp(k, a, w);
+    key_cp(x, a + --h->n * w, w);
     size_t i = 0, n = h->n;
     for (;;) {
-        size_t l = 2 * i + 1, m = i;
+        size_t l = 2 * i + 1, m;
         if (l >= n)
             break;
-        m = (l + 1 < n && before(h->a[l + 1], h->a[l])) ? l + 1 : l;
-        if (!before(h->a[m], x))
+        m = (l + 1 < n && key_lt(a + (l + 1) * w, a + l * w, w)) ? l + 1 : l;
+        if (!key_lt(a + m * w, x, w))
             break;
-        h->a[i] = h->a[m];
+        key_cp(a + i * w, a + m * w, w);
         i = m;
     }
     if (n)
-        h->a[i] = x;
-    return top;
+        key_cp(a + i * w, x, w);
+}
+
+/* Cancels the pairs of equal entries of a full heap (Z/2), in place: a heapsort, one pass, then
+ * the sorted array (oldest first) is again a heap. Keeps a long reduction's coboundary near the
+ * size of the column it stands for instead of the sum of everything added to it. */
+static void heap_compact(struct heap *h)
+{
+    int w = h->w;
+    size_t n = h->n, k = 0;
+    uint64_t *a = h->a, t[2] = {0, 0};
+    while (h->n > 1) {
+        heap_pop_key(h, t);
+        key_cp(a + h->n * w, t, w);
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && key_eq(a + j * w, a + i * w, w))
+            j++;
+        if ((j - i) & 1)
+            key_cp(a + k++ * w, a + i * w, w);
+        i = j;
+    }
+    for (size_t i = 0; i < k / 2; i++) {
+        key_cp(t, a + i * w, w);
+        key_cp(a + i * w, a + (k - 1 - i) * w, w);
+        key_cp(a + (k - 1 - i) * w, t, w);
+    }
+    h->n = k;
+}
+
+static int heap_push(struct ctx *c, struct heap *h, struct ent e)
+{
+    size_t sz = (size_t)h->w * sizeof(uint64_t);
+    if (h->n == h->cap) {
+        if (h->cap >= 4096)
+            heap_compact(h);
+        /* grows when compacting freed less than half */
+        if (!h->cap || 2 * h->n > h->cap) {
+            size_t cap = h->cap ? 2 * h->cap : 256;
+            if (!account(c, h->cap * sz, cap * sz))
+                return 0;
+            h->a = xrealloc(h->a, cap * sz);
+            h->cap = cap;
+        }
+    }
+    int w = h->w;
+    uint64_t x[2] = {0, 0}, *a = h->a;
+    key_of(h, e, x);
+    size_t i = h->n++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!key_lt(x, a + p * w, w))
+            break;
+        key_cp(a + i * w, a + p * w, w);
+        i = p;
+    }
+    key_cp(a + i * w, x, w);
+    return 1;
 }
 
 /* The pivot (oldest entry with an odd count) popped, or idx NONE. */
 static struct ent pop_pivot(struct heap *h)
 {
+    uint64_t k[2] = {0, 0};
     while (h->n) {
-        struct ent p = heap_pop(h);
-        if (!h->n || h->a[0].idx != p.idx)
-            return p;
-        heap_pop(h);
+        heap_pop_key(h, k);
+        if (!h->n || !key_eq(h->a, k, h->w))
+            return ent_of(h, k);
+        heap_pop_key(h, k);
     }
     return (struct ent){0, NONE};
 }
@@ -343,9 +429,10 @@ static struct ent get_pivot(struct ctx *c, struct heap *h)
 
 static void heap_free(struct ctx *c, struct heap *h)
 {
-    account(c, h->cap * sizeof(struct ent), 0);
+    account(c, h->cap * (size_t)h->w * sizeof(uint64_t), 0);
     free(h->a);
-    memset(h, 0, sizeof *h);
+    h->a = NULL;
+    h->n = h->cap = 0;
 }
 
 static inline uint64_t mix(uint64_t x)
@@ -697,7 +784,7 @@ static int compute_h2(struct ctx *c, struct reducer *below)
         total += hist[b];
     /* a window holds about a sixteenth of the triangles, at least 2^16 */
     uint64_t window = total / 16 > 65536 ? total / 16 : 65536;
-    struct reducer r = {.dim = 2};
+    struct reducer r = {.dim = 2, .cob.w = c->key_words, .red.w = c->key_words};
     struct gather g = {.below = below, .ok = 1};
     int ok = 1;
     for (size_t hi = HIST_BINS; ok && hi > 0;) {
@@ -774,6 +861,8 @@ static struct ph_diagram *compute(struct ctx *c, const struct ph_options *o)
                 k == 0   ? 1
                 : i == 0 ? 0
                          : binom(c, i - 1, k - 1) + binom(c, i - 1, k);
+    /* the largest index in a heap is a (maxdim + 1)-simplex's, below C(n, maxdim + 2) */
+    c->key_words = o->wide_keys || binom(c, n, c->K - 1) > UINT32_MAX ? 2 : 1;
     float thr = 0;
     if (o->threshold >= 0) {
         thr = o->threshold;
@@ -798,7 +887,7 @@ static struct ph_diagram *compute(struct ctx *c, const struct ph_options *o)
     /* H0 is always computed; the budget binds from here on */
     if (c->max_bytes && c->bytes > c->max_bytes)
         c->over = 1;
-    struct reducer r1 = {.dim = 1};
+    struct reducer r1 = {.dim = 1, .cob.w = c->key_words, .red.w = c->key_words};
     int d = 1;
     if (c->maxdim >= 1 && !c->over) {
         for (size_t i = 0; i < n_cols && !c->over; i++)
@@ -860,8 +949,11 @@ static struct ph_diagram *from_lower(const float *lower, size_t n, const struct 
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         c.dist[i * n + i] = 0;
-        for (size_t j = 0; j < i; j++)
-            c.dist[i * n + j] = c.dist[j * n + i] = lower[k++];
+        for (size_t j = 0; j < i; j++) {
+            float v = lower[k++];
+            /* -0 to 0: heap keys order distances by their bits */
+            c.dist[i * n + j] = c.dist[j * n + i] = v == 0 ? 0 : v;
+        }
     }
     return compute(&c, o);
 }

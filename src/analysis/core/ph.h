@@ -20,7 +20,9 @@ struct ph_options {
     float threshold;        /* < 0 (default): the enclosing radius; else edges up to this length */
     uint64_t max_steps;     /* 0: no limit; a step is one simplex visited by the reduction */
     size_t max_bytes;       /* 0: no limit; the working memory of H1/H2 */
-    double max_cpu_seconds; /* 0: no limit; clock(), checked every 2^16 steps */
+    double max_cpu_seconds; /* 0: no limit; the process's clock() (every thread's CPU time, so
+                               a threaded caller prefers max_steps), checked every 2^16 steps */
+    int wide_keys;          /* tests: 1 uses two-word heap entries even where one would do */
 };
 
 struct ph_bar {
