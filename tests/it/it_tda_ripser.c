@@ -4,8 +4,8 @@
  * and sizes (n = 20..80, d = 2..16), maxdim 2. Each cloud is written once as a lower-distance
  * matrix of float32 values (%.9g), both programs read that file, and each dimension's bars are
  * compared as a multiset after formatting every value as float32 %g (ripser prints 6 significant
- * digits). Also panic-tda's exit codes on bad input and bad options. Without ripser it says so in
- * one line and runs the rest. */
+ * digits). Also panic-tda's exit codes on bad input and bad options, the budget (H1/H2 skipped)
+ * and the entropy command. Without ripser it says so in one line and runs the rest. */
 #include "common/rng.h"
 #include "test.h"
 
@@ -255,6 +255,32 @@ TEST(bad_options_exit_64_with_usage)
     CHECK_EQ_INT(run_tda("0 0\n", "ph --maxdim", err, sizeof err), 64);
 }
 
+TEST(budget_on_the_command_line)
+{
+    char err[1024], text[4096] = "", cmd[1024], out[256];
+    uint64_t seed = 5;
+    for (int i = 0; i < 30; i++) {
+        size_t len = strlen(text);
+        snprintf(text + len, sizeof text - len, "%.6f %.6f %.6f\n", rng_unit(&seed),
+                 rng_unit(&seed), rng_unit(&seed));
+    }
+    CHECK_EQ_INT(run_tda(text, "ph --maxdim 2 --max-steps 10", err, sizeof err), 0);
+    CHECK(strstr(err, "H1 skipped") != NULL);
+    CHECK(strstr(err, "H2 skipped") != NULL);
+    CHECK(strstr(err, "H0 skipped") == NULL);
+    CHECK_EQ_INT(run_tda(text, "ph --maxdim 2", err, sizeof err), 0);
+    CHECK(strstr(err, "skipped") == NULL);
+    /* entropy names the skipped dimensions on stdout (in.txt is still the cloud) */
+    snprintf(cmd, sizeof cmd, "%s entropy --maxdim 2 --max-steps 10 %s/in.txt 2>/dev/null", tda,
+             dir);
+    FILE *p = popen(cmd, "r");
+    size_t k = fread(out, 1, sizeof out - 1, p);
+    out[k] = 0;
+    CHECK_EQ_INT(pclose(p), 0);
+    CHECK(strstr(out, "1 skipped\n2 skipped\n") != NULL);
+    CHECK(strncmp(out, "0 ", 2) == 0 && strncmp(out, "0 skipped", 9) != 0);
+}
+
 TEST(hexagon_on_the_command_line)
 {
     char in[64], cmd[1024], out[4096];
@@ -287,6 +313,16 @@ TEST(hexagon_on_the_command_line)
     CHECK_EQ_INT(h0, 5);
     CHECK_EQ_INT(inf, 1);
     CHECK_EQ_INT(h1, 1);
+    /* entropy: five equal finite H0 bars give ln 5, one H1 bar 0 */
+    snprintf(cmd, sizeof cmd, "%s entropy %s", tda, in);
+    p = popen(cmd, "r");
+    k = fread(out, 1, sizeof out - 1, p);
+    out[k] = 0;
+    CHECK_EQ_INT(pclose(p), 0);
+    double e0 = -1, e1 = -1;
+    CHECK(sscanf(out, "0 %lf\n1 %lf", &e0, &e1) == 2);
+    CHECK_NEAR(e0, log(5), 1e-6);
+    CHECK(e1 == 0);
 }
 
 int main(void)
@@ -305,6 +341,7 @@ int main(void)
                "installs it)\n");
     RUN(bad_input_exits_65_with_the_line);
     RUN(bad_options_exit_64_with_usage);
+    RUN(budget_on_the_command_line);
     RUN(hexagon_on_the_command_line);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
