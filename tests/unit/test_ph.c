@@ -329,25 +329,56 @@ TEST(points_and_lower_matrix_agree)
     free(p);
 }
 
-TEST(one_and_two_word_heap_entries_agree)
+/* n independent Gaussian directions in d dimensions (unit vectors): every distance near sqrt 2,
+ * the cloud whose reductions grow the longest heaps. */
+static float *sphere_cloud(size_t n, size_t d, uint64_t seed)
 {
-    /* clouds whose reductions grow long heaps (compacted past 4096 entries) */
-    for (uint64_t seed = 1; seed <= 3; seed++) {
-        float *p = gauss_cloud(70, 12, seed);
+    float *p = malloc(n * d * sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t t = 0; t < d; t++) {
+            double u = rng_unit(&seed), v = rng_unit(&seed);
+            double g = sqrt(-2 * log(u + 1e-300)) * cos(2 * PI * v);
+            p[i * d + t] = (float)g;
+            s += g * g;
+        }
+        for (size_t t = 0; t < d; t++)
+            p[i * d + t] = (float)(p[i * d + t] / sqrt(s));
+    }
+    return p;
+}
+
+TEST(heap_widths_and_compaction_agree)
+{
+    /* one-word and two-word keys, each with and without compaction (past 256 entries), give
+     * the same diagram in the same steps; one word takes less memory than two, compaction less
+     * than none */
+    static const struct {
+        size_t n;
+        int maxdim;
+    } cases[] = {{70, 1}, {40, 2}, {45, 2}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        float *p = sphere_cloud(cases[c].n, 256, 3 + c);
         struct ph_options o;
         ph_options_init(&o);
-        o.maxdim = 2;
-        struct ph_diagram *a = ph_compute_points(p, 70, 12, &o);
-        o.wide_keys = 1;
-        struct ph_diagram *b = ph_compute_points(p, 70, 12, &o);
-        REQUIRE(a && b);
-        CHECK(same_bars(a, b, 2));
-        CHECK(a->steps == b->steps);
-        CHECK_GE(count_dim(a, 2), 1);
-        /* the one-word heap takes less memory */
-        CHECK(a->peak_bytes < b->peak_bytes);
-        ph_diagram_free(a);
-        ph_diagram_free(b);
+        o.maxdim = cases[c].maxdim;
+        struct ph_diagram *dg[4];
+        for (int v = 0; v < 4; v++) {
+            o.wide_keys = v & 1;
+            o.compact_at = v & 2 ? 256 : 0;
+            dg[v] = ph_compute_points(p, cases[c].n, 256, &o);
+            REQUIRE(dg[v]);
+        }
+        for (int v = 1; v < 4; v++) {
+            CHECK(same_bars(dg[0], dg[v], 2));
+            CHECK(dg[0]->steps == dg[v]->steps);
+        }
+        CHECK_GE(count_dim(dg[0], cases[c].maxdim), 1);
+        CHECK(dg[0]->peak_bytes < dg[1]->peak_bytes);
+        CHECK(dg[2]->peak_bytes < dg[0]->peak_bytes);
+        CHECK(dg[3]->peak_bytes < dg[1]->peak_bytes);
+        for (int v = 0; v < 4; v++)
+            ph_diagram_free(dg[v]);
         free(p);
     }
 }
@@ -402,7 +433,7 @@ int main(void)
     RUN(budget_of_steps_skips_deterministically);
     RUN(budget_of_memory_skips);
     RUN(points_and_lower_matrix_agree);
-    RUN(one_and_two_word_heap_entries_agree);
+    RUN(heap_widths_and_compaction_agree);
     RUN(entropy_by_hand);
     RUN(chord_drift);
     TEST_END("test_ph");

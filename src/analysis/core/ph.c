@@ -5,15 +5,16 @@
  *     spanning tree's edge lengths);
  *   - H1, H2 by persistent cohomology: coboundary columns reduced in reverse filtration order,
  *     coboundaries enumerated implicitly from the combinatorial number system (64-bit simplex
- *     indices), never a list of simplices; clearing (a simplex that is a pivot of the dimension
- *     below is no column); emergent pairs (a column whose oldest cofacet has its diameter and is
- *     free pairs with it at once); zero-persistence apparent pairs (skipped as columns, and their
- *     coboundary added on demand when a reduction meets the cofacet as its pivot).
+ *     indices), never a list of the triangles or tetrahedra; clearing (a simplex that is a
+ *     pivot of the dimension below is no column); emergent pairs (a column whose oldest cofacet
+ *     has its diameter and is free pairs with it at once); zero-persistence apparent pairs
+ *     (skipped as columns, their coboundary added on demand when a reduction meets the cofacet
+ *     as its pivot).
  * The filtration order is one total order used in every phase: diameter ascending, then simplex
  * index descending. Distances are float32 values compared exactly. The H2 columns (triangles)
  * are gathered in windows of diameter, largest first, each window a pass over the triangles, so
  * their list never exists whole. The working coboundary is a heap of one-word keys where every
- * index fits in 32 bits, its cancelling pairs dropped whenever it fills.
+ * index fits in 32 bits, its cancelling pairs dropped when a large one fills.
  * Pure: C11 and libc only (clock() for the optional CPU budget); no I/O. */
 #include "analysis/core/ph.h"
 
@@ -58,7 +59,8 @@ struct ctx {
     float *dist;     /* n x n, row-major */
     uint64_t *binom; /* (n + 1) x K */
     int K;
-    int key_words; /* of a heap entry: 1 when every index fits in 32 bits */
+    int key_words;     /* of a heap entry: 1 when every index fits in 32 bits */
+    size_t compact_at; /* heap entries */
     /* budget */
     uint64_t steps, max_steps;
     size_t bytes, peak, max_bytes;
@@ -380,7 +382,7 @@ static int heap_push(struct ctx *c, struct heap *h, struct ent e)
 {
     size_t sz = (size_t)h->w * sizeof(uint64_t);
     if (h->n == h->cap) {
-        if (h->cap >= 4096)
+        if (h->cap >= c->compact_at)
             heap_compact(h);
         /* grows when compacting freed less than half */
         if (!h->cap || 2 * h->n > h->cap) {
@@ -863,6 +865,7 @@ static struct ph_diagram *compute(struct ctx *c, const struct ph_options *o)
                          : binom(c, i - 1, k - 1) + binom(c, i - 1, k);
     /* the largest index in a heap is a (maxdim + 1)-simplex's, below C(n, maxdim + 2) */
     c->key_words = o->wide_keys || binom(c, n, c->K - 1) > UINT32_MAX ? 2 : 1;
+    c->compact_at = o->compact_at ? o->compact_at : (size_t)1 << 20;
     float thr = 0;
     if (o->threshold >= 0) {
         thr = o->threshold;

@@ -22,6 +22,8 @@ struct ph_options {
     size_t max_bytes;       /* 0: no limit; the working memory of H1/H2 */
     double max_cpu_seconds; /* 0: no limit; the process's clock() (every thread's CPU time, so
                                a threaded caller prefers max_steps), checked every 2^16 steps */
+    size_t compact_at;      /* 0: 2^20; a reduction's heap this long drops its cancelling pairs
+                               when full (less memory, a little more time) */
     int wide_keys;          /* tests: 1 uses two-word heap entries even where one would do */
 };
 
