@@ -57,7 +57,7 @@ struct ctx {
     int maxdim;
     float thr;
     float *dist;     /* n x n, row-major */
-    uint64_t *binom; /* (n + 1) x K */
+    uint64_t *binom; /* K rows of n + 1: C(i, k) at k * (n + 1) + i */
     int K;
     int key_words;     /* of a heap entry: 1 when every index fits in 32 bits */
     size_t compact_at; /* heap entries */
@@ -122,7 +122,7 @@ static inline float dist(const struct ctx *c, uint32_t i, uint32_t j)
 
 static inline uint64_t binom(const struct ctx *c, uint64_t n, int k)
 {
-    return c->binom[n * (uint64_t)c->K + (uint64_t)k];
+    return c->binom[(uint64_t)k * (c->n + 1) + n];
 }
 
 /* filtration order: a comes before b */
@@ -145,10 +145,13 @@ static void add_bar(struct ctx *c, int dim, float birth, float death)
 /* The largest v <= top with C(v, k) <= idx. */
 static uint32_t max_vertex(const struct ctx *c, uint64_t idx, int k, uint32_t top)
 {
+    if (k == 1)
+        return (uint32_t)idx; /* C(v, 1) = v, and idx <= top */
+    const uint64_t *row = c->binom + (size_t)k * (c->n + 1);
     uint32_t lo = (uint32_t)(k - 1), hi = top;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo + 1) / 2;
-        if (binom(c, mid, k) <= idx)
+        if (row[mid] <= idx)
             lo = mid;
         else
             hi = mid - 1;
@@ -784,8 +787,10 @@ static int compute_h2(struct ctx *c, struct reducer *below)
     uint64_t total = 0;
     for (size_t b = 0; b < HIST_BINS; b++)
         total += hist[b];
-    /* a window holds about a sixteenth of the triangles, at least 2^16 */
-    uint64_t window = total / 16 > 65536 ? total / 16 : 65536;
+    /* A window keeps about a sixteenth of the triangles as columns, at least 4096; most are
+     * cleared or apparent in a structured cloud, so each window is sized by the share the one
+     * before kept (the first assumes all). */
+    uint64_t target = total / 16 > 4096 ? total / 16 : 4096, window = target;
     struct reducer r = {.dim = 2, .cob.w = c->key_words, .red.w = c->key_words};
     struct gather g = {.below = below, .ok = 1};
     int ok = 1;
@@ -804,6 +809,10 @@ static int compute_h2(struct ctx *c, struct reducer *below)
             qsort(g.cols, g.n, sizeof *g.cols, cmp_reverse);
         for (size_t i = 0; ok && i < g.n; i++)
             ok = reduce_column(c, &r, g.cols[i]);
+        double kept = (double)(g.n + 1) / (double)in;
+        window = (double)target / kept < (double)total ? (uint64_t)((double)target / kept) : total;
+        if (window < target)
+            window = target;
     }
     account_must(c, g.cap * sizeof(struct ent) + HIST_BINS * sizeof *hist, 0);
     free(g.cols);
@@ -859,10 +868,10 @@ static struct ph_diagram *compute(struct ctx *c, const struct ph_options *o)
     account_must(c, 0, (n + 1) * (size_t)c->K * sizeof *c->binom);
     for (size_t i = 0; i <= n; i++)
         for (int k = 0; k < c->K; k++)
-            c->binom[i * (size_t)c->K + (size_t)k] =
-                k == 0   ? 1
-                : i == 0 ? 0
-                         : binom(c, i - 1, k - 1) + binom(c, i - 1, k);
+            c->binom[(size_t)k * (n + 1) + i] = k == 0 ? 1
+                                                : i == 0
+                                                    ? 0
+                                                    : binom(c, i - 1, k - 1) + binom(c, i - 1, k);
     /* the largest index in a heap is a (maxdim + 1)-simplex's, below C(n, maxdim + 2) */
     c->key_words = o->wide_keys || binom(c, n, c->K - 1) > UINT32_MAX ? 2 : 1;
     c->compact_at = o->compact_at ? o->compact_at : (size_t)1 << 20;
