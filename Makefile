@@ -1,5 +1,5 @@
 # PANIC! appliance: one GNU Makefile for every program, test and benchmark.
-#   make            build panicd and panicctl into build/
+#   make            build panicd, panicctl, panic-display and panic-tda into build/
 #   make run        install missing packages, start panicd on a local state dir and follow a run
 #   make test       install missing packages, build with ASan/UBSan into build/test/, run every test
 #   make bench      build optimised and print the benchmark tables
@@ -85,6 +85,8 @@ COORD_SRC := $(filter-out src/coordinator/main.c,$(call srcs,src/coordinator))
 CTL_SRC := $(call srcs,src/ctl)
 DISPLAY_SRC := $(filter-out src/display/main.c,$(call srcs,src/display))
 BUTTON_SRC := $(call srcs,src/button)
+ANALYSIS_SRC := $(call srcs,src/analysis)
+TDA_SRC := $(call srcs,src/tda)
 ifeq ($(GPIOD_VERSION),)
 BUTTON_SRC := $(filter-out src/button/input_gpiod.c,$(BUTTON_SRC))
 endif
@@ -92,7 +94,7 @@ endif
 # codecs) is built without any library's cflags, and tests/checks/check_layers.sh fails on a
 # library header included anywhere but the adapters that own it.
 COMMON_ADAPTERS := $(filter src/common/lib/% %_json.c,$(COMMON_SRC))
-PURE_SRC := $(filter %/core/%,$(COORD_SRC) $(DISPLAY_SRC) $(BUTTON_SRC)) \
+PURE_SRC := $(filter %/core/%,$(COORD_SRC) $(DISPLAY_SRC) $(BUTTON_SRC) $(ANALYSIS_SRC)) \
             $(filter-out $(COMMON_ADAPTERS),$(COMMON_SRC))
 UNIT_TESTS := $(basename $(wildcard tests/unit/test_*.c))
 IT_TESTS := $(basename $(wildcard tests/it/it_*.c))
@@ -103,6 +105,7 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 COORD_OBJ := $(COORD_SRC:%.c=$(B)/%.o)
 CTL_OBJ := $(CTL_SRC:%.c=$(B)/%.o)
 DISPLAY_OBJ := $(DISPLAY_SRC:%.c=$(B)/%.o) $(BUTTON_SRC:%.c=$(B)/%.o)
+ANALYSIS_OBJ := $(ANALYSIS_SRC:%.c=$(B)/%.o)
 
 .PHONY: all test test-build test-binaries test-arm64 deb run bench install deps deps-test format \
         format-check check clean
@@ -110,7 +113,7 @@ DISPLAY_OBJ := $(DISPLAY_SRC:%.c=$(B)/%.o) $(BUTTON_SRC:%.c=$(B)/%.o)
 # Keep the test and benchmark objects that chained rules would delete.
 .SECONDARY:
 
-all: $(B)/panicd $(B)/panicctl $(B)/panic-display
+all: $(B)/panicd $(B)/panicctl $(B)/panic-display $(B)/panic-tda
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -150,6 +153,8 @@ $(B)/libfakes.a: $(FAKE_OBJ)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 $(B)/libdisplay.a: $(DISPLAY_OBJ)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(B)/libanalysis.a: $(ANALYSIS_OBJ)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(B)/panicd: $(B)/src/coordinator/main.o $(B)/libcoord.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
@@ -163,7 +168,12 @@ $(B)/panic-display: $(B)/src/display/main.o $(B)/libdisplay.a $(B)/libcommon.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_DISPLAY)) -lm -lpthread
 
-TEST_LIBS := $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a $(B)/libcommon.a
+$(B)/panic-tda: $(TDA_SRC:%.c=$(B)/%.o) $(B)/libanalysis.a
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) $(LDSAN) -o $@ $^ -lm
+
+TEST_LIBS := $(B)/tests/support.o $(B)/libfakes.a $(B)/libcoord.a $(B)/libdisplay.a \
+             $(B)/libanalysis.a $(B)/libcommon.a
 $(B)/tests/%: $(B)/tests/%.o $(TEST_LIBS)
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) $(LDSAN) -o $@ $^ $(call pkglibs,$(PKG_TEST) $(PKG_PANICD)) $(LIBS_BUILTIN) -lm -lpthread
@@ -183,7 +193,7 @@ test: deps-test
 	@PANIC_BUILD=build/test tests/run.sh $(addprefix build/test/,$(UNIT_TESTS) $(IT_TESTS)) \
 		$(SCRIPT_TESTS)
 
-test-build: $(B)/panicd $(B)/panicctl $(B)/panic-display $(addprefix $(B)/,$(UNIT_TESTS) $(IT_TESTS))
+test-build: $(B)/panicd $(B)/panicctl $(B)/panic-display $(B)/panic-tda $(addprefix $(B)/,$(UNIT_TESTS) $(IT_TESTS))
 
 # The unit and integration binaries of $(B), built and run with no package install (the Debian
 # package build and test-arm64 use it; tests/checks need test-only tools and stay in make test).
@@ -207,19 +217,19 @@ run: deps all
 	@scripts/run.sh $(B)
 
 bench: deps-test
-	@$(MAKE) --no-print-directory B=build/bench SAN=0 OPT="-O2 -g" build/bench/panicd build/bench/panicctl build/bench/panic-display $(addprefix build/bench/bench/,$(BENCHES))
+	@$(MAKE) --no-print-directory B=build/bench SAN=0 OPT="-O2 -g" build/bench/panicd build/bench/panicctl build/bench/panic-display build/bench/panic-tda $(addprefix build/bench/bench/,$(BENCHES))
 	@for b in $(BENCHES); do PANIC_BUILD=build/bench build/bench/bench/$$b || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/panic $(DESTDIR)$(UNITDIR)
-	install -m 0755 $(B)/panicd $(B)/panicctl $(B)/panic-display $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(B)/panicd $(B)/panicctl $(B)/panic-display $(B)/panic-tda $(DESTDIR)$(BINDIR)/
 	install -m 0644 systemd/panicd.service systemd/panic-display@.service $(DESTDIR)$(UNITDIR)/
 	install -m 0644 systemd/panic-display-restart.service systemd/panic-display-restart.timer \
 		$(DESTDIR)$(UNITDIR)/
 	sed -i 's#/usr/local/bin#$(BINDIR)#g' $(DESTDIR)$(UNITDIR)/panicd.service \
 		$(DESTDIR)$(UNITDIR)/panic-display@.service
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 docs/man/panicctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/man/panicctl.1 docs/man/panic-tda.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/panicd.8 docs/man/panic-display.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 etc/panicd.conf.example etc/display.conf.example etc/display.env.example \
 		$(DESTDIR)$(SYSCONFDIR)/panic/

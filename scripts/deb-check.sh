@@ -5,7 +5,8 @@
 # the panic-display user and the gpio group exist, /etc/panic holds the conffiles, panicd
 # starts with and without /etc/panic/panicd.conf and finds the deck and font under
 # /usr/share/panic, panicctl reaches it, panic-display draws offscreen frames with the
-# installed font. Ends with "deb-check: N passed, N failed". Needs root; run after make deb.
+# installed font, panic-tda (in panicctl) computes a bar. Ends with "deb-check: N passed,
+# N failed". Needs root; run after make deb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || {
@@ -65,6 +66,7 @@ check "panicd starts with no /etc/panic/panicd.conf" "start_panicd /tmp/p2.log"
 check "panicctl status through the installed panicctl" "panicctl --coordinator http://127.0.0.1:18123 status"
 stop_panicd
 mv /tmp/panicd.conf.saved /etc/panic/panicd.conf
+check "panic-tda from the panicctl package" "printf '0 0\\n3 4\\n' | panic-tda ph | grep -qx '0 0 5'"
 check "panic-display draws offscreen with the installed font" "cd /tmp && panic-display --offscreen --frames 3 --screenshot /tmp/frames --state-dir /tmp/dstate && ls /tmp/frames | grep -q png"
 echo "deb-check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
