@@ -3,8 +3,8 @@
 # everything makes no apt call at all. `deps.sh` (make deps, make run): what building and running
 # the appliance needs. `deps.sh test` (make test): that plus what only the tests use (a headless
 # browser and Node for the phone page, curl for scripts, the sqlite3 shell, ripser as panic-tda's
-# oracle, and s3rver from the npm registry for the archive's tests, see below), which a Pi
-# running `make run` never gets.
+# oracle, botocore to check S3 signatures, and s3rver from the npm registry for the archive's
+# tests, see below), which a Pi running `make run` never gets.
 # `deps.sh deb` (make deb): lintian plus debian/control's Build-Depends (dpkg-checkbuilddeps
 # decides, `apt-get build-dep ./` installs). `deps.sh arm64` (make test-arm64, scripts/buildroot.sh):
 # mmdebstrap for the cross build root and qemu-user with binfmt to run arm64 binaries; the arm64
@@ -21,7 +21,7 @@ libcurl4-openssl-dev libssl-dev libpng-dev ca-certificates libsdl2-dev libsdl2-t
 libsdl2-image-dev libkissfft-dev libqrencode-dev libgpiod-dev
 libespeak-ng-dev espeak-ng-data flite1-dev libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
 libtesseract-dev libleptonica-dev tesseract-ocr-eng libfreetype-dev libavahi-client-dev"
-test_only="sqlite3 curl chromium nodejs avahi-daemon ripser"
+test_only="sqlite3 curl chromium nodejs avahi-daemon ripser python3-botocore"
 deb_tools="dpkg-dev debhelper lintian"
 arm64_tools="mmdebstrap qemu-user-static binfmt-support arch-test debian-archive-keyring"
 case "${1:-run}" in

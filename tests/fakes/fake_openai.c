@@ -428,6 +428,7 @@ int fake_openai_request(struct fake_openai *f, size_t i, struct fake_request *ou
                         &out->body, &out->len);
     fake_http_copy_header(&r, "Authorization", out->authorization, sizeof out->authorization);
     fake_http_copy_header(&r, "Content-Type", out->content_type, sizeof out->content_type);
+    fake_http_copy_header(&r, "X-Amz-Date", out->x_amz_date, sizeof out->x_amz_date);
     memcpy(out->parts, r.parts, sizeof out->parts); /* the parts change hands too */
     out->nparts = r.nparts;
     r.nparts = 0;

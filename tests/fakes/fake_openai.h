@@ -72,7 +72,8 @@ struct fake_request {
     char path[512];
     char authorization[512]; /* "" if none */
     char content_type[256];
-    char *body; /* owned, NUL-terminated */
+    char x_amz_date[32]; /* an AWS SigV4 request's time stamp, "" if none */
+    char *body;          /* owned, NUL-terminated */
     size_t len;
     struct fake_part parts[FAKE_HTTP_PARTS]; /* multipart/form-data parts */
     size_t nparts;

@@ -5,12 +5,14 @@
  * outcome says exactly when a request cannot have been sent, free lets go of the loop, and no
  * callback ever runs inside curl_ev_start or curl_ev_cancel. */
 #include "common/ev.h"
+#include "common/lib/crypto.h"
 #include "common/util.h"
 #include "coordinator/platforms/curl_ev.h"
 #include "fakes/fake_openai.h"
 #include "test.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -223,6 +225,116 @@ TEST(upload_path_signed)
                  0);
     rec_free(&r);
     free(data);
+    free(u);
+    curl_ev_free(c);
+    ev_free(ev);
+}
+
+/* botocore (Debian's python3-botocore, the AWS SDK's own signer) recomputes the signature of the
+ * request curl_ev sent as the archive sends it (x-amz-content-sha256 of the file, a
+ * Content-Type, path-style bucket/key), from the headers curl signed and the time stamp it
+ * used. s3rver does not check signatures, so this is where a wrong region, service or signed
+ * header list would show. Skipped, with a line saying so, without /usr/bin/python3 and botocore. */
+static const char botocore_sign[] =
+    "import json, sys\n"
+    "from botocore.auth import S3SigV4Auth\n"
+    "from botocore.awsrequest import AWSRequest\n"
+    "from botocore.credentials import Credentials\n"
+    "d = json.load(open(sys.argv[1]))\n"
+    "req = AWSRequest(method=d['method'], url=d['url'], headers=d['headers'])\n"
+    "req.context['timestamp'] = d['headers']['x-amz-date']\n"
+    "auth = S3SigV4Auth(Credentials(d['key'], d['secret']), 's3', d['region'])\n"
+    "print(auth.signature(auth.string_to_sign(req, auth.canonical_request(req)), req))\n";
+
+static int botocore_present(void)
+{
+    return system("/usr/bin/python3 -c 'import botocore.auth' >/dev/null 2>&1") == 0;
+}
+
+/* The value of "Name=" in an Authorization header, up to the next ',' (copied into out). */
+static void auth_field(const char *auth, const char *name, char *out, size_t len)
+{
+    const char *p = strstr(auth, name);
+    out[0] = '\0';
+    if (!p)
+        return;
+    p += strlen(name);
+    size_t n = strcspn(p, ", ");
+    snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), p);
+}
+
+TEST(sigv4_signature_matches_botocore)
+{
+    if (!botocore_present()) {
+        printf("  skipped: /usr/bin/python3 with botocore (python3-botocore) is not installed\n");
+        return;
+    }
+    struct ev *ev = ev_new();
+    struct curl_ev *c = curl_ev_new(ev);
+    fake_openai_reset(fake);
+    char *u = url("/t/echo");
+    char path[] = "/tmp/test-curl-ev-sigv4-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    /* Over 1 MiB, where libcurl adds an Expect of its own. */
+    size_t size = 1536 * 1024 + 5;
+    char *data = xmalloc(size);
+    for (size_t i = 0; i < size; i++)
+        data[i] = (char)(i * 13 + 1);
+    REQUIRE(write(fd, data, size) == (ssize_t)size);
+    close(fd);
+    char hex[CRYPTO_SHA256_HEX_LEN], sha[120];
+    REQUIRE(crypto_sha256_hex(data, size, hex) == 0);
+    snprintf(sha, sizeof sha, "x-amz-content-sha256: %s", hex);
+    const char *headers[] = {sha, "Content-Type: image/png", NULL};
+    struct rec r = {0};
+    CHECK(start(c,
+                &(struct http_call){.method = "PUT",
+                                    .url = u,
+                                    .headers = headers,
+                                    .upload_path = path,
+                                    .aws_sigv4 = "aws:amz:eu-west-3:s3",
+                                    .aws_key_id = "AKIDTEST",
+                                    .aws_secret = "very-secret-value"},
+                &r) > 0);
+    CHECK(wait_all(ev, &r, 1, 5000));
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(r.len == size && memcmp(r.body, data, size) == 0);
+    free(data);
+    struct fake_request fr;
+    REQUIRE(fake_openai_request(fake, 0, &fr) == 0);
+    char signed_headers[256], signature[80];
+    auth_field(fr.authorization, "SignedHeaders=", signed_headers, sizeof signed_headers);
+    auth_field(fr.authorization, "Signature=", signature, sizeof signature);
+    CHECK_STR_EQ(signed_headers, "content-type;host;x-amz-content-sha256;x-amz-date");
+    CHECK(strlen(fr.x_amz_date) == 16);
+    const char *host = u + strlen("http://");
+    size_t host_len = strcspn(host, "/");
+    char json[1024], jpath[] = "/tmp/test-curl-ev-sigv4-json-XXXXXX";
+    snprintf(json, sizeof json,
+             "{\"method\":\"PUT\",\"url\":\"%s\",\"key\":\"AKIDTEST\","
+             "\"secret\":\"very-secret-value\",\"region\":\"eu-west-3\",\"headers\":{"
+             "\"content-type\":\"image/png\",\"host\":\"%.*s\",\"x-amz-content-sha256\":\"%s\","
+             "\"x-amz-date\":\"%s\"}}",
+             u, (int)host_len, host, hex, fr.x_amz_date);
+    fd = mkstemp(jpath);
+    REQUIRE(fd >= 0);
+    REQUIRE(write(fd, json, strlen(json)) == (ssize_t)strlen(json));
+    close(fd);
+    char *cmd = xasprintf("/usr/bin/python3 -c \"%s\" %s", botocore_sign, jpath);
+    FILE *p = popen(cmd, "r");
+    char expect[128] = "";
+    CHECK(p && fgets(expect, sizeof expect, p) != NULL);
+    if (p)
+        CHECK_EQ_INT(pclose(p), 0);
+    expect[strcspn(expect, "\n")] = '\0';
+    CHECK_EQ_INT(strlen(expect), 64);
+    CHECK_STR_EQ(signature, expect);
+    free(cmd);
+    unlink(jpath);
+    unlink(path);
+    fake_request_free(&fr);
+    rec_free(&r);
     free(u);
     curl_ev_free(c);
     ev_free(ev);
@@ -619,6 +731,7 @@ int main(void)
     RUN(sent_then_silent_is_not_not_sent);
     RUN(free_with_calls_in_flight);
     RUN(upload_path_signed);
+    RUN(sigv4_signature_matches_botocore);
     CHECK_EQ_INT(reentrant_calls, 0);
     if (reentrant_calls)
         test_failed++;
