@@ -180,7 +180,7 @@ struct daemon {
     struct store *store;
     struct coord *coord;
     struct backups *backups;
-    struct archive *archive;
+    struct coord_archive *archive;
     struct curl_ev *curl;
     struct api *api;
     struct vestaboards *boards;
@@ -264,16 +264,16 @@ static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct
     api_set_server(d->api, d->srv);
     d->backups = backups_new(d->ev, d->coord, d->store, cfg);
     api_set_backups(d->api, d->backups);
-    d->archive = archive_new(d->ev, d->store, d->curl, cfg);
+    d->archive = coord_archive_new(d->ev, d->store, d->curl, cfg);
     if (d->archive)
-        backups_on_made(d->backups, archive_add_backup, d->archive);
+        backups_on_made(d->backups, coord_archive_add_backup, d->archive);
     return 0;
 }
 
 static void daemon_close(struct daemon *d)
 {
     backups_free(d->backups);
-    archive_free(d->archive);
+    coord_archive_free(d->archive);
     http_server_free(d->srv);
     api_free(d->api);
     vestaboards_free(d->boards);

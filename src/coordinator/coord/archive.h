@@ -13,19 +13,19 @@
 
 #include <stdint.h>
 
-struct archive;
+struct coord_archive;
 
 /* NULL when the config names no archive_s3_endpoint (off), or when no secret or key id is found
- * (logged). Everything borrowed must outlive it. Owned; archive_free. */
-struct archive *archive_new(struct ev *ev, struct store *store, struct curl_ev *curl,
-                            const struct panicd_config *cfg);
-void archive_free(struct archive *a);
+ * (logged). Everything borrowed must outlive it. Owned; coord_archive_free. */
+struct coord_archive *coord_archive_new(struct ev *ev, struct store *store, struct curl_ev *curl,
+                                        const struct panicd_config *cfg);
+void coord_archive_free(struct coord_archive *a);
 /* Queue a backup (the backup_made_fn of backup.h; user = the archive). */
-void archive_add_backup(void *user, const char *path, const char *name, const char *sha256);
+void coord_archive_add_backup(void *user, const char *path, const char *name, const char *sha256);
 
-struct archive_stats {
+struct coord_archive_stats {
     uint64_t uploaded, failed, bytes;
 };
-void archive_get_stats(const struct archive *a, struct archive_stats *out);
+void coord_archive_get_stats(const struct coord_archive *a, struct coord_archive_stats *out);
 
 #endif

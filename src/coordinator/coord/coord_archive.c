@@ -25,7 +25,7 @@
 #define ROW_BACKOFF_FIRST_MS 30000            /* after an error answer */
 #define ROW_BACKOFF_MAX_MS (60LL * 60 * 1000) /* an hour */
 
-struct archive {
+struct coord_archive {
     struct ev *ev;
     struct store *store;
     struct curl_ev *curl;
@@ -36,21 +36,21 @@ struct archive {
     char row_key[512], row_kind[8];
     uint64_t row_bytes;
     int64_t link_failures; /* transport failures in a row */
-    struct archive_stats stats;
+    struct coord_archive_stats stats;
 };
 
-static void pump(struct archive *a);
+static void pump(struct coord_archive *a);
 
 static void on_timer(struct ev *ev, uint64_t id, void *data)
 {
     (void)ev;
     (void)id;
-    struct archive *a = data;
+    struct coord_archive *a = data;
     a->timer = 0;
     pump(a);
 }
 
-static void arm(struct archive *a, int64_t delay_ms)
+static void arm(struct coord_archive *a, int64_t delay_ms)
 {
     ev_timer_del(a->ev, a->timer);
     a->timer = ev_timer_in(a->ev, MAX(delay_ms, 0), on_timer, a);
@@ -58,7 +58,7 @@ static void arm(struct archive *a, int64_t delay_ms)
 
 static void upload_done(void *user, const struct http_result *r)
 {
-    struct archive *a = user;
+    struct coord_archive *a = user;
     int64_t now = time_wall_ms();
     a->call = 0;
     if (r->outcome == HTTP_OK && r->status >= 200 && r->status <= 299) {
@@ -110,7 +110,7 @@ static const char *content_type(const struct store_upload *u)
 }
 
 /* Start the upload of u. 0, or -1 if its file is gone (the row is dropped). */
-static int start(struct archive *a, const struct store_upload *u)
+static int start(struct coord_archive *a, const struct store_upload *u)
 {
     struct stat sb;
     if (stat(u->path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
@@ -150,7 +150,7 @@ static int start(struct archive *a, const struct store_upload *u)
     return 0;
 }
 
-static void pump(struct archive *a)
+static void pump(struct coord_archive *a)
 {
     if (a->call)
         return;
@@ -207,12 +207,12 @@ static int credential(const char *name, const char *value, const char *file, cha
     return file ? read_line(file, buf, len) : -1;
 }
 
-struct archive *archive_new(struct ev *ev, struct store *store, struct curl_ev *curl,
-                            const struct panicd_config *cfg)
+struct coord_archive *coord_archive_new(struct ev *ev, struct store *store, struct curl_ev *curl,
+                                        const struct panicd_config *cfg)
 {
     if (!cfg->archive_endpoint)
         return NULL;
-    struct archive *a = xcalloc(1, sizeof *a);
+    struct coord_archive *a = xcalloc(1, sizeof *a);
     a->ev = ev;
     a->store = store;
     a->curl = curl;
@@ -224,7 +224,7 @@ struct archive *archive_new(struct ev *ev, struct store *store, struct curl_ev *
         log_err("archive: no access key id or secret (archive_s3_access_key_id, "
                 "archive_s3_secret_key[_file] or the systemd credentials of those names); "
                 "nothing is uploaded");
-        archive_free(a);
+        coord_archive_free(a);
         return NULL;
     }
     snprintf(a->sigv4, sizeof a->sigv4, "aws:amz:%s:s3", cfg->archive_region);
@@ -235,7 +235,7 @@ struct archive *archive_new(struct ev *ev, struct store *store, struct curl_ev *
     return a;
 }
 
-void archive_free(struct archive *a)
+void coord_archive_free(struct coord_archive *a)
 {
     if (!a)
         return;
@@ -246,9 +246,9 @@ void archive_free(struct archive *a)
     free(a);
 }
 
-void archive_add_backup(void *user, const char *path, const char *name, const char *sha256)
+void coord_archive_add_backup(void *user, const char *path, const char *name, const char *sha256)
 {
-    struct archive *a = user;
+    struct coord_archive *a = user;
     char key[512];
     snprintf(key, sizeof key, "%sbackups/%s", a->cfg->archive_prefix ? a->cfg->archive_prefix : "",
              name);
@@ -258,7 +258,7 @@ void archive_add_backup(void *user, const char *path, const char *name, const ch
         arm(a, 0);
 }
 
-void archive_get_stats(const struct archive *a, struct archive_stats *out)
+void coord_archive_get_stats(const struct coord_archive *a, struct coord_archive_stats *out)
 {
     *out = a->stats;
 }
