@@ -19,6 +19,7 @@
 #include "pipeline.h"
 #include "qr.h"
 #include "render_sdl.h"
+#include "screen.h"
 #include "screenshot.h"
 #include "sync.h"
 
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #define EX_CONFIG 78
+#define FULL_REDRAW_MS 10000 /* the safety interval: the whole frame redrawn */
 
 static volatile sig_atomic_t got_term;
 
@@ -43,10 +45,10 @@ struct display {
     struct sync *sync;
     struct panel *panel;
     /* The screen: all NULL when headless. */
-    SDL_Window *win;
-    SDL_Renderer *ren;
-    SDL_Texture *target; /* drawn into when rotated, then copied turned */
-    int lw, lh;          /* the logical size, after rotation */
+    struct screen *screen;
+    int lw, lh;                /* the logical size, after rotation */
+    int64_t full_at;           /* when the whole frame was last redrawn (the safety interval) */
+    struct display_config cfg; /* the config of the last frame: a change redraws everything */
     struct render *render;
     struct pipeline *pipe;
     struct qr *qr;
@@ -91,55 +93,27 @@ static int open_core(struct display *d)
     return 0;
 }
 
-/* The window and its renderer: fullscreen at the desktop's size (at most 4K) unless --window. */
+/* The window and the renderer screen.c picks for it. */
 static int open_window(struct display *d)
 {
     struct display_options *o = &d->o;
+    char err[PANIC_ERR_LEN];
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
         log_err("SDL: %s", SDL_GetError());
         return -1;
     }
-    SDL_DisplayMode mode = {0};
-    int fullscreen = !o->win_w && !o->offscreen;
-    if (fullscreen && SDL_GetDesktopDisplayMode(0, &mode) == 0) {
-        o->win_w = mode.w > 3840 ? 3840 : mode.w;
-        o->win_h = mode.h > 2160 ? 2160 : mode.h;
-    } else if (!o->win_w) {
-        o->win_w = 1920;
-        o->win_h = 1080;
-    }
-    d->win = SDL_CreateWindow("PANIC!", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->win_w,
-                              o->win_h, fullscreen ? SDL_WINDOW_FULLSCREEN : 0);
-    if (!d->win) {
-        log_err("cannot open a window: %s", SDL_GetError());
+    struct screen_options so = {.offscreen = o->offscreen,
+                                .win_w = o->win_w,
+                                .win_h = o->win_h,
+                                .rotate = (int)o->rotate,
+                                .renderer = (enum screen_renderer)o->renderer};
+    d->screen = screen_open(&so, err, sizeof err);
+    if (!d->screen) {
+        log_err("%s", err);
         return -1;
     }
-    d->ren =
-        SDL_CreateRenderer(d->win, -1,
-                           o->offscreen ? SDL_RENDERER_SOFTWARE | SDL_RENDERER_TARGETTEXTURE
-                                        : SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC |
-                                              SDL_RENDERER_TARGETTEXTURE);
-    if (!d->ren)
-        d->ren = SDL_CreateRenderer(d->win, -1, SDL_RENDERER_SOFTWARE | SDL_RENDERER_TARGETTEXTURE);
-    if (!d->ren) {
-        log_err("cannot create a renderer: %s", SDL_GetError());
-        return -1;
-    }
-    SDL_ShowCursor(SDL_DISABLE);
-    SDL_RendererInfo rinfo;
-    if (SDL_GetRendererInfo(d->ren, &rinfo) == 0)
-        log_info("renderer=%s video=%s", rinfo.name, SDL_GetCurrentVideoDriver());
-    SDL_GetRendererOutputSize(d->ren, &o->win_w, &o->win_h);
-    d->lw = o->rotate % 180 ? o->win_h : o->win_w;
-    d->lh = o->rotate % 180 ? o->win_w : o->win_h;
-    if (o->rotate) {
-        d->target = SDL_CreateTexture(d->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET,
-                                      d->lw, d->lh);
-        if (!d->target) {
-            log_err("cannot rotate: %s", SDL_GetError());
-            return -1;
-        }
-    }
+    screen_size(d->screen, &d->lw, &d->lh);
+    log_info("renderer=%s video=%s", screen_renderer_name(d->screen), SDL_GetCurrentVideoDriver());
     return 0;
 }
 
@@ -169,7 +143,7 @@ static int open_screen(struct display *d)
     char err[PANIC_ERR_LEN];
     if (open_window(d) < 0)
         return -1;
-    d->render = render_new(d->ren, d->o.font, 64, err, sizeof err);
+    d->render = render_new(screen_renderer(d->screen), d->o.font, 64, err, sizeof err);
     if (!d->render) {
         log_err("%s", err);
         return -1;
@@ -205,6 +179,7 @@ static void on_events(struct display *d, int64_t now)
     SDL_Event ev;
     while (SDL_PollEvent(&ev)) {
         SDL_Keycode k = ev.key.keysym.sym;
+        screen_event(d->screen, &ev);
         if (ev.type == SDL_QUIT)
             got_term = 1;
         else if ((ev.type == SDL_KEYDOWN || ev.type == SDL_KEYUP) && !ev.key.repeat &&
@@ -243,23 +218,18 @@ static void draw(struct display *d, int64_t now, float dt, long frame)
                              .qr = qr,
                              .qr_width = qr_width};
     layout_frame(d->app, &env, d->dl);
-    if (d->target)
-        SDL_SetRenderTarget(d->ren, d->target);
-    SDL_SetRenderDrawColor(d->ren, 0x18, 0x18, 0x1b, 0xff);
-    SDL_RenderClear(d->ren);
-    render_draw(d->render, d->dl);
-    if (d->target) {
-        SDL_SetRenderTarget(d->ren, NULL);
-        SDL_Rect dst = {
-            .x = (o->win_w - d->lw) / 2, .y = (o->win_h - d->lh) / 2, .w = d->lw, .h = d->lh};
-        SDL_RenderCopyEx(d->ren, d->target, NULL, &dst, (double)o->rotate, NULL, SDL_FLIP_NONE);
+    /* Everything again now and then, and when the config changes (a new grid moves every cell). */
+    if (now - d->full_at >= FULL_REDRAW_MS || memcmp(&d->cfg, &d->app->cfg, sizeof d->cfg)) {
+        screen_force_full(d->screen);
+        d->full_at = now;
+        d->cfg = d->app->cfg;
     }
+    screen_frame(d->screen, d->render, d->dl, NULL);
     char path[1200];
     if (screenshot_due(o->screenshot_dir, o->screenshot_every, o->frames, frame, path,
                        sizeof path) &&
-        screenshot_save(d->ren, o->win_w, o->win_h, path) < 0)
+        screen_save(d->screen, path) < 0)
         log_warn("cannot write path=%s", path);
-    SDL_RenderPresent(d->ren);
 }
 
 /* Until the next frame, but woken by the coordinator: a change it brings is drawn at once
@@ -331,12 +301,7 @@ static void close_all(struct display *d)
     qr_free(d->qr);
     pipeline_free(d->pipe);
     render_free(d->render);
-    if (d->target)
-        SDL_DestroyTexture(d->target);
-    if (d->ren)
-        SDL_DestroyRenderer(d->ren);
-    if (d->win)
-        SDL_DestroyWindow(d->win);
+    screen_close(d->screen);
     sync_free(d->sync);
     mediacache_close(d->cache);
     free(d->dl);

@@ -28,6 +28,7 @@ struct display_options {
     long rotate; /* degrees clockwise: 0, 90, 180, 270 */
     long cache_mb;
     int third_octave; /* --bands third */
+    int renderer;     /* --renderer: 0 auto, 1 software, 2 gl (enum screen_renderer) */
     char *button;     /* none, gpiod[:LINE], fifo:PATH */
     char *led;        /* the LED's line name, NULL for none */
     char *button_key; /* SDL key name acting as the button, "none" for none */

@@ -7,6 +7,7 @@
  * ever created here, on the frame thread. Depends on SDL2 and SDL2_ttf; knows no layout rules. */
 #include "render_sdl.h"
 #include "common/util.h"
+#include "display/core/damage.h"
 
 #include <SDL_ttf.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 
 struct glyph {
     int px;
+    int opaque; /* drawn only at alpha 255, or only below (see glyph()) */
     Uint32 cp;
     SDL_Texture *tex;
     int w, h;
@@ -53,13 +55,14 @@ struct render {
 struct render *render_new(SDL_Renderer *ren, const char *font_path, size_t max_images, char *err,
                           size_t errlen)
 {
-    if (!TTF_WasInit() && TTF_Init() < 0) {
+    if (TTF_Init() < 0) { /* counted: every render_new pairs with the TTF_Quit of render_free */
         snprintf(err, errlen, "SDL_ttf: %s", TTF_GetError());
         return NULL;
     }
     TTF_Font *probe = TTF_OpenFont(font_path, 11);
     if (!probe) {
         snprintf(err, errlen, "cannot open the font %s: %s", font_path, TTF_GetError());
+        TTF_Quit();
         return NULL;
     }
     TTF_CloseFont(probe);
@@ -111,12 +114,15 @@ static TTF_Font *font_at(struct render *r, int px)
     return f;
 }
 
-static struct glyph *glyph(struct render *r, int px, Uint32 cp)
+/* The glyph of cp at px, for text drawn opaque or not. Two textures rather than one: SDL's
+ * software blitter rebuilds a texture's blit map, allocating, whenever its alpha modulation
+ * switches on or off, and a still frame must not allocate. */
+static struct glyph *glyph(struct render *r, int px, Uint32 cp, int opaque)
 {
-    unsigned h = (cp * 2654435761u) ^ (unsigned)px * 40503u;
+    unsigned h = (cp * 2654435761u) ^ (unsigned)px * 40503u ^ (unsigned)opaque * 0x9e3779b9u;
     for (int probe = 0; probe < 16; probe++) {
         struct glyph *g = &r->glyphs[(h + (unsigned)probe) % GLYPH_SLOTS];
-        if (g->tex && g->px == px && g->cp == cp)
+        if (g->tex && g->px == px && g->cp == cp && g->opaque == opaque)
             return g;
         if (!g->tex) {
             TTF_Font *f = font_at(r, px);
@@ -134,6 +140,7 @@ static struct glyph *glyph(struct render *r, int px, Uint32 cp)
                 return NULL;
             g->px = px;
             g->cp = cp;
+            g->opaque = opaque;
             return g;
         }
     }
@@ -164,7 +171,7 @@ static void draw_text(struct render *r, const struct draw_cmd *c)
     while (p < end) {
         Uint32 cp = next_cp(&p, end);
         if (cp > ' ') { /* blanks and control characters take one advance, drawn as nothing */
-            struct glyph *g = glyph(r, px, cp);
+            struct glyph *g = glyph(r, px, cp, c->color.a == 255);
             if (g) {
                 SDL_SetTextureColorMod(g->tex, c->color.r, c->color.g, c->color.b);
                 SDL_SetTextureAlphaMod(g->tex, c->color.a);
@@ -290,38 +297,66 @@ static void draw_ring(struct render *r, const struct draw_cmd *c)
     SDL_RenderGeometry(r->ren, NULL, r->verts, n * 4, r->indices, n * 6);
 }
 
+static void exec(struct render *r, const struct draw_cmd *c, const SDL_Rect *clip)
+{
+    SDL_Rect rect = {c->r.x, c->r.y, c->r.w, c->r.h};
+    switch (c->kind) {
+    case DRAW_RECT:
+        /* Blending an opaque fill costs the software renderer ~20x: only blend when needed. */
+        SDL_SetRenderDrawBlendMode(r->ren,
+                                   c->color.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+        SDL_SetRenderDrawColor(r->ren, c->color.r, c->color.g, c->color.b, c->color.a);
+        SDL_RenderFillRect(r->ren, &rect);
+        break;
+    case DRAW_TEXT:
+        draw_text(r, c);
+        break;
+    case DRAW_IMAGE: {
+        struct image *img = find_image(r, c->u.image.media);
+        if (!img)
+            break;
+        img->used = r->tick;
+        SDL_Rect src = {c->u.image.src.x, c->u.image.src.y, c->u.image.src.w, c->u.image.src.h};
+        SDL_RenderCopy(r->ren, img->tex, src.w > 0 ? &src : NULL, &rect);
+        break;
+    }
+    case DRAW_RING:
+        draw_ring(r, c);
+        break;
+    case DRAW_CLIP: {
+        SDL_Rect both;
+        if (c->r.w <= 0)
+            SDL_RenderSetClipRect(r->ren, clip);
+        else if (!clip)
+            SDL_RenderSetClipRect(r->ren, &rect);
+        else if (SDL_IntersectRect(&rect, clip, &both))
+            SDL_RenderSetClipRect(r->ren, &both);
+        else /* nothing of the clip is damaged: an empty clip draws nothing */
+            SDL_RenderSetClipRect(r->ren, &(SDL_Rect){clip->x, clip->y, 0, 0});
+        break;
+    }
+    }
+}
+
 void render_draw(struct render *r, const struct drawlist *dl)
 {
     r->tick++;
-    for (size_t i = 0; i < dl->n; i++) {
-        const struct draw_cmd *c = &dl->cmds[i];
-        SDL_Rect rect = {c->r.x, c->r.y, c->r.w, c->r.h};
-        switch (c->kind) {
-        case DRAW_RECT:
-            /* Blending an opaque fill costs the software renderer ~20x: only blend when needed. */
-            SDL_SetRenderDrawBlendMode(r->ren, c->color.a == 255 ? SDL_BLENDMODE_NONE
-                                                                 : SDL_BLENDMODE_BLEND);
-            SDL_SetRenderDrawColor(r->ren, c->color.r, c->color.g, c->color.b, c->color.a);
-            SDL_RenderFillRect(r->ren, &rect);
-            break;
-        case DRAW_TEXT:
-            draw_text(r, c);
-            break;
-        case DRAW_IMAGE: {
-            struct image *img = find_image(r, c->u.image.media);
-            if (!img)
-                break;
-            img->used = r->tick;
-            SDL_Rect src = {c->u.image.src.x, c->u.image.src.y, c->u.image.src.w, c->u.image.src.h};
-            SDL_RenderCopy(r->ren, img->tex, src.w > 0 ? &src : NULL, &rect);
-            break;
-        }
-        case DRAW_RING:
-            draw_ring(r, c);
-            break;
-        case DRAW_CLIP:
-            SDL_RenderSetClipRect(r->ren, c->r.w > 0 ? &rect : NULL);
-            break;
+    for (size_t i = 0; i < dl->n; i++)
+        exec(r, &dl->cmds[i], NULL);
+    SDL_RenderSetClipRect(r->ren, NULL);
+}
+
+void render_draw_rects(struct render *r, const struct drawlist *dl, const struct rect *rects,
+                       int nrects)
+{
+    r->tick++;
+    for (int k = 0; k < nrects; k++) {
+        SDL_Rect clip = {rects[k].x, rects[k].y, rects[k].w, rects[k].h};
+        SDL_RenderSetClipRect(r->ren, &clip);
+        for (size_t i = 0; i < dl->n; i++) {
+            const struct draw_cmd *c = &dl->cmds[i];
+            if (c->kind == DRAW_CLIP || damage_intersects(c->r, rects[k]))
+                exec(r, c, &clip);
         }
     }
     SDL_RenderSetClipRect(r->ren, NULL);
