@@ -35,6 +35,7 @@
 
 #define EX_CONFIG 78
 #define FULL_REDRAW_MS 10000 /* the safety interval: the whole frame redrawn */
+#define IDLE_FRAME_MS 100    /* the frame interval of a still screen */
 
 static volatile sig_atomic_t got_term;
 
@@ -48,6 +49,7 @@ struct display {
     struct screen *screen;
     int lw, lh;                /* the logical size, after rotation */
     int64_t full_at;           /* when the whole frame was last redrawn (the safety interval) */
+    int64_t drawn_at;          /* when a frame last changed anything */
     struct display_config cfg; /* the config of the last frame: a change redraws everything */
     struct render *render;
     struct pipeline *pipe;
@@ -224,7 +226,8 @@ static void draw(struct display *d, int64_t now, float dt, long frame)
         d->full_at = now;
         d->cfg = d->app->cfg;
     }
-    screen_frame(d->screen, d->render, d->dl, NULL);
+    if (screen_frame(d->screen, d->render, d->dl, NULL) > 0)
+        d->drawn_at = now;
     char path[1200];
     if (screenshot_due(o->screenshot_dir, o->screenshot_every, o->frames, frame, path,
                        sizeof path) &&
@@ -285,7 +288,10 @@ static int run(struct display *d)
             last_ping = now;
         }
         if (!headless) {
-            wait_frame(d, now + frame_ms);
+            /* A screen that has not changed for a second looks again only every IDLE_FRAME_MS
+             * (the coordinator still wakes it at once). */
+            int64_t idle = now - d->drawn_at > 1000 && frame_ms < IDLE_FRAME_MS;
+            wait_frame(d, now + (idle ? IDLE_FRAME_MS : frame_ms));
             continue;
         }
         struct pollfd pfd = {.fd = panel_fd(d->panel), .events = POLLIN};

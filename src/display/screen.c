@@ -91,6 +91,9 @@ static int try_gl(struct screen *s, const struct screen_options *o)
 
 static int open_software(struct screen *s)
 {
+    /* Else SDL backs an X11 window's surface with a GL texture: llvmpipe again, for every
+     * update. */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     s->logical = SDL_CreateRGBSurfaceWithFormat(0, s->lw, s->lh, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s->logical)
         return -1;

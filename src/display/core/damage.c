@@ -185,9 +185,13 @@ void damage_diff(struct damage *d, const struct drawlist *dl, int w, int h)
     d->n = 0;
     d->w = w;
     d->h = h;
-    memset(d->table, 0, sizeof d->table);
+    for (size_t i = 0; i < d->nfilled; i++) /* cheaper than clearing the whole table */
+        d->table[d->filled[i]].used = d->table[d->filled[i]].count = 0;
+    d->nfilled = 0;
     for (size_t i = 0; i < d->nprev; i++) {
         size_t s = slot_of(d, d->prev_hash[i]);
+        if (!d->table[s].used)
+            d->filled[d->nfilled++] = (uint16_t)s;
         d->table[s].hash = d->prev_hash[i];
         d->table[s].used = 1;
         d->table[s].count++;

@@ -36,6 +36,8 @@ struct damage {
         uint64_t hash;
         int count, used;
     } table[2 * DRAWLIST_MAX];
+    uint16_t filled[DRAWLIST_MAX]; /* the table's slots in use, cleared on the next diff */
+    size_t nfilled;
 };
 
 /* Start empty: the first diff damages the whole screen. */
