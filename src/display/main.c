@@ -218,7 +218,9 @@ static void draw(struct display *d, int64_t now, float dt, long frame)
                              .audible_cell = app_audible_cell(d->app),
                              .hud_line = hud,
                              .qr = qr,
-                             .qr_width = qr_width};
+                             .qr_width = qr_width,
+                             .no_hud = o->no_hud,
+                             .no_qr = o->no_qr};
     layout_frame(d->app, &env, d->dl);
     /* Everything again now and then, and when the config changes (a new grid moves every cell). */
     if (now - d->full_at >= FULL_REDRAW_MS || memcmp(&d->cfg, &d->app->cfg, sizeof d->cfg)) {

@@ -209,13 +209,21 @@ TEST(damage_per_kind_of_change)
     CHECK(d.n >= 1);
     CHECK(damage_within(&d, a, 3));
 
-    /* The HUD changes (a new seq in the status): nothing inside any cell. */
+    /* The HUD changes (a new seq in the status): only the HUD's overlay, over the bottom-left
+     * cell; nothing in the other cells. */
     struct app_status st = {.run = 5, .seq = 3};
     snprintf(st.state, sizeof st.state, "processing");
     app_set_status(a, &st, 700);
     step(&d, &dl, a, 700, 0.1f);
     CHECK(d.n >= 1);
-    CHECK(damage_within(&d, a, -1));
+    struct rect hud = layout_hud_rect(a, W, H);
+    struct rect hud_box = {hud.x - 3, hud.y - 3, hud.w + 6, hud.h + 6};
+    for (int i = 0; i < d.n; i++) {
+        CHECK(inside(hud_box, d.rects[i]));
+        for (int k = 0; k < 4; k++)
+            if (k != 2)
+                CHECK(!damage_intersects(d.rects[i], layout_cell_rect(a, W, H, k)));
+    }
 
     /* A cell's content changes: only that cell. */
     put(a, 5, 0, CELL_TEXT, "other words in the cell", NULL, 700);
@@ -231,13 +239,14 @@ TEST(damage_per_kind_of_change)
     struct rect c1 = layout_cell_rect(a, W, H, 1);
     CHECK(inside(d.rects[0], c1));
 
-    /* Offline: the dot in the corner (over cell 1) and the HUD; cells 0, 2, 3 untouched. */
+    /* Offline: the dot in the corner (over cell 1) and the HUD (over cell 2); cells 0 and 3
+     * untouched. */
     app_set_online(a, 0, 800);
     step(&d, &dl, a, 700, 0.1f);
     CHECK(d.n >= 1);
     for (int i = 0; i < d.n; i++) {
         CHECK(!damage_intersects(d.rects[i], layout_cell_rect(a, W, H, 0)));
-        CHECK(!damage_intersects(d.rects[i], layout_cell_rect(a, W, H, 2)));
+        CHECK(!damage_intersects(d.rects[i], layout_cell_rect(a, W, H, 3)));
     }
 
     /* A forced full redraw (expose, resize, safety interval). */
