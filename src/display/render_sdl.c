@@ -161,26 +161,33 @@ static Uint32 next_cp(const unsigned char **p, const unsigned char *end)
     return c;
 }
 
-static void draw_text(struct render *r, const struct draw_cmd *c)
+static void draw_glyphs(struct render *r, const struct draw_cmd *c, int dx, struct rgba col)
 {
     int px = c->u.text.px;
     int advance = px * 7 / 11;
     const unsigned char *p = (const unsigned char *)c->u.text.text;
     const unsigned char *end = p + c->u.text.len;
-    int x = c->r.x;
+    int x = c->r.x + dx;
     while (p < end) {
         Uint32 cp = next_cp(&p, end);
         if (cp > ' ') { /* blanks and control characters take one advance, drawn as nothing */
-            struct glyph *g = glyph(r, px, cp, c->color.a == 255);
+            struct glyph *g = glyph(r, px, cp, col.a == 255);
             if (g) {
-                SDL_SetTextureColorMod(g->tex, c->color.r, c->color.g, c->color.b);
-                SDL_SetTextureAlphaMod(g->tex, c->color.a);
-                SDL_Rect dst = {x, c->r.y, g->w, g->h};
+                SDL_SetTextureColorMod(g->tex, col.r, col.g, col.b);
+                SDL_SetTextureAlphaMod(g->tex, col.a);
+                SDL_Rect dst = {x, c->r.y + dx, g->w, g->h};
                 SDL_RenderCopy(r->ren, g->tex, NULL, &dst);
             }
         }
         x += advance;
     }
+}
+
+static void draw_text(struct render *r, const struct draw_cmd *c)
+{
+    if (c->u.text.shadow.a)
+        draw_glyphs(r, c, DRAWLIST_SHADOW_PX, c->u.text.shadow);
+    draw_glyphs(r, c, 0, c->color);
 }
 
 static struct image *find_image(struct render *r, const char *name)
@@ -355,7 +362,7 @@ void render_draw_rects(struct render *r, const struct drawlist *dl, const struct
         SDL_RenderSetClipRect(r->ren, &clip);
         for (size_t i = 0; i < dl->n; i++) {
             const struct draw_cmd *c = &dl->cmds[i];
-            if (c->kind == DRAW_CLIP || damage_intersects(c->r, rects[k]))
+            if (c->kind == DRAW_CLIP || damage_intersects(draw_bounds(c), rects[k]))
                 exec(r, c, &clip);
         }
     }

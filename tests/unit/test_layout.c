@@ -598,6 +598,53 @@ TEST(image_cells)
     CHECK(d && rect_inside(d->r, cell2));
 }
 
+/* Text cells are Markdown, drawn as the original did: runs of styled text, a 2 px purple-900
+ * shadow, a left-aligned block centred in the cell. */
+TEST(markdown_text_cell)
+{
+    app_grid(2, 2);
+    put(0, CELL_TEXT,
+        "# A title\n\nSome **strong** words and *soft* ones, with `code`.\n\n- one\n- two", NULL);
+    frame(1920, 1080, 0);
+    struct rect cell = layout_cell_rect(&A, 1920, 1080, 0);
+    const struct draw_cmd *title = find_text("A title"), *strong = find_text("strong"),
+                          *soft = find_text("soft"), *code = find_text("code"),
+                          *one = find_text("\xe2\x80\xa2 one");
+    REQUIRE(title && strong && soft && code && one);
+    CHECK(color_eq(strong->color, LAYOUT_PURPLE_100));
+    CHECK(color_eq(title->color, LAYOUT_PURPLE_100));
+    CHECK(color_eq(soft->color, LAYOUT_PURPLE_400));
+    CHECK(color_eq(one->color, LAYOUT_PURPLE_300));
+    CHECK(find_text_part("**") == NULL && find_text_part("`") == NULL);
+    /* every line of the cell has the 2 px purple-900 shadow and stays inside the cell */
+    int lines = 0, x0 = -1;
+    for (size_t i = 0; i < DL.n; i++) {
+        const struct draw_cmd *d = &DL.cmds[i];
+        if (d->kind != DRAW_TEXT || !rect_inside(d->r, cell))
+            continue;
+        CHECK(color_eq(d->u.text.shadow, LAYOUT_PURPLE_900));
+        CHECK(rect_inside(draw_bounds(d), cell));
+        lines++;
+    }
+    CHECK(lines >= 6);
+    /* left-aligned: the title, the paragraph and the list start at one x */
+    x0 = title->r.x;
+    CHECK_EQ_INT(one->r.x, x0);
+    const struct draw_cmd *some = find_text_part("Some");
+    CHECK(some && some->r.x == x0);
+    /* the block is centred: as much room left of it as right of its widest line */
+    int right = 0;
+    for (size_t i = 0; i < DL.n; i++)
+        if (DL.cmds[i].kind == DRAW_TEXT && rect_inside(DL.cmds[i].r, cell))
+            right =
+                DL.cmds[i].r.x + DL.cmds[i].r.w > right ? DL.cmds[i].r.x + DL.cmds[i].r.w : right;
+    CHECK(abs((x0 - cell.x) - (cell.x + cell.w - right)) <= 7 * title->u.text.px / 11 + 1);
+    /* code sits on a dark box of its own width */
+    CHECK_EQ_INT(count_rects(code->r, LAYOUT_ZINC_900), 1);
+    /* the size steps with the cell width: 22 px in a 1080p 2x2 cell (>= 600 px: 33 if it fits) */
+    CHECK(title->u.text.px >= 22);
+}
+
 TEST(empty_placeholders)
 {
     app_grid(2, 3);
@@ -1001,6 +1048,7 @@ int main(void)
     RUN(cover_crop);
     RUN(image_cells);
     RUN(empty_placeholders);
+    RUN(markdown_text_cell);
     RUN(invoking_cell);
     RUN(failed_and_audio_cells);
     RUN(hud_countdown);

@@ -203,6 +203,29 @@ TEST(offline_indicator_keeps_last_content)
     frame_free(f);
 }
 
+/* Markdown on a real frame: the shadow's purple-900 right below and right of the glyphs, strong
+ * words brighter, no marker characters drawn. */
+TEST(markdown_text_on_a_real_frame)
+{
+    struct frame *f = frame_new();
+    struct app *a = grid_app();
+    put(a, 0, CELL_TEXT, "**STRONG** plain", NULL);
+    draw(f, a, 0, "markdown");
+    struct rect c0 = layout_cell_rect(a, W, H, 0);
+    double area = (double)c0.w * c0.h;
+    CHECK(share(f, c0, 0x581c87) * area > 50); /* the shadow */
+    CHECK(share(f, c0, 0xf3e8ff) * area > 50); /* strong */
+    CHECK(share(f, c0, 0xd8b4fe) * area > 50); /* plain */
+    /* a shadow pixel sits 2 px down-right of a glyph pixel somewhere */
+    long paired = 0;
+    for (int y = c0.y; y < c0.y + c0.h - 2; y++)
+        for (int x = c0.x; x < c0.x + c0.w - 2; x++)
+            paired += pixel(f, x, y) == 0xd8b4fe && pixel(f, x + 2, y + 2) == 0x581c87;
+    CHECK(paired > 10);
+    free(a);
+    frame_free(f);
+}
+
 int main(void)
 {
     if (SDL_Init(0) < 0 || IMG_Init(IMG_INIT_PNG) == 0) {
@@ -213,6 +236,7 @@ int main(void)
     RUN(text_stays_inside_its_cell);
     RUN(images_are_cover_cropped_into_their_cell);
     RUN(offline_indicator_keeps_last_content);
+    RUN(markdown_text_on_a_real_frame);
     IMG_Quit();
     SDL_Quit();
     TEST_END("test_render");

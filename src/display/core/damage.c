@@ -31,6 +31,7 @@ uint64_t damage_hash(const struct draw_cmd *c)
     switch (c->kind) {
     case DRAW_TEXT:
         h = fnv_int(h, c->u.text.px);
+        h = fnv(h, &c->u.text.shadow, sizeof c->u.text.shadow);
         h = fnv(h, c->u.text.text, c->u.text.len);
         break;
     case DRAW_IMAGE:
@@ -206,7 +207,7 @@ void damage_diff(struct damage *d, const struct drawlist *dl, int w, int h)
         else if (dl->cmds[i].kind == DRAW_CLIP)
             full = 1; /* a new clip changes what follows: not worth tracking */
         else
-            add(d, dl->cmds[i].r);
+            add(d, draw_bounds(&dl->cmds[i]));
     }
     /* Old commands not in the new list: what must be erased. */
     for (size_t i = 0; i < d->nprev; i++) {
@@ -218,7 +219,7 @@ void damage_diff(struct damage *d, const struct drawlist *dl, int w, int h)
     }
     for (size_t i = 0; i < dl->n; i++) {
         d->prev_hash[i] = d->new_hash[i];
-        d->prev_rect[i] = dl->cmds[i].r;
+        d->prev_rect[i] = draw_bounds(&dl->cmds[i]);
     }
     d->nprev = dl->n;
     d->full = 0;

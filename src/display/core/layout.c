@@ -5,6 +5,7 @@
  * without their cflags) and must not allocate, since it runs every frame. Every command stays
  * inside its cell, so the renderer never has to clip to keep cells apart. */
 #include "layout.h"
+#include "markdown.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -422,8 +423,8 @@ static void fill(struct ctx *c, struct rect r, struct rgba color)
     }
 }
 
-static void text_cmd(struct ctx *c, int x, int y, int k, const char *s, size_t len,
-                     struct rgba color)
+static void text_shadowed(struct ctx *c, int x, int y, int k, const char *s, size_t len,
+                          struct rgba color, struct rgba shadow)
 {
     if (!s || !len)
         return;
@@ -435,6 +436,45 @@ static void text_cmd(struct ctx *c, int x, int y, int k, const char *s, size_t l
     d->u.text.text = s;
     d->u.text.len = len;
     d->u.text.px = 11 * k;
+    d->u.text.shadow = shadow;
+}
+
+static void text_cmd(struct ctx *c, int x, int y, int k, const char *s, size_t len,
+                     struct rgba color)
+{
+    text_shadowed(c, x, y, k, s, len, color, (struct rgba){0, 0, 0, 0});
+}
+
+/* How a text cell's Markdown looks: the base colour and shadow, and per style. */
+struct look {
+    struct rgba color, shadow;
+    const char *base;           /* the plain text style[] describes; NULL: unstyled */
+    const unsigned char *style; /* enum md_style per byte of base */
+};
+
+/* One line of a text cell: a command per run of one style; code on a dark box. */
+static void styled_line(struct ctx *c, int x, int y, int k, const char *s, size_t len,
+                        const struct look *lk)
+{
+    if (!lk->style) {
+        text_shadowed(c, x, y, k, s, len, lk->color, lk->shadow);
+        return;
+    }
+    for (size_t i = 0; i < len;) {
+        unsigned char st = lk->style[s + i - lk->base];
+        size_t j = i;
+        while (j < len && lk->style[s + j - lk->base] == st)
+            j++;
+        int cols = layout_utf8_cols(s + i, j - i);
+        struct rgba col = st & (MD_STRONG | MD_HEADING) ? LAYOUT_PURPLE_100
+                          : st & MD_EM                  ? LAYOUT_PURPLE_400
+                                                        : lk->color;
+        if (st & MD_CODE)
+            fill(c, (struct rect){x, y, cols * ADV(k), LINE(k)}, LAYOUT_ZINC_900);
+        text_shadowed(c, x, y, k, s + i, j - i, col, lk->shadow);
+        x += cols * ADV(k);
+        i = j;
+    }
 }
 
 /* printf into the list's text arena (a string cut at the end keeps whole UTF-8 sequences);
@@ -463,8 +503,8 @@ static const char *arena_printf(struct drawlist *dl, const char *fmt, ...)
 
 /* Emit wrapped lines at scale k in box: the block centred, or at the top-left. A truncated last
  * line ends in "...". The caller made sure cols columns and ls->n lines fit the box. */
-static void emit_lines(struct ctx *c, struct rect box, int k, const struct lines *ls, int cols,
-                       int centre, struct rgba color)
+static void emit_styled(struct ctx *c, struct rect box, int k, const struct lines *ls, int cols,
+                        int centre, const struct look *lk)
 {
     int n = ls->n, ndots = 0, widest = 0;
     if (n <= 0)
@@ -487,24 +527,46 @@ static void emit_lines(struct ctx *c, struct rect box, int k, const struct lines
         y += (box.h - n * LINE(k)) / 2;
     }
     for (int i = 0; i < n - 1; i++)
-        text_cmd(c, x, y + i * LINE(k), k, ls->starts[i], ls->lens[i], color);
-    text_cmd(c, x, y + (n - 1) * LINE(k), k, last, last_len, color);
+        styled_line(c, x, y + i * LINE(k), k, ls->starts[i], ls->lens[i], lk);
+    styled_line(c, x, y + (n - 1) * LINE(k), k, last, last_len, lk);
     if (ndots)
-        text_cmd(c, x + last_cols * ADV(k), y + (n - 1) * LINE(k), k, dots, (size_t)ndots, color);
+        text_shadowed(c, x + last_cols * ADV(k), y + (n - 1) * LINE(k), k, dots, (size_t)ndots,
+                      lk->color, lk->shadow);
 }
 
-/* Cell text: the preferred size, stepping down by 11 px until it fits, truncated at 11 px. */
+static void emit_lines(struct ctx *c, struct rect box, int k, const struct lines *ls, int cols,
+                       int centre, struct rgba color)
+{
+    struct look lk = {.color = color};
+    emit_styled(c, box, k, ls, cols, centre, &lk);
+}
+
+/* Cell text, as the original drew it: Markdown (markdown.h) in a left-aligned block centred in
+ * the cell, with a purple-900 shadow, at the preferred size, stepping down by 11 px until it
+ * fits, truncated at 11 px. The plain text lives in the list's arena; if it is full, the raw
+ * text is drawn unstyled. */
 static void fit_text(struct ctx *c, struct rect cell, const char *text, struct rgba color)
 {
     struct rect box = layout_text_box(cell);
     struct lines ls;
+    unsigned char style[2 * APP_TEXT_MAX + 16];
+    struct look lk = {.color = color, .shadow = LAYOUT_PURPLE_900};
+    size_t need = 2 * strlen(text) + 16, room = sizeof c->dl->text - c->dl->ntext;
+    if (need <= room && need <= sizeof style) {
+        char *plain = c->dl->text + c->dl->ntext;
+        size_t n = markdown_plain(text, plain, style, need);
+        c->dl->ntext += n + 1;
+        text = plain;
+        lk.base = plain;
+        lk.style = style;
+    }
     for (int k = layout_font_px(cell.w, cell.h) / 11; k >= 1; k--) {
         int cols = box.w / ADV(k), rows = imin(box.h / LINE(k), LAYOUT_MAX_LINES);
         if (cols < 1 || rows < 1)
             continue;
         ls.n = layout_wrap(text, cols, rows, ls.starts, ls.lens, &ls.truncated);
         if (!ls.truncated || k == 1) {
-            emit_lines(c, box, k, &ls, cols, 1, color);
+            emit_styled(c, box, k, &ls, cols, 1, &lk);
             return;
         }
     }
@@ -571,8 +633,9 @@ static void draw_cell(struct ctx *c, struct rect r, const struct app_inv *inv, i
         fill(c, r, LAYOUT_ROSE_500);
         int k = layout_invoking_px(r.w, r.h) / 11;
         if (k)
-            text_cmd(c, r.x + (r.w - LINE(k)) / 2, r.y + (r.h - LINE(k)) / 2, k, "P!", 2,
-                     with_alpha(LAYOUT_PURPLE_300, layout_breath(env->now)));
+            text_shadowed(c, r.x + (r.w - LINE(k)) / 2, r.y + (r.h - LINE(k)) / 2, k, "P!", 2,
+                          with_alpha(LAYOUT_PURPLE_300, layout_breath(env->now)),
+                          with_alpha(LAYOUT_PURPLE_900, layout_breath(env->now)));
         break;
     }
     case CELL_FAILED:

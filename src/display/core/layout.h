@@ -37,6 +37,9 @@
 #define LAYOUT_ROSE_500 ((struct rgba){0xf4, 0x3f, 0x5e, 0xff})    /* invoking, offline dot */
 #define LAYOUT_ROSE_950 ((struct rgba){0x4c, 0x05, 0x19, 0xff})    /* failed */
 #define LAYOUT_PURPLE_300 ((struct rgba){0xd8, 0xb4, 0xfe, 0xff})  /* text */
+#define LAYOUT_PURPLE_100 ((struct rgba){0xf3, 0xe8, 0xff, 0xff})  /* strong, headings */
+#define LAYOUT_PURPLE_400 ((struct rgba){0xc0, 0x84, 0xfc, 0xff})  /* emphasis */
+#define LAYOUT_PURPLE_900 ((struct rgba){0x58, 0x1c, 0x87, 0xff})  /* text shadow */
 #define LAYOUT_EMERALD_800 ((struct rgba){0x06, 0x5f, 0x46, 0xff}) /* audio */
 
 struct layout_env {
