@@ -57,6 +57,9 @@ struct display {
     struct drawlist *dl;
     SDL_Keycode button_key;
     float rotation, spin;
+    uint64_t spin_rng; /* seeded once: each clip gets its own spin from it */
+    char clip[96];     /* the clip the spin belongs to */
+    int64_t vis_at;    /* when the ring last turned (with the visualiser, <= 24 times a second) */
 };
 
 static void on_term(int sig)
@@ -169,9 +172,8 @@ static int open_screen(struct display *d)
     d->button_key = SDL_GetKeyFromName(d->o.button_key);
     log_info("display name=%s coordinator=%s size=%dx%d rotate=%ld", d->o.name, d->o.coordinator,
              d->lw, d->lh, d->o.rotate);
-    /* A slow random spin of the spectrum ring, like the original's +-5 rpm. */
-    uint64_t seed = rng_seed();
-    d->spin = (float)((rng_unit(&seed) - 0.5) * 2.0 * 0.52);
+    d->spin_rng = rng_seed();
+    d->app->audible_slot = (int)d->o.audible_slot;
     return 0;
 }
 
@@ -200,8 +202,19 @@ static void on_events(struct display *d, int64_t now)
 static void draw(struct display *d, int64_t now, float dt, long frame)
 {
     const struct display_options *o = &d->o;
-    pipeline_step(d->pipe, dt);
-    d->rotation += d->spin * dt;
+    int moved = pipeline_step(d->pipe, dt);
+    (void)dt;
+    /* A slow random spin of the ring, new for every clip, like the original's -5..5 rpm; it
+     * turns only when the visualiser moves (24 times a second). */
+    const char *clip = pipeline_playing(d->pipe);
+    if (strcmp(clip, d->clip)) {
+        snprintf(d->clip, sizeof d->clip, "%s", clip);
+        d->spin = (float)((rng_unit(&d->spin_rng) - 0.5) * 2.0 * 5.0 * 2.0 * 3.14159265 / 60.0);
+    }
+    if (moved) {
+        d->rotation += d->spin * (float)(now - d->vis_at) / 1000.0f;
+        d->vis_at = now;
+    }
     qr_update(d->qr, d->app->prompt_url);
     int nbars, qr_width;
     const float *bars = pipeline_bars(d->pipe, &nbars);

@@ -27,9 +27,12 @@ struct pipeline *pipeline_new(const struct pipeline_parts *parts, enum spectrum_
                               char *err, size_t errlen);
 void pipeline_free(struct pipeline *p);
 /* Take what the decoder finished, ask for what the cells need, advance audio by dt_s and the
- * spectrum with it. Never waits. */
-void pipeline_step(struct pipeline *p, float dt_s);
+ * spectrum with it (at most 24 times a second, only while a clip plays). Never waits. Returns 1
+ * if the visualiser moved. */
+int pipeline_step(struct pipeline *p, float dt_s);
 /* The spectrum of what is playing: *n values in [0, 1], borrowed until the next step. */
 const float *pipeline_bars(const struct pipeline *p, int *n);
+/* The media name of the clip playing, "" if none. */
+const char *pipeline_playing(const struct pipeline *p);
 
 #endif

@@ -251,46 +251,29 @@ int render_add_image(struct render *r, const char *media, SDL_Surface *surface)
     return 0;
 }
 
-static void hue_rgb(float hue, SDL_Color *out)
-{
-    /* Flat rainbow colours, one per bar (no gradients: they band on the gallery's TVs). */
-    float h = fmodf(hue, 1.0f) * 6.0f, x = 1.0f - fabsf(fmodf(h, 2.0f) - 1.0f);
-    float rgb[3] = {0, 0, 0};
-    int sector = (int)h;
-    static const int map[6][3] = {{0, 1, 2}, {1, 0, 2}, {2, 0, 1}, {2, 1, 0}, {1, 2, 0}, {0, 2, 1}};
-    rgb[map[sector % 6][0]] = 1.0f;
-    rgb[map[sector % 6][1]] = x;
-    out->r = (Uint8)(rgb[0] * 255);
-    out->g = (Uint8)(rgb[1] * 255);
-    out->b = (Uint8)(rgb[2] * 255);
-    out->a = 255;
-}
+/* audioMotion's "rainbow" colour stops, as flat steps from the centre out (no smooth gradients:
+ * they band on the gallery's TVs). */
+static const SDL_Color rainbow[] = {
+    {0x88, 0x11, 0x77, 255}, {0xaa, 0x33, 0x55, 255}, {0xcc, 0x66, 0x66, 255},
+    {0xee, 0x99, 0x44, 255}, {0xee, 0xdd, 0x00, 255}, {0x99, 0xdd, 0x55, 255},
+    {0x44, 0xdd, 0x88, 255}, {0x22, 0xcc, 0xbb, 255}, {0x00, 0xbb, 0xcc, 255},
+    {0x00, 0x99, 0xcc, 255}, {0x33, 0x66, 0xbb, 255}};
+#define NSTEPS ((int)(sizeof rainbow / sizeof rainbow[0]))
 
-static void draw_ring(struct render *r, const struct draw_cmd *c)
+/* One bar at angle a (radians, clockwise from up), from radius inner to outer, in steps. */
+static int ring_bar(struct render *r, int at, float cx, float cy, float a, float half, float inner,
+                    float span, float outer, Uint8 alpha)
 {
-    int n = c->u.ring.nbars;
-    if (n <= 0)
-        return;
-    if (r->cap_verts < n * 4) {
-        r->cap_verts = n * 4;
-        r->verts = xrealloc(r->verts, sizeof *r->verts * (size_t)r->cap_verts);
-        r->indices = xrealloc(r->indices, sizeof *r->indices * (size_t)n * 6);
-    }
-    float cx = c->r.x + c->r.w / 2.0f, cy = c->r.y + c->r.h / 2.0f;
-    float radius = (c->r.w < c->r.h ? c->r.w : c->r.h) / 2.0f;
-    float inner = radius * 0.3f, span = radius - inner;
-    float step = 2.0f * 3.14159265f / (float)n, half = step * 0.4f;
-    for (int i = 0; i < n; i++) {
-        float v = c->u.ring.values[i];
-        v = v < 0 ? 0 : v > 1 ? 1 : v;
-        float outer = inner + span * (0.04f + 0.96f * v);
-        float a = c->u.ring.rotation + step * (float)i;
-        SDL_Color col;
-        hue_rgb((float)i / (float)n, &col);
-        col.a = c->color.a ? c->color.a : 255;
-        float ang[2] = {a - half, a + half}, rad[2] = {inner, outer};
+    float ang[2] = {a - half, a + half};
+    for (int s = 0; s < NSTEPS; s++) {
+        float r0 = inner + span * (float)s / NSTEPS, r1 = inner + span * (float)(s + 1) / NSTEPS;
+        if (r0 >= outer)
+            break;
+        float rad[2] = {r0, r1 < outer ? r1 : outer};
+        SDL_Color col = rainbow[s];
+        col.a = alpha;
         for (int k = 0; k < 4; k++) {
-            SDL_Vertex *vx = &r->verts[i * 4 + k];
+            SDL_Vertex *vx = &r->verts[at * 4 + k];
             float an = ang[k & 1], rr = rad[k >> 1];
             vx->position.x = cx + rr * sinf(an);
             vx->position.y = cy - rr * cosf(an);
@@ -299,9 +282,38 @@ static void draw_ring(struct render *r, const struct draw_cmd *c)
         }
         static const int quad[6] = {0, 1, 2, 1, 3, 2};
         for (int k = 0; k < 6; k++)
-            r->indices[i * 6 + k] = i * 4 + quad[k];
+            r->indices[at * 6 + k] = at * 4 + quad[k];
+        at++;
     }
-    SDL_RenderGeometry(r->ren, NULL, r->verts, n * 4, r->indices, n * 6);
+    return at;
+}
+
+static void draw_ring(struct render *r, const struct draw_cmd *c)
+{
+    int n = c->u.ring.nbars, bars = c->u.ring.mirror ? 2 * n : n;
+    if (n <= 0)
+        return;
+    if (r->cap_verts < bars * NSTEPS * 4) { /* grows once: steady frames allocate nothing */
+        r->cap_verts = bars * NSTEPS * 4;
+        r->verts = xrealloc(r->verts, sizeof *r->verts * (size_t)r->cap_verts);
+        r->indices = xrealloc(r->indices, sizeof *r->indices * (size_t)bars * NSTEPS * 6);
+    }
+    float cx = c->r.x + c->r.w / 2.0f, cy = c->r.y + c->r.h / 2.0f;
+    float radius = (c->r.w < c->r.h ? c->r.w : c->r.h) / 2.0f;
+    float inner = radius * 0.3f, span = radius - inner;
+    float step = 2.0f * 3.14159265f / (float)bars, half = step * 0.4f;
+    Uint8 alpha = c->color.a ? c->color.a : 255;
+    int quads = 0;
+    for (int i = 0; i < bars; i++) {
+        /* mirrored: bar i of the right half and its reflection on the left */
+        int band = !c->u.ring.mirror ? i : i < n ? i : 2 * n - 1 - i;
+        float v = c->u.ring.values[band];
+        v = v < 0 ? 0 : v > 1 ? 1 : v;
+        float outer = inner + span * (0.04f + 0.96f * v);
+        float a = c->u.ring.rotation + step * ((float)i + 0.5f);
+        quads = ring_bar(r, quads, cx, cy, a, half, inner, span, outer, alpha);
+    }
+    SDL_RenderGeometry(r->ren, NULL, r->verts, quads * 4, r->indices, quads * 6);
 }
 
 static void exec(struct render *r, const struct draw_cmd *c, const SDL_Rect *clip)

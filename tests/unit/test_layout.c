@@ -672,6 +672,35 @@ TEST(empty_placeholders)
     }
 }
 
+/* Which cell is audible: the newest audio cell, or a fixed slot (--audible-slot) if it holds
+ * audio; none when the display plays no audio. The ring is mirrored (audioMotion's mirror 1). */
+TEST(audible_cell_rule)
+{
+    app_grid(2, 3);
+    A.cfg.audio = 1;
+    put(1, CELL_AUDIO, NULL, "a.wav");
+    put(4, CELL_AUDIO, NULL, "b.wav");
+    put(2, CELL_TEXT, "words", NULL);
+    CHECK_EQ_INT(app_audible_cell(&A), 4); /* the newest */
+    A.audible_slot = 1;
+    CHECK_EQ_INT(app_audible_cell(&A), 1);
+    A.audible_slot = 2; /* text: nothing plays */
+    CHECK_EQ_INT(app_audible_cell(&A), -1);
+    A.audible_slot = 99; /* past the grid */
+    CHECK_EQ_INT(app_audible_cell(&A), -1);
+    A.audible_slot = -1;
+    A.cfg.audio = 0;
+    CHECK_EQ_INT(app_audible_cell(&A), -1);
+    struct app fresh;
+    app_init(&fresh, "x");
+    CHECK_EQ_INT(fresh.audible_slot, -1);
+    frame(1920, 1080, 0);
+    CHECK_EQ_INT(count_kind(DRAW_RING), 2);
+    for (size_t i = 0; i < DL.n; i++)
+        if (DL.cmds[i].kind == DRAW_RING)
+            CHECK_EQ_INT(DL.cmds[i].u.ring.mirror, 1);
+}
+
 TEST(invoking_cell)
 {
     app_grid(2, 3);
@@ -1049,6 +1078,7 @@ int main(void)
     RUN(image_cells);
     RUN(empty_placeholders);
     RUN(markdown_text_cell);
+    RUN(audible_cell_rule);
     RUN(invoking_cell);
     RUN(failed_and_audio_cells);
     RUN(hud_countdown);

@@ -226,6 +226,45 @@ TEST(markdown_text_on_a_real_frame)
     frame_free(f);
 }
 
+/* The visualiser: a mirrored ring of bars in rainbow steps from the centre out, symmetric about
+ * the vertical axis when not turned. */
+TEST(ring_is_a_mirrored_rainbow)
+{
+    struct frame *f = frame_new();
+    static const float values[10] = {0.9f, 0.7f, 0.5f, 0.8f, 0.6f, 0.4f, 0.7f, 0.3f, 0.5f, 0.2f};
+    drawlist_clear(&f->dl);
+    struct draw_cmd *bg = drawlist_add(&f->dl, DRAW_RECT);
+    bg->r = (struct rect){0, 0, W, H};
+    bg->color = LAYOUT_EMERALD_800;
+    struct draw_cmd *c = drawlist_add(&f->dl, DRAW_RING);
+    c->r = (struct rect){W / 2 - 200, H / 2 - 200, 400, 400};
+    c->u.ring.values = values;
+    c->u.ring.nbars = 10;
+    c->u.ring.mirror = 1;
+    render_draw(f->render, &f->dl);
+    SDL_RenderPresent(f->ren);
+    mkdir("build/test-frames", 0755);
+    IMG_SavePNG(f->surface, "build/test-frames/ring.png");
+    struct rect all = {0, 0, W, H};
+    CHECK(share(f, all, 0x881177) > 0.001);  /* the first stop, near the centre */
+    CHECK(share(f, all, 0xeedd00) > 0.001);  /* a middle one */
+    CHECK(share(f, all, 0x0099cc) > 0.0001); /* near the tips of the tallest bars */
+    long left = 0, right = 0, mismatched = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W / 2; x++) {
+            int l = pixel(f, x, y) != 0x065f46, r = pixel(f, W - 1 - x, y) != 0x065f46;
+            left += l;
+            right += r;
+            mismatched += l != r;
+        }
+    printf("  ring pixels left %ld right %ld, %ld unmatched in the mirror\n", left, right,
+           mismatched);
+    CHECK(left > 10000);
+    CHECK(labs(left - right) < left / 50);
+    CHECK(mismatched < left / 10); /* edge pixels of the rasterised quads */
+    frame_free(f);
+}
+
 int main(void)
 {
     if (SDL_Init(0) < 0 || IMG_Init(IMG_INIT_PNG) == 0) {
@@ -237,6 +276,7 @@ int main(void)
     RUN(images_are_cover_cropped_into_their_cell);
     RUN(offline_indicator_keeps_last_content);
     RUN(markdown_text_on_a_real_frame);
+    RUN(ring_is_a_mirrored_rainbow);
     IMG_Quit();
     SDL_Quit();
     TEST_END("test_render");

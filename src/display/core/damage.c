@@ -45,6 +45,7 @@ uint64_t damage_hash(const struct draw_cmd *c)
         if (c->u.ring.values && c->u.ring.nbars > 0)
             h = fnv(h, c->u.ring.values, sizeof(float) * (size_t)c->u.ring.nbars);
         h = fnv(h, &c->u.ring.rotation, sizeof c->u.ring.rotation);
+        h = fnv_int(h, c->u.ring.mirror);
         break;
     case DRAW_RECT:
     case DRAW_CLIP:

@@ -20,7 +20,9 @@ enum draw_kind {
     DRAW_RECT,  /* filled rectangle in color */
     DRAW_TEXT,  /* one line of Departure Mono: text[0..len) at r.x, r.y (top-left), px size */
     DRAW_IMAGE, /* media name, source crop src (in image pixels) scaled into r */
-    DRAW_RING,  /* radial spectrum: nbars values in [0,1] around the centre of r, rotated */
+    DRAW_RING,  /* radial spectrum: nbars values in [0,1] around the centre of r, rotated; mirrored:
+                   the values over one half, again mirrored over the other (audioMotion's
+                   radial mirror 1); each bar in rainbow steps from the centre out */
     DRAW_CLIP,  /* clip to r until the next DRAW_CLIP (w == 0: no clip) */
 };
 
@@ -43,6 +45,7 @@ struct draw_cmd {
             const float *values; /* borrowed, nbars values in [0, 1] */
             int nbars;
             float rotation; /* radians, clockwise */
+            int mirror;     /* 1: 2 * nbars bars, symmetric */
         } ring;
     } u;
 };

@@ -616,6 +616,7 @@ static void ring(struct ctx *c, struct rect cell, const float *values, int n, fl
     d->u.ring.values = values;
     d->u.ring.nbars = n;
     d->u.ring.rotation = rotation;
+    d->u.ring.mirror = 1;
 }
 
 static void draw_cell(struct ctx *c, struct rect r, const struct app_inv *inv, int index,
