@@ -336,6 +336,10 @@ int main(int argc, char **argv)
 {
     struct display d = {0};
     char err[512];
+    if (argc == 2 && !strcmp(argv[1], "--probe-gl")) { /* screen.c asks, in a fresh process */
+        screen_probe_gl_main();
+        return 0;
+    }
     enum options_result r = options_load(&d.o, argc, argv, DISPLAY_CONFIG_PATH, err, sizeof err);
     if (r != OPTIONS_OK) {
         if (r == OPTIONS_CONFIG)

@@ -8,8 +8,13 @@
 #include "screenshot.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define GL_RENDERER_STRING 0x1F01
 
@@ -57,6 +62,64 @@ static int emulated_gl(const char *renderer)
 {
     return strstr(renderer, "llvmpipe") || strstr(renderer, "softpipe") ||
            strstr(renderer, "swrast") || strstr(renderer, "Software");
+}
+
+void screen_probe_gl_main(void)
+{
+    if (SDL_Init(SDL_INIT_VIDEO) < 0)
+        return;
+    SDL_Window *w = SDL_CreateWindow("probe", 0, 0, 1, 1, SDL_WINDOW_HIDDEN);
+    SDL_Renderer *r = w ? SDL_CreateRenderer(w, -1, SDL_RENDERER_ACCELERATED) : NULL;
+    SDL_RendererInfo info;
+    if (r && SDL_GetRendererInfo(r, &info) == 0)
+        printf("%s %s\n", info.name, gl_renderer_string(r));
+    fflush(stdout);
+    if (r)
+        SDL_DestroyRenderer(r);
+    if (w)
+        SDL_DestroyWindow(w);
+    SDL_Quit();
+}
+
+/* "NAME GL-RENDERER" of the accelerated renderer, from a fresh copy of this program run with
+ * --probe-gl: an emulated GL's libraries (llvmpipe, tens of MB) never load into this one. ""
+ * if the probe says nothing within 10 s. */
+static void probe_gl(char *out, size_t len)
+{
+    int p[2];
+    out[0] = '\0';
+    if (pipe(p) < 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, 2);
+        execl("/proc/self/exe", "panic-display", "--probe-gl", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    size_t n = 0;
+    for (int64_t end = time_mono_ms() + 10000; pid > 0 && n + 1 < len;) {
+        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+        int64_t left = end - time_mono_ms();
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            break;
+        ssize_t got = read(p[0], out + n, len - 1 - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(p[0]);
+    out[n] = '\0';
+    out[strcspn(out, "\n")] = '\0';
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
 }
 
 /* An accelerated renderer on s->win unless it only emulates a GPU (auto); 0 or -1. */
@@ -119,15 +182,24 @@ struct screen *screen_open(const struct screen_options *o, char *err, size_t err
     }
     s->lw = o->rotate % 180 ? h : w;
     s->lh = o->rotate % 180 ? w : h;
-    if (!o->offscreen && o->renderer != SCREEN_SOFTWARE && try_gl(s, o) < 0 && s->win &&
-        o->renderer == SCREEN_GL) {
+    int gl = !o->offscreen && o->renderer != SCREEN_SOFTWARE;
+    if (gl && o->renderer == SCREEN_AUTO) {
+        char probe[256];
+        probe_gl(probe, sizeof probe);
+        if (!strncmp(probe, "software", 8) || emulated_gl(probe)) {
+            log_info("renderer probe: %s only emulates a GPU: drawing in software", probe);
+            gl = 0;
+        }
+    }
+    if (gl && try_gl(s, o) < 0 && o->renderer == SCREEN_GL) {
         snprintf(err, errlen, "no accelerated renderer: %s", SDL_GetError());
         goto fail;
     }
     if (!s->ren) {
-        /* A window a GL renderer touched may not give a surface: start again without it. */
-        SDL_DestroyWindow(s->win);
-        s->win = open_window(o, &w, &h);
+        if (gl) { /* a window a GL renderer touched may not give a surface: a new one */
+            SDL_DestroyWindow(s->win);
+            s->win = open_window(o, &w, &h);
+        }
         if (!s->win || open_software(s) < 0) {
             snprintf(err, errlen, "cannot draw in software: %s", SDL_GetError());
             goto fail;

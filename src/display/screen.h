@@ -5,7 +5,8 @@
  * presented when something changed. "software" draws with SDL's software renderer into a
  * surface of the logical frame and copies only the damaged rects (turned when rotated) into the
  * window's own surface, updating just those rects. "auto" takes gl unless the GL driver is an
- * emulation on the CPU (llvmpipe, softpipe, swrast), and software offscreen. Each frame the draw
+ * emulation on the CPU (llvmpipe, softpipe, swrast: asked of a fresh process, see
+ * screen_probe_gl_main), and software offscreen. Each frame the draw
  * list is compared with the previous one (damage.h); nothing changed means nothing is drawn or
  * presented. The whole frame is redrawn on the first frame, an expose or resize, and when asked
  * (screen_force_full). */
@@ -32,6 +33,10 @@ struct screen_options {
 
 struct screen;
 
+/* panic-display --probe-gl: print "NAME GL-RENDERER" of SDL's accelerated renderer on stdout
+ * (what screen_open's auto choice asks a fresh process, so that an emulated GL never loads into
+ * the display itself). */
+void screen_probe_gl_main(void);
 /* SDL video must be initialised. NULL with a reason in err. */
 struct screen *screen_open(const struct screen_options *o, char *err, size_t errlen);
 void screen_close(struct screen *s);
