@@ -53,7 +53,7 @@ else
 Q := @
 endif
 
-PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto libcurl
+PKG_PANICD := sqlite3 libmicrohttpd jansson libpng libcrypto libcurl libqrencode
 PKG_CTL := libcurl jansson
 # libgpiod is optional: 1.6 (bookworm) and 2.x (trixie) both build; without it the display has
 # the keyboard and fake buttons only. input_gpiod.c sees PANIC_GPIOD_MAJOR.
@@ -214,6 +214,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/panic $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(B)/panicd $(B)/panicctl $(B)/panic-display $(DESTDIR)$(BINDIR)/
 	install -m 0644 systemd/panicd.service systemd/panic-display@.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/panic-display-restart.service systemd/panic-display-restart.timer \
+		$(DESTDIR)$(UNITDIR)/
 	sed -i 's#/usr/local/bin#$(BINDIR)#g' $(DESTDIR)$(UNITDIR)/panicd.service \
 		$(DESTDIR)$(UNITDIR)/panic-display@.service
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8

@@ -37,6 +37,10 @@ PROMPT=$(shuf -n 1 assets/prompts.txt 2>/dev/null || echo "a lighthouse keeper t
 if "$B/panicctl" --state-dir "$STATE" prompt "$PROMPT"; then
     echo "prompt: $PROMPT"
 fi
+# The local display speaks for this machine with its admin token (in the environment, not on the
+# command line), so its heartbeat is accepted and its QR code gets a phone link.
+PANIC_TOKEN=$(cat "$STATE/admin.token")
+export PANIC_TOKEN
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
     "$B/panic-display" --coordinator "$URL" --name local --state-dir "$STATE/display" \
         --window 1280x720 2>>"$STATE/display.log" &

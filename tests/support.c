@@ -997,6 +997,10 @@ int display_start(struct display *disp, const char *coordinator, const char *nam
                             "--font",
                             "fonts/DepartureMono-Regular.otf"};
     size_t n = 20;
+    if (!name) { /* no --name: the display's own default */
+        memmove(&argv[4], &argv[6], (n - 6) * sizeof argv[0]);
+        n -= 2;
+    }
     for (size_t i = 0; extra && extra[i] && n < 46; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;

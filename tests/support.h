@@ -183,7 +183,8 @@ struct display {
     int w, h;
 };
 
-/* Start $PANIC_BUILD/panic-display --offscreen named name at w x h against coordinator, writing
+/* Start $PANIC_BUILD/panic-display --offscreen named name (NULL: its default) at w x h against
+ * coordinator, writing
  * frames/latest.png every 3 frames at 20 fps; extra: more arguments (NULL-terminated) or NULL.
  * With disp->dir already set (a second start) it keeps that state dir. 0 or -1. */
 int display_start(struct display *disp, const char *coordinator, const char *name, int w, int h,

@@ -11,6 +11,7 @@
 #include "coordinator/core/config.h"
 #include "coordinator/platforms/builtin/builtin.h"
 #include "coordinator/coord/coord.h"
+#include "coordinator/coord/vestaboard.h"
 #include "coordinator/platforms/curl_ev.h"
 #include "coordinator/platforms/openai/openai.h"
 #include "coordinator/platforms/registry.h"
@@ -176,10 +177,19 @@ struct daemon {
     struct coord *coord;
     struct curl_ev *curl;
     struct api *api;
+    struct vestaboards *boards;
     struct http_server *srv;
     char *token, *visitor_secret;
     int64_t watchdog_ms;
 };
+
+/* Committed events go to the event streams and the Vestaboards. */
+static void on_event(void *user, int64_t id, int64_t network, const char *type, const char *data)
+{
+    struct daemon *d = user;
+    api_on_event(d->api, id, network, type, data);
+    vestaboards_on_event(d->boards, network, type, data);
+}
 
 /* Requests reach the API once it exists; none is read before the loop runs, which is after
  * daemon_open has made it. */
@@ -238,7 +248,8 @@ static int daemon_open(struct daemon *d, const struct panicd_config *cfg, struct
     coord_platform_env(d->coord)->curl = d->curl;
     platforms_register(d->coord, cfg);
     d->api = api_new(d->ev, d->coord, d->store, d->media, cfg, d->token, d->visitor_secret, deck);
-    coord_set_sink(d->coord, api_on_event, d->api);
+    d->boards = vestaboards_new(d->coord, d->curl);
+    coord_set_sink(d->coord, on_event, d);
     if (coord_start(d->coord, err, sizeof err) < 0) {
         log_err("cannot start the runners: %s", err);
         return -1;
@@ -252,6 +263,7 @@ static void daemon_close(struct daemon *d)
 {
     http_server_free(d->srv);
     api_free(d->api);
+    vestaboards_free(d->boards);
     coord_free(d->coord);
     curl_ev_free(d->curl);
     catalog_reset_registered();

@@ -274,22 +274,93 @@ int cmd_networks(struct ctl *c, const struct ctl_args *a)
     }
     if (json_array_size(nets) == 0)
         puts("no networks");
-    int wname = 1;
+    int wname = 1, wslug = 1;
     json_array_foreach(nets, i, n)
     {
-        const char *name = ctl_json_str(n, "name");
+        const char *name = ctl_json_str(n, "name"), *slug = ctl_json_str(n, "slug");
         wname = MAX(wname, (int)strlen(name ? name : ""));
+        wslug = MAX(wslug, (int)strlen(slug ? slug : ""));
     }
     wname = MIN(wname, 40);
     json_array_foreach(nets, i, n)
     {
         const char *name = ctl_json_str(n, "name");
-        printf("%3" PRId64 "  %-*s  ", json_int_or(json_object_get(n, "id"), 0), wname,
-               name ? name : "");
+        const char *slug = ctl_json_str(n, "slug");
+        printf("%3" PRId64 "  %-*s  %-*s  ", json_int_or(json_object_get(n, "id"), 0), wslug,
+               slug ? slug : "-", wname, name ? name : "");
         json_array_foreach(json_object_get(n, "models"), k, m)
             printf("%s%s", k ? " -> " : "", json_is_string(m) ? json_string_value(m) : "?");
         printf("  (lockout %" PRId64 " s)\n",
                json_int_or(json_object_get(n, "lockout_seconds"), 0));
+    }
+cleanup:
+    ctl_reply_free(&r);
+    return rc;
+}
+
+/* ---- displays ---- */
+
+/* A number member rounded, then unit ("-" when absent or null). */
+static void fmt_num(const json_t *o, const char *key, const char *unit, char *buf, size_t len)
+{
+    const json_t *v = json_object_get(o, key);
+    if (json_is_number(v))
+        snprintf(buf, len, "%.0f%s", json_number_value(v), unit);
+    else
+        snprintf(buf, len, "-");
+}
+
+int cmd_displays(struct ctl *c, const struct ctl_args *a)
+{
+    (void)a;
+    struct ctl_reply r = CTL_REPLY_INIT;
+    int rc = ctl_call(c, "GET", "/api/v1/displays", NULL, &r);
+    if (rc != CTL_OK)
+        goto cleanup;
+    if (c->json) {
+        ctl_print_raw(&r.raw);
+        goto cleanup;
+    }
+    json_t *list = json_object_get(r.json, "displays"), *d;
+    size_t i;
+    if (!json_is_array(list)) {
+        rc = bad_answer(c, "no list of displays");
+        goto cleanup;
+    }
+    if (json_array_size(list) == 0) {
+        puts("no displays");
+        goto cleanup;
+    }
+    int wname = 4;
+    json_array_foreach(list, i, d)
+    {
+        const char *name = ctl_json_str(d, "name");
+        wname = MAX(wname, (int)strlen(name ? name : ""));
+    }
+    wname = MIN(wname, 40);
+    printf("%-*s  %7s  %-7s  %-7s  %9s  %5s  %6s  %-8s  %s\n", wname, "NAME", "NETWORK", "STATE",
+           "HEALTH", "LAST SEEN", "FPS", "TEMP", "VERSION", "PROBLEMS");
+    json_array_foreach(list, i, d)
+    {
+        const char *name = ctl_json_str(d, "name"), *state = ctl_json_str(d, "state");
+        const char *health = ctl_json_str(d, "health"), *why = ctl_json_str(d, "problems");
+        const json_t *hb = json_object_get(d, "heartbeat");
+        const char *version = ctl_json_str(hb, "version");
+        char seen[32] = "never", fps[16], temp[16];
+        const json_t *ago = json_object_get(d, "last_seen_s");
+        if (json_is_number(ago)) {
+            char dur[24];
+            fmt_duration((int64_t)(json_number_value(ago) * 1000), dur, sizeof dur);
+            snprintf(seen, sizeof seen, "%s", dur);
+        }
+        fmt_num(hb, "fps", "", fps, sizeof fps);
+        fmt_num(hb, "cpu_temp_c", " C", temp, sizeof temp);
+        printf("%-*.*s  %7" PRId64 "  %-7s  %-7s  %9s  %5s  %6s  %-8s  ", wname, wname,
+               name ? name : "?", json_int_or(json_object_get(d, "network"), 0),
+               state ? state : "?", health ? health : "?", seen, fps, temp,
+               version ? version : "-");
+        ctl_put_clean(stdout, why ? why : "", 80);
+        fputc('\n', stdout);
     }
 cleanup:
     ctl_reply_free(&r);
@@ -327,6 +398,8 @@ static int network_create(struct ctl *c, const struct ctl_args *a)
     json_object_set(body, "models", models);
     if (a->lockout)
         json_object_set_new(body, "lockout_seconds", json_integer(lockout));
+    if (a->slug)
+        json_object_set_new(body, "slug", json_string(a->slug)); /* panicd checks it */
     rc = ctl_call(c, "POST", "/api/v1/networks", body, &r);
     if (rc != CTL_OK)
         goto cleanup;
@@ -334,9 +407,16 @@ static int network_create(struct ctl *c, const struct ctl_args *a)
         ctl_print_raw(&r.raw);
     else if (!json_is_integer(json_object_get(r.json, "id")))
         rc = bad_answer(c, "no id for the new network");
-    else
-        printf("created network %" JSON_INTEGER_FORMAT "\n",
+    else {
+        printf("created network %" JSON_INTEGER_FORMAT,
                json_integer_value(json_object_get(r.json, "id")));
+        if (ctl_json_str(r.json, "slug")) {
+            fputs(" (slug ", stdout);
+            ctl_put_clean(stdout, ctl_json_str(r.json, "slug"), 60);
+            fputc(')', stdout);
+        }
+        fputc('\n', stdout);
+    }
 cleanup:
     json_decref(name);
     json_decref(models);
@@ -350,12 +430,17 @@ static int network_delete(struct ctl *c, const struct ctl_args *a)
     struct ctl_reply r = CTL_REPLY_INIT;
     int64_t id;
     char path[64];
-    if (a->npos != 2 || parse_int64(a->pos[1], 1, INT64_MAX, &id) < 0)
-        return ctl_usage_error("network delete needs one network ID");
+    if (a->npos != 2)
+        return ctl_usage_error("network delete needs one network ID or slug");
     if (a->lockout)
         return ctl_usage_error("--lockout is for network create");
+    if (a->slug)
+        return ctl_usage_error("--slug is for network create");
+    int rc = ctl_network_id(c, a->pos[1], &id, NULL);
+    if (rc != CTL_OK)
+        return rc;
     snprintf(path, sizeof path, "/api/v1/networks/%" PRId64, id);
-    int rc = ctl_call(c, "DELETE", path, NULL, &r);
+    rc = ctl_call(c, "DELETE", path, NULL, &r);
     if (rc == CTL_OK && c->json)
         ctl_print_raw(&r.raw);
     else if (rc == CTL_OK)
@@ -412,8 +497,20 @@ static int display_body(const struct ctl_args *a, json_t *body)
         if (!eq || eq == pair)
             return ctl_usage_error("display set wants KEY=VALUE, not '%s'", pair);
         char *key = xstrndup(pair, (size_t)(eq - pair));
+        if (!strcmp(key, "vestaboard_key")) { /* a credential: panicd keeps it apart */
+            json_object_set_new(body, key, json_string(eq + 1));
+            free(key);
+            continue;
+        }
         struct display_config one = display_config_default();
         char err[PANIC_ERR_LEN];
+        int64_t num;
+        if (!strcmp(key, "network") && eq[1] && parse_int64(eq + 1, 0, INT64_MAX, &num) < 0) {
+            /* A slug: panicd looks it up (and refuses one it does not know). */
+            json_object_set_new(body, key, json_string(eq + 1));
+            free(key);
+            continue;
+        }
         int rc = display_config_set(&one, key, eq + 1, err, sizeof err);
         if (rc == 0)
             json_object_set_new(body, key, display_field_to_json(&one, display_field_find(key)));
@@ -508,8 +605,27 @@ cleanup:
     return rc;
 }
 
+/* stop --all: every network, every call in flight. */
+static int stop_all(struct ctl *c)
+{
+    struct ctl_reply r = CTL_REPLY_INIT;
+    int rc = ctl_call(c, "POST", "/api/v1/stop", NULL, &r);
+    if (rc == CTL_OK && c->json)
+        ctl_print_raw(&r.raw);
+    else if (rc == CTL_OK)
+        printf("stopped %" PRId64 " running network(s) of %zu\n",
+               json_int_or(json_object_get(r.json, "stopped"), 0),
+               json_array_size(json_object_get(r.json, "networks")));
+    ctl_reply_free(&r);
+    return rc;
+}
+
 int cmd_stop(struct ctl *c, const struct ctl_args *a)
 {
+    if (a->all && a->network)
+        return ctl_usage_error("stop takes either --all or --network");
+    if (a->all)
+        return stop_all(c);
     struct ctl_reply r = CTL_REPLY_INIT;
     char path[96];
     int64_t id;

@@ -39,7 +39,9 @@ struct ctl_args {
     const char *lockout;
     const char *last_event_id;
     const char *display;
-    int long_press; /* --long */
+    const char *slug; /* network create --slug */
+    int long_press;   /* --long */
+    int all;          /* --all */
 };
 
 /* Each returns an enum ctl_exit; a CTL_USAGE return has printed its one line. */
@@ -49,6 +51,7 @@ int cmd_models(struct ctl *c, const struct ctl_args *a);
 int cmd_networks(struct ctl *c, const struct ctl_args *a);
 int cmd_network(struct ctl *c, const struct ctl_args *a);
 int cmd_display(struct ctl *c, const struct ctl_args *a);
+int cmd_displays(struct ctl *c, const struct ctl_args *a);
 int cmd_prompt(struct ctl *c, const struct ctl_args *a);
 int cmd_stop(struct ctl *c, const struct ctl_args *a);
 int cmd_press(struct ctl *c, const struct ctl_args *a);

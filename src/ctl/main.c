@@ -24,26 +24,34 @@ static const char usage_text[] =
     "The command-line client of the PANIC! coordinator (panicd).\n"
     "\n"
     "commands:\n"
-    "  status [NETWORK_ID]          the runner's state (default: the first network)\n"
+    "  status [NETWORK]             the runner's state (default: the first network);\n"
+    "                               NETWORK is an id or a slug, here and for --network\n"
     "  health                       whether the coordinator is up, and its version\n"
     "  models                       the model catalogue: what each model does, and why\n"
     "                               one cannot run\n"
-    "  networks                     the networks, one a line\n"
-    "  network create NAME MODEL... [--lockout S]\n"
-    "                               a network running the models in a cycle\n"
-    "  network delete ID            delete a network\n"
+    "  networks                     the networks, one a line: id, slug, name, models\n"
+    "  network create NAME MODEL... [--lockout S] [--slug SLUG]\n"
+    "                               a network running the models in a cycle; its slug\n"
+    "                               (short name) defaults to the name in lower case\n"
+    "  network delete NETWORK       delete a network\n"
+    "  displays                     every display known: network, online or missing, health,\n"
+    "                               last seen, frame rate, temperature, version\n"
     "  display show NAME            a display's configuration\n"
     "  display set NAME KEY=VALUE...\n"
-    "                               change it: network, mode, rows, cols, offset, stride,\n"
-    "                               show_invoking=yes|no, audio=yes|no\n"
-    "  prompt [--network ID] TEXT...\n"
+    "                               change it: network (id or slug), mode, rows, cols,\n"
+    "                               offset, stride, show_invoking=yes|no, audio=yes|no,\n"
+    "                               tv_on=HH:MM, tv_off=HH:MM, tv_days=mon-fri,\n"
+    "                               tv_holidays=DATE,..., kind=vestaboard,\n"
+    "                               vestaboard_url=URL, vestaboard_key=KEY\n"
+    "  prompt [--network NETWORK] TEXT...\n"
     "                               start a run with this prompt\n"
-    "  stop [--network ID]          stop the current run\n"
+    "  stop [--network NETWORK]     stop the current run\n"
+    "  stop --all                   stop every network and cancel every call in flight\n"
     "  press [--display NAME] [--long]\n"
     "                               press the panic button of display NAME (default: this\n"
     "                               host's name): a run from the prompt deck; --long stops\n"
     "                               the run (if the device may)\n"
-    "  tail [--network ID] [--last-event-id N]\n"
+    "  tail [--network NETWORK] [--last-event-id N]\n"
     "                               follow the network's events in words, from the\n"
     "                               current run's genesis (or after event N), until\n"
     "                               interrupted; reconnects when panicd restarts\n"
@@ -69,6 +77,8 @@ enum {
     OPT_LAST_ID = 1 << 2,
     OPT_DISPLAY = 1 << 3,
     OPT_LONG = 1 << 4,
+    OPT_ALL = 1 << 5,
+    OPT_SLUG = 1 << 6,
 };
 
 static const struct command {
@@ -81,10 +91,11 @@ static const struct command {
     {"health", cmd_health, 0, 0},
     {"models", cmd_models, 0, 0},
     {"networks", cmd_networks, 0, 0},
-    {"network", cmd_network, OPT_LOCKOUT, -1},
+    {"network", cmd_network, OPT_LOCKOUT | OPT_SLUG, -1},
     {"display", cmd_display, 0, -1},
+    {"displays", cmd_displays, 0, 0},
     {"prompt", cmd_prompt, OPT_NETWORK, -1},
-    {"stop", cmd_stop, OPT_NETWORK, 0},
+    {"stop", cmd_stop, OPT_NETWORK | OPT_ALL, 0},
     {"press", cmd_press, OPT_DISPLAY | OPT_LONG, 0},
     {"tail", cmd_tail, OPT_NETWORK | OPT_LAST_ID, 0},
     {"backup", cmd_backup, 0, 1},
@@ -133,6 +144,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"--lockout", &o->args.lockout, OPT_LOCKOUT},
         {"--last-event-id", &o->args.last_event_id, OPT_LAST_ID},
         {"--display", &o->args.display, OPT_DISPLAY},
+        {"--slug", &o->args.slug, OPT_SLUG},
     };
     int words_only = 0;
     o->args.pos = xcalloc((size_t)argc, sizeof *o->args.pos);
@@ -154,6 +166,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
         } else if (strcmp(arg, "--long") == 0) {
             o->args.long_press = 1;
             o->seen |= OPT_LONG;
+        } else if (strcmp(arg, "--all") == 0) {
+            o->args.all = 1;
+            o->seen |= OPT_ALL;
         } else {
             const char *eq = strchr(arg, '=');
             size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);

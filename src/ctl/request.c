@@ -148,17 +148,42 @@ int ctl_call(struct ctl *c, const char *method, const char *path, json_t *body, 
     return CTL_OK;
 }
 
+/* A network named by its slug: GET /api/v1/networks/SLUG for its id (and the network). */
+static int network_by_slug(struct ctl *c, const char *slug, int64_t *id, json_t **network)
+{
+    for (const char *p = slug; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            return ctl_usage_error("not a network id or slug: '%s'", slug);
+    struct ctl_reply r = CTL_REPLY_INIT;
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/networks/%.64s", slug);
+    int json = c->json;
+    c->json = 0;
+    int rc = ctl_call(c, "GET", path, NULL, &r);
+    c->json = json;
+    json_t *jid = json_object_get(r.json, "id");
+    if (rc == CTL_OK && !json_is_integer(jid)) {
+        fprintf(stderr, "panicctl: %s answered a network without an id\n", c->url);
+        rc = CTL_REFUSED;
+    } else if (rc == CTL_OK) {
+        *id = json_integer_value(jid);
+        if (network)
+            *network = json_incref(r.json);
+    }
+    ctl_reply_free(&r);
+    return rc;
+}
+
 int ctl_network_id(struct ctl *c, const char *opt, int64_t *id, json_t **network)
 {
     struct ctl_reply r = CTL_REPLY_INIT;
     int rc;
     if (network)
         *network = NULL;
-    if (opt) {
-        if (parse_int64(opt, 1, INT64_MAX, id) < 0)
-            return ctl_usage_error("not a network id: '%s'", opt);
+    if (opt && parse_int64(opt, 1, INT64_MAX, id) == 0)
         return CTL_OK;
-    }
+    if (opt)
+        return network_by_slug(c, opt, id, network);
     /* Not printed with --json: only the answer to the command itself is. */
     int json = c->json;
     c->json = 0;

@@ -36,7 +36,8 @@ int ctl_report_http(struct ctl *c, long status, const struct buf *raw);
 /* "panicctl: <reason> (see 'panicctl --help')", one line on stderr; returns CTL_USAGE. */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The network to act on: --network (validated) or else the first one the coordinator lists.
+/* The network to act on: --network (an id, or a slug looked up) or else the first one the
+ * coordinator lists.
  * With network non-NULL, also that network's object when it came from the list (else NULL;
  * owned, json_decref). */
 int ctl_network_id(struct ctl *c, const char *opt, int64_t *id, json_t **network);

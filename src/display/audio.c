@@ -21,6 +21,7 @@ struct audio {
     char name[96];
     int buffer_samples;
     int no_device; /* SDL has no audio output here: audio_tick feeds the tap */
+    int paused;    /* audio_pause: a device opened now starts paused */
     float scratch[4096];
 };
 
@@ -67,7 +68,7 @@ static void open_device(struct audio *a)
         return;
     }
     a->buffer_samples = have.samples;
-    SDL_PauseAudioDevice(a->dev, 0);
+    SDL_PauseAudioDevice(a->dev, a->paused);
 }
 
 void audio_free(struct audio *a)
@@ -130,4 +131,11 @@ size_t audio_latency_samples(const struct audio *a)
 int audio_has_device(const struct audio *a)
 {
     return a->dev != 0;
+}
+
+void audio_pause(struct audio *a, int paused)
+{
+    a->paused = paused;
+    if (a->dev)
+        SDL_PauseAudioDevice(a->dev, paused);
 }

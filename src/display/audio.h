@@ -25,5 +25,7 @@ void audio_tick(struct audio *a, int elapsed_ms);
 /* Samples queued in the device not yet heard (latency compensation for the visualiser). */
 size_t audio_latency_samples(const struct audio *a);
 int audio_has_device(const struct audio *a);
+/* Pause (1) or resume (0) the device, the clip kept where it was (the TV is off). */
+void audio_pause(struct audio *a, int paused);
 
 #endif

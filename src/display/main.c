@@ -22,6 +22,7 @@
 #include "screen.h"
 #include "screenshot.h"
 #include "sync.h"
+#include "tvpower.h"
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -57,9 +58,10 @@ struct display {
     struct drawlist *dl;
     SDL_Keycode button_key;
     float rotation, spin;
-    uint64_t spin_rng; /* seeded once: each clip gets its own spin from it */
-    char clip[96];     /* the clip the spin belongs to */
-    int64_t vis_at;    /* when the ring last turned (with the visualiser, <= 24 times a second) */
+    uint64_t spin_rng;  /* seeded once: each clip gets its own spin from it */
+    char clip[96];      /* the clip the spin belongs to */
+    int64_t vis_at;     /* when the ring last turned (with the visualiser, <= 24 times a second) */
+    struct tvpower *tv; /* the TV's power by opening hours (screen only) */
 };
 
 static void on_term(int sig)
@@ -83,8 +85,11 @@ static int open_core(struct display *d)
         log_err("media cache: %s", err);
         return -1;
     }
-    struct sync_options so = {
-        .coordinator = d->o.coordinator, .token = d->o.token, .state_dir = d->o.state_dir};
+    struct sync_options so = {.coordinator = d->o.coordinator,
+                              .token = d->o.token,
+                              .state_dir = d->o.state_dir,
+                              .heartbeat_ms = d->o.heartbeat_ms,
+                              .cache_max_bytes = (uint64_t)d->o.cache_mb << 20};
     d->sync = sync_new(&so, d->app, d->cache);
     if (!d->sync) {
         log_err("cannot start the coordinator client");
@@ -167,6 +172,7 @@ static int open_screen(struct display *d)
         return -1;
     }
     d->qr = qr_new();
+    d->tv = tvpower_new(d->o.cec);
     d->dl = xcalloc(1, sizeof *d->dl);
     SDL_StartTextInput();
     d->button_key = SDL_GetKeyFromName(d->o.button_key);
@@ -250,6 +256,25 @@ static void draw(struct display *d, int64_t now, float dt, long frame)
         log_warn("cannot write path=%s", path);
 }
 
+/* The TV's power by opening hours (tvpower.c). Off: one black frame (a TV without CEC shows
+ * black), then nothing is drawn or presented and the sound pauses; back on: the sound resumes
+ * and the next frame draws everything afresh. */
+static int screen_on(struct display *d, int64_t now)
+{
+    int changed, on = tvpower_step(d->tv, &d->app->cfg, now, &changed);
+    if (!changed)
+        return on;
+    pipeline_pause_audio(d->pipe, !on);
+    d->app->changed_at = now; /* what the screen shows is all new */
+    if (!on) {
+        screen_blank(d->screen); /* the next frame on draws everything */
+        char path[1200];
+        if (screenshot_due(d->o.screenshot_dir, 1, 0, 0, path, sizeof path))
+            screen_save(d->screen, path);
+    }
+    return on;
+}
+
 /* Until the next frame, but woken by the coordinator: a change it brings is drawn at once
  * rather than a frame interval later. */
 static void wait_frame(struct display *d, int64_t deadline)
@@ -290,12 +315,17 @@ static int run(struct display *d)
             on_events(d, now);
         sync_pump(d->sync, now);
         panel_step(d->panel, d->app, d->sync, now);
+        int on = headless || screen_on(d, now);
         if (headless) {
             log_message(d->app, now);
-        } else {
+        } else if (on) {
             draw(d, now, dt, frame);
+            sync_frame(d->sync, now);
             if (!ready)
                 notify_send("READY=1\nSTATUS=showing");
+            ready = 1;
+        } else if (!ready) {
+            notify_send("READY=1\nSTATUS=tv off by the schedule");
             ready = 1;
         }
         if (watchdog_ms > 0 && now - last_ping >= watchdog_ms) {
@@ -304,9 +334,9 @@ static int run(struct display *d)
         }
         if (!headless) {
             /* A screen that has not changed for a second looks again only every IDLE_FRAME_MS
-             * (the coordinator still wakes it at once). */
+             * (the coordinator still wakes it at once); off, once a second. */
             int64_t idle = now - d->drawn_at > 1000 && frame_ms < IDLE_FRAME_MS;
-            wait_frame(d, now + (idle ? IDLE_FRAME_MS : frame_ms));
+            wait_frame(d, now + (!on ? 1000 : idle ? IDLE_FRAME_MS : frame_ms));
             continue;
         }
         struct pollfd pfd = {.fd = panel_fd(d->panel), .events = POLLIN};
@@ -319,6 +349,7 @@ static int run(struct display *d)
 static void close_all(struct display *d)
 {
     panel_free(d->panel);
+    tvpower_free(d->tv);
     qr_free(d->qr);
     pipeline_free(d->pipe);
     render_free(d->render);

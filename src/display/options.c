@@ -20,11 +20,21 @@
 #define USAGE_COLUMN 22 /* where the help text starts */
 #define USAGE_WIDTH 80
 
+/* The host name up to its first dot, then ":" and the output when PANIC_OUTPUT names one (the
+ * systemd unit sets it to its instance): "gallery-pi-3:HDMI-A-1", so a fresh Pi shows up as itself.
+ */
 static const char *find_host(void)
 {
-    static char host[64] = "display";
+    static char name[64 + 1 + 64];
+    char host[64] = "display";
     gethostname(host, sizeof host - 1);
-    return host;
+    host[strcspn(host, ".")] = '\0';
+    const char *output = getenv("PANIC_OUTPUT");
+    if (output && *output)
+        snprintf(name, sizeof name, "%s:%.63s", host, output);
+    else
+        snprintf(name, sizeof name, "%s", host);
+    return name;
 }
 
 /* From the build tree the repository's state/display, like `make run`, so a normal user needs
@@ -78,7 +88,7 @@ static const struct display_option table[] = {
      .type = OPT_STRING,
      .arg = "NAME",
      .find = find_host,
-     .def_doc = "the host name",
+     .def_doc = "HOST:$PANIC_OUTPUT, or the host name",
      .help = "this display's name",
      .off = AT(name)},
     {.key = "token",
@@ -252,6 +262,23 @@ static const struct display_option table[] = {
      .def_doc = "from the coordinator",
      .help = "the QR code's address",
      .off = AT(prompt_url)},
+    {.key = "heartbeat_ms",
+     .flag = "--heartbeat-ms",
+     .type = OPT_INT,
+     .arg = "N",
+     .min = 100,
+     .max = 600000,
+     .def = "10000",
+     .help = "how often this display tells the coordinator it is alive",
+     .off = AT(heartbeat_ms)},
+    {.key = "cec",
+     .flag = "--cec",
+     .type = OPT_STRING,
+     .arg = "DEVICE",
+     .def = "auto",
+     .help = "the HDMI-CEC device that switches the TV by the coordinator's tv_on/tv_off "
+             "(auto: the first /dev/cecN; none: leave the TV alone, only stop drawing)",
+     .off = AT(cec)},
 };
 
 const struct display_option *display_option_at(size_t i)

@@ -20,6 +20,7 @@ struct display_options {
     char *font;
     char *screenshot_dir; /* NULL: no screenshots */
     char *prompt_url;     /* NULL: the coordinator's */
+    char *cec;            /* the CEC device: "auto", "none" or a path */
     int win_w, win_h;     /* --window (one setting, two fields); 0: fullscreen */
     int offscreen;
     long frames; /* 0: run until stopped */
@@ -37,6 +38,7 @@ struct display_options {
     char *button_key;  /* SDL key name acting as the button, "none" for none */
     long long_press_ms;
     int headless;
+    long heartbeat_ms;
 };
 
 enum display_option_type {

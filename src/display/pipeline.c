@@ -195,3 +195,8 @@ const float *pipeline_bars(const struct pipeline *p, int *n)
     *n = spectrum_nbands(p->spectrum);
     return p->bars;
 }
+
+void pipeline_pause_audio(struct pipeline *p, int paused)
+{
+    audio_pause(p->audio, paused);
+}

@@ -26,6 +26,8 @@ struct pipeline_parts {
 struct pipeline *pipeline_new(const struct pipeline_parts *parts, enum spectrum_bands bands,
                               char *err, size_t errlen);
 void pipeline_free(struct pipeline *p);
+/* Pause or resume the sound (the TV is off: nothing is heard, nothing is stepped). */
+void pipeline_pause_audio(struct pipeline *p, int paused);
 /* Take what the decoder finished, ask for what the cells need, advance audio by dt_s and the
  * spectrum with it (at most 24 times a second, only while a clip plays). Never waits. Returns 1
  * if the visualiser moved. */

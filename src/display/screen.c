@@ -386,6 +386,19 @@ int screen_frame(struct screen *s, struct render *r, const struct drawlist *dl,
     return n;
 }
 
+void screen_blank(struct screen *s)
+{
+    if (s->target)
+        SDL_SetRenderTarget(s->ren, s->target);
+    SDL_SetRenderDrawColor(s->ren, 0, 0, 0, 0xff);
+    SDL_RenderClear(s->ren);
+    if (s->software)
+        present_software(s, &(struct rect){0, 0, s->lw, s->lh}, 1, 1);
+    else
+        present_gl(s);
+    damage_force_full(s->damage);
+}
+
 int screen_save(struct screen *s, const char *path)
 {
     if (s->target)

@@ -52,6 +52,8 @@ int screen_frame(struct screen *s, struct render *r, const struct drawlist *dl,
 /* An SDL event: an expose or a size change redraws everything. */
 void screen_event(struct screen *s, const SDL_Event *ev);
 void screen_force_full(struct screen *s);
+/* Black, presented at once (a TV switched off); the next frame redraws everything. */
+void screen_blank(struct screen *s);
 /* The last frame as PNG (the logical frame, unrotated). 0 or -errno / SDL's -1. */
 int screen_save(struct screen *s, const char *path);
 /* The window (borrowed). */

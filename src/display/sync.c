@@ -14,6 +14,7 @@
 #include "common/rng.h"
 #include "common/sse.h"
 #include "common/util.h"
+#include "common/version.h"
 #include "decoder.h"
 
 #include <curl/curl.h>
@@ -31,7 +32,18 @@ _Static_assert(SYNC_MEDIA_MAX_BYTES == DECODER_MAX_FILE_BYTES, "a download the d
 #define STREAM_SILENCE_MS 40000            /* > 2 heartbeats: the coordinator is gone */
 
 enum phase { PH_IDLE, PH_CONFIG, PH_NETWORK, PH_CATCHUP, PH_STREAM };
-enum xkind { X_CONFIG, X_NETWORK, X_CATCHUP, X_STREAM, X_MEDIA, X_PROMPT, X_PANIC, X_QR };
+enum xkind {
+    X_CONFIG,
+    X_NETWORK,
+    X_CATCHUP,
+    X_STREAM,
+    X_MEDIA,
+    X_PROMPT,
+    X_PANIC,
+    X_QR,
+    X_HEARTBEAT
+};
+#define FRAME_SAMPLES 2048 /* frame times kept between heartbeats (10 s at up to 200 fps) */
 
 #define QR_REFRESH_MS (5 * 60 * 1000) /* visitor tokens live an hour; the code is renewed often */
 
@@ -88,6 +100,14 @@ struct sync {
     uint64_t media_max_bytes;
     struct media_fail fails[MEDIA_FAILS];
     int nfails;
+    /* The heartbeat: when the next is due, the frames since the last one, what it tells. */
+    int64_t heartbeat_ms, heartbeat_at, started_at, shown_at, last_frame;
+    uint64_t cache_max_bytes;
+    float frame_ms[FRAME_SAMPLES];
+    int nframes;
+    int64_t frames_since, frames_from;
+    int heartbeat_refused; /* said once in the log */
+    char *sys_root;        /* "/sys", or PANIC_SYS_ROOT's fake tree (tests) */
 };
 
 /* ---- transfers ---- */
@@ -356,8 +376,10 @@ static void take_invocation(struct sync *s, json_t *j)
         app_set_run(s->app, inv.run, prompt, s->now);
     }
     /* Fetch at once what lands on screen (catch-up rows that do not are never downloaded). */
-    if (app_put_invocation(s->app, &inv, s->now) && !s->catching_up &&
-        (inv.kind == CELL_IMAGE || inv.kind == CELL_AUDIO) &&
+    int shown = app_put_invocation(s->app, &inv, s->now);
+    if (shown)
+        s->shown_at = s->now;
+    if (shown && !s->catching_up && (inv.kind == CELL_IMAGE || inv.kind == CELL_AUDIO) &&
         s->nqueued < (int)ARRAY_LEN(s->queued))
         snprintf(s->queued[s->nqueued++], sizeof s->queued[0], "%s", inv.media);
 }
@@ -703,6 +725,14 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
         json_decref(r);
         break;
     }
+    case X_HEARTBEAT:
+        if ((status == 401 || status == 403) && !s->heartbeat_refused) {
+            s->heartbeat_refused = 1;
+            log_warn("the coordinator refuses this display's heartbeat (HTTP %ld): give it a "
+                     "device token (token in display.conf)",
+                     status);
+        }
+        break;
     case X_PROMPT:
     case X_PANIC: {
         json_t *r = json_loadb(x->body.data ? x->body.data : "", x->body.len, 0, NULL);
@@ -734,6 +764,97 @@ static void done(struct sync *s, struct xfer *x, CURLcode rc)
     }
     json_decref(j);
     finish(s, x);
+}
+
+/* ---- the heartbeat ---- */
+
+void sync_frame(struct sync *s, int64_t now)
+{
+    if (s->last_frame && s->nframes < FRAME_SAMPLES)
+        s->frame_ms[s->nframes++] = (float)(now - s->last_frame);
+    if (!s->frames_from)
+        s->frames_from = now;
+    s->frames_since++;
+    s->last_frame = now;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* A small sysfs file's first number (base 10 or 16) into *out; 0, or -1 if absent. Files under
+ * /sys are answered by the kernel from memory; the Pi's get_throttled asks the firmware, which
+ * answers within a millisecond, once every 10 s. */
+static int read_sys(const struct sync *s, const char *rel, int base, long long *out)
+{
+    char path[512], text[64];
+    snprintf(path, sizeof path, "%s/%s", s->sys_root, rel);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    char *end;
+    *out = strtoll(text, &end, base);
+    return end == text ? -1 : 0;
+}
+
+/* The figures of one heartbeat; the frame samples start over. */
+static json_t *heartbeat_body(struct sync *s, int64_t now)
+{
+    json_t *j = json_pack("{s:s, s:I}", "version", PANIC_VERSION, "uptime_s",
+                          (json_int_t)((now - s->started_at) / 1000));
+    if (s->frames_since > 1 && now > s->frames_from)
+        json_object_set_new(
+            j, "fps", json_real((double)s->frames_since * 1000.0 / (double)(now - s->frames_from)));
+    if (s->nframes > 0) {
+        qsort(s->frame_ms, (size_t)s->nframes, sizeof s->frame_ms[0], cmp_float);
+        json_object_set_new(j, "frame_p99_ms",
+                            json_real(s->frame_ms[(s->nframes * 99 + 99) / 100 - 1]));
+    }
+    s->nframes = 0;
+    s->frames_since = 0;
+    s->frames_from = now;
+    if (s->shown_at)
+        json_object_set_new(j, "newest_age_s", json_real((double)(now - s->shown_at) / 1000.0));
+    long long v;
+    if (read_sys(s, "class/thermal/thermal_zone0/temp", 10, &v) == 0)
+        json_object_set_new(j, "cpu_temp_c", json_real((double)v / 1000.0));
+    if (read_sys(s, "devices/platform/soc/soc:firmware/get_throttled", 16, &v) == 0)
+        json_object_set_new(j, "throttled", json_integer(v));
+    json_object_set_new(j, "cache_bytes",
+                        json_integer((json_int_t)mediacache_total_bytes(s->cache)));
+    if (s->cache_max_bytes)
+        json_object_set_new(j, "cache_max_bytes", json_integer((json_int_t)s->cache_max_bytes));
+    const char *drv = getenv("SDL_AUDIODRIVER"), *dev = getenv("AUDIODEV");
+    json_object_set_new(j, "audio",
+                        json_string(drv && !strcmp(drv, "dummy") ? "none"
+                                    : dev                        ? dev
+                                                                 : "default"));
+    if (s->app->cfg.network > 0)
+        json_object_set_new(j, "network", json_integer(s->app->cfg.network));
+    return j;
+}
+
+/* Every heartbeat_ms, one at a time; the first as soon as the display starts. */
+static void heartbeat(struct sync *s, int64_t now)
+{
+    if (now < s->heartbeat_at || count(s, X_HEARTBEAT))
+        return;
+    s->heartbeat_at = now + s->heartbeat_ms;
+    json_t *j = heartbeat_body(s, now);
+    char *body = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    char *esc = curl_easy_escape(NULL, s->app->name, 0);
+    char *path = xasprintf("/api/v1/displays/%s/heartbeat", esc ? esc : s->app->name);
+    if (body)
+        start(s, X_HEARTBEAT, path, body);
+    curl_free(esc);
+    free(path);
+    free(body);
 }
 
 void sync_pump(struct sync *s, int64_t now)
@@ -787,6 +908,7 @@ void sync_pump(struct sync *s, int64_t now)
         s->phase = PH_CONFIG;
     if (!busy && now >= s->retry_at)
         go(s);
+    heartbeat(s, now);
 }
 
 int sync_want_media(struct sync *s, const char *name)
@@ -866,6 +988,11 @@ struct sync *sync_new(const struct sync_options *opt, struct app *app, struct me
     s->rng = rng_seed();
     s->media_max_bytes = opt->media_max_bytes ? opt->media_max_bytes : SYNC_MEDIA_MAX_BYTES;
     s->fixed_prompt_url = app->prompt_url[0] != '\0';
+    s->heartbeat_ms = opt->heartbeat_ms > 0 ? opt->heartbeat_ms : SYNC_HEARTBEAT_MS;
+    s->cache_max_bytes = opt->cache_max_bytes;
+    s->started_at = time_mono_ms();
+    const char *root = getenv("PANIC_SYS_ROOT");
+    s->sys_root = xstrdup(root && *root ? root : "/sys");
     recall(s);
     return s;
 }
@@ -883,6 +1010,7 @@ void sync_free(struct sync *s)
     free(s->base);
     free(s->token);
     free(s->state_dir);
+    free(s->sys_root);
     free(s);
     curl_global_cleanup();
 }

@@ -1,7 +1,7 @@
 /* sync.h: the display's link to the coordinator, on libcurl multi pumped once per frame: load
  * this display's config, catch up with the current run, follow the event stream (reconnecting
- * with back-off and Last-Event-ID), fetch media into the disk cache and post prompts. Nothing
- * here ever blocks the frame loop. */
+ * with back-off and Last-Event-ID), fetch media into the disk cache, post prompts, and send a
+ * heartbeat with this display's health every 10 s. Nothing here ever blocks the frame loop. */
 #ifndef PANIC_SYNC_H
 #define PANIC_SYNC_H
 
@@ -21,7 +21,11 @@ struct sync_options {
     const char *state_dir;    /* last-known state is kept here, may be NULL */
     uint64_t media_max_bytes; /* a download past this is stopped and not tried again; 0:
                                  SYNC_MEDIA_MAX_BYTES */
+    int64_t heartbeat_ms;     /* POST .../heartbeat this often; 0: SYNC_HEARTBEAT_MS */
+    uint64_t cache_max_bytes; /* the media cache's budget, told in the heartbeat */
 };
+
+#define SYNC_HEARTBEAT_MS 10000
 
 /* app and cache are borrowed and must outlive the sync. Owned; sync_free. NULL on failure. */
 struct sync *sync_new(const struct sync_options *opt, struct app *app, struct mediacache *cache);
@@ -46,6 +50,9 @@ void sync_post_panic(struct sync *s, int long_press, int64_t now);
 /* Sleep up to ms, waking early when the coordinator sends something (instead of SDL_Delay, so
  * an event reaches the screen without waiting out the frame interval). */
 void sync_wait(struct sync *s, int ms);
+/* A frame was presented at now (monotonic ms): the heartbeat's frame rate and p99 frame time
+ * count these. Call once per frame. */
+void sync_frame(struct sync *s, int64_t now);
 /* Connected to the event stream. */
 int sync_streaming(const struct sync *s);
 

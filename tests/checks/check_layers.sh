@@ -27,8 +27,9 @@ OWNERS='
 ^SDL                          src/display/main.c src/display/render_sdl.c src/display/render_sdl.h src/display/audio.c src/display/decoder.c src/display/decoder.h src/display/screenshot.c src/display/screen.c src/display/screen.h
 ^png\.h$                      src/common/lib/png_write.c
 ^gpiod\.h$                    src/button/input_gpiod.c
-^qrencode\.h$                 src/display/main.c src/display/qr.c
+^qrencode\.h$                 src/display/main.c src/display/qr.c src/coordinator/api/qr_svg.c
 ^kiss_fft                     src/display/spectrum.c
+^linux/cec                    src/display/cec.c
 ^openssl/                     src/common/lib/crypto.c src/coordinator/api/hmac.c
 ^espeak-ng/|^flite/           src/coordinator/platforms/builtin/builtin_speech.c
 ^pocketsphinx|^sphinxbase     src/coordinator/platforms/builtin/builtin_sphinx.c

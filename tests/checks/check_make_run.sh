@@ -59,4 +59,6 @@ check no_make_error eval '! says "make: \*\*\*"'
 check tail_starts_at_genesis says '^\[[0-9]*\] run 1 started'
 check genesis_line says '^\[[0-9]*\] run 1 seq 0 .* <- text'
 check no_status_lines eval '! says " status "'
+# The display make run starts is one panicd knows: its heartbeat is accepted.
+check display_heartbeat_accepted eval "! grep -q 'refuses this display' '$dir/state/display.log'"
 finish "$name"

@@ -4,7 +4,8 @@
 # and LDFLAGS as given; every library probe goes through PKG_CONFIG, never a pkg-config found
 # on PATH; each unit's Documentation= names a manual page that make install installs; a
 # --config FILE in a unit's ExecStart names a file the Debian packages ship (a unit must start
-# on a fresh install). Run from the repo root (or with --root DIR, e.g. an older tree); prints
+# on a fresh install); every unit and timer is installed by make install and shipped by a
+# package. Run from the repo root (or with --root DIR, e.g. an older tree); prints
 # "check_packaging: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -80,6 +81,15 @@ for unit in systemd/*.service; do
         [ -n "$made" ] && grep -q "^u $user " $made && ok=0
         check "$unit: make install creates User=$user" "$ok" "no sysusers.d entry for $user"
     fi
+done
+
+# Every unit (services and timers) is installed by make install and shipped by a package.
+for unit in systemd/*.service systemd/*.timer; do
+    base=$(basename "$unit")
+    ok=1
+    grep -q "systemd/.*$base" "$tmp/install.out" && grep -qx '${env:PANIC_UNITDIR}/'"$base" \
+        debian/*.install && ok=0
+    check "$unit: installed by make install and a package" "$ok" "not in the install lines"
 done
 
 echo "$name: $passed passed, $failed failed"

@@ -56,6 +56,9 @@ static const struct spec {
     {"POST", "/api/v1/panic", API_ADMIN | API_DEVICE},
     {"GET", "/api/v1/presses", API_ADMIN},
     {"GET", "/api/v1/backup", API_ADMIN},
+    {"POST", "/api/v1/stop", API_ADMIN},
+    {"GET", "/api/v1/displays", API_PUBLIC},
+    {"POST", "/api/v1/displays/{name}/heartbeat", API_ADMIN | API_DEVICE},
 };
 #define NSPEC (sizeof spec / sizeof spec[0])
 

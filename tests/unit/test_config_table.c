@@ -142,6 +142,8 @@ TEST(defaults_come_from_the_table)
     CHECK_EQ_INT(cfg.default_builtin, 1);
     CHECK_EQ_INT(cfg.media_quota_mb, 4096);
     CHECK_EQ_INT(cfg.media_check_s, 600);
+    CHECK_STR_EQ(cfg.replicate_base_url, "https://api.replicate.com/v1");
+    CHECK_EQ_INT(cfg.display_missing_ms, 30000);
     CHECK(cfg.budget_usd_per_hour == 0);
     CHECK(!cfg.ndevices && !cfg.nkeys && !cfg.nprices && !cfg.ndummy && !cfg.ndisplays);
     CHECK(!cfg.openai.nservers && !cfg.openai.nmodels);
@@ -180,7 +182,7 @@ TEST(int_bounds)
         static const char *const bad[] = {"", "abc", "1.5", "0x10", "5 ", "9223372036854775808"};
         check_refused(key, bad, ARRAY_LEN(bad), "is not a whole number");
     }
-    CHECK_EQ_INT(seen, 15);
+    CHECK_EQ_INT(seen, 16);
     /* The heartbeat is in seconds in the file, in ms inside. */
     CHECK_EQ_INT(set_one(&cfg, "sse_heartbeat_seconds", "7", err, sizeof err), 0);
     CHECK_EQ_INT(cfg.heartbeat_ms, 7000);
@@ -303,6 +305,10 @@ static const struct {
      {"http://panic.local:8080", "https://x", "http://"},
      {"ftp://x", "panic.local", ""},
      "public_url must start with http:// or https://"},
+    {"replicate_base_url",
+     {"http://127.0.0.1:9/v1", "https://api.replicate.com/v1", "http://x"},
+     {"api.replicate.com", "ftp://x", ""},
+     "replicate_base_url must start with http:// or https://"},
     {"prompt_deck", {"/etc/panic/prompts.txt", "prompts.txt", "."}, {""}, "must be a path"},
     {"visitor_secret",
      {"0123456789abcdef0123456789abcdef"},
@@ -310,6 +316,13 @@ static const struct {
      "visitor_secret must be at least 32 characters with no spaces"},
     {"api_key.NAME", {"sk-anything at all", "x"}, {NULL}, NULL},
     {"api_key_file.NAME", {"/etc/panic/creds/openai", "/"}, {"creds/openai", ""}, "absolute"},
+    {"tv_on", {"09:30", "0:00", "none"}, {"24:00", "9", "09:30am"}, "is not a time of day HH:MM"},
+    {"tv_off", {"17:15", "23:59", ""}, {"17:60", "5pm", "-1"}, "is not a time of day HH:MM"},
+    {"tv_days", {"mon-fri", "sat,sun", "all"}, {"weekdays", "mon,", "Mon"}, "not days of the week"},
+    {"tv_holidays",
+     {"2026-12-25", "2026-12-25,2027-01-01", ""},
+     {"2026-02-30", "25/12/2026", "2026-12-25,x"},
+     "is not a date YYYY-MM-DD"},
     {"device.NAME.token",
      {"0123456789abcdef"},
      {"0123456789abcde", "0123456789abcdef 0"},
@@ -427,7 +440,7 @@ TEST(families)
          "unknown dummy setting 'colour' (latency_ms, fail_times, always_fail)"},
         {"dummy.gpt-5.latency_ms", "3", "'gpt-5' is not a dummy model"},
         {"dummy.nope.colour", "3", "'nope' is not a dummy model"},
-        {"display.a b.mode", "grid", "display name 'a b' must be 1-63 letters, digits, - or _"},
+        {"display.a b.mode", "grid", "display name 'a b' must be 1-63 letters, digits, -, _ or :"},
         {"display.tv1.colour", "red", "unknown display setting 'colour'"},
         {"display.tv1.mode", "cinema", "mode 'cinema' is not one of grid, single, info, terminal"},
         {"api_key.", "x", "'api_key.' needs a platform name (api_key.openai, ...)"},

@@ -1,6 +1,7 @@
 /* test_runner.c: the runner state machine driven with fake time and recording ops: lockout
  * edges, stale completions and timers, cancel on a new run, stop, retries, the slow-down
- * schedule, and resume after a restart. No clock, no I/O. */
+ * schedule, resume after a restart, and the hold a slow display (a Vestaboard) asks for. No
+ * clock, no I/O. */
 #include "coordinator/core/runner.h"
 #include "test.h"
 
@@ -29,6 +30,9 @@ struct rec {
     char invoke_input[256];
     int invoke_attempt;
     int fail_create;
+    /* hold_ms answers: for the genesis' own call, and after seq hold_seq */
+    int64_t hold_genesis, hold_after, hold_seq;
+    int holds_asked;
 };
 
 static struct rec R;
@@ -109,9 +113,23 @@ static void op_status(void *ctx)
     R.statuses++;
 }
 
+static int64_t op_hold(void *ctx, int64_t seq, const struct runner_io *output)
+{
+    (void)ctx;
+    R.holds_asked++;
+    if (!output)
+        return seq == 0 ? R.hold_genesis : 0;
+    return seq == R.hold_seq && output->type == MEDIA_TEXT ? R.hold_after : 0;
+}
+
 static const struct runner_ops ops = {op_run_create, op_run_end, op_invocation_create,
                                       op_invoke,     op_cancel,  op_finish,
-                                      op_arm,        op_disarm,  op_status};
+                                      op_arm,        op_disarm,  op_status,
+                                      NULL};
+static const struct runner_ops ops_hold = {op_run_create, op_run_end, op_invocation_create,
+                                           op_invoke,     op_cancel,  op_finish,
+                                           op_arm,        op_disarm,  op_status,
+                                           op_hold};
 
 static const char *const two_models[] = {"dummy-t2i", "dummy-i2t"};
 
@@ -514,6 +532,75 @@ TEST(suspend_forgets_the_lost_step)
     runner_free(r);
 }
 
+/* A board showing an output holds the loop: the next step waits at least hold_ms (the
+ * Vestaboard's 8 s), more than the schedule's 1 s, only after the step it shows. */
+TEST(hold_keeps_an_output_up)
+{
+    memset(&R, 0, sizeof R);
+    struct runner_config cfg = {.network_id = 7,
+                                .models = two_models,
+                                .nmodels = 2,
+                                .lockout_ms = 0,
+                                .schedule = schedule_default(),
+                                .max_attempts = 1,
+                                .retry_base_ms = 1000};
+    struct runner *r = runner_new(&cfg, &ops_hold, NULL);
+    R.hold_seq = 1;
+    R.hold_after = 8000;
+    runner_start(r, "x", 0, NULL, NULL, NULL);
+    CHECK_EQ_INT(R.invokes, 1); /* no hold for the genesis: called at once */
+    CHECK_EQ_INT(runner_complete(r, R.invoke_gen, R.invoke_id, &IMG, NULL, 0, 500), 0);
+    CHECK_EQ_INT(R.armed_at, 500 + 1000); /* seq 0 is on no board: the schedule's 1 s */
+    CHECK_EQ_INT(runner_timer(r, R.armed_gen, 1500), 0);
+    CHECK_EQ_INT(runner_complete(r, R.invoke_gen, R.invoke_id, &TXT, NULL, 0, 2000), 0);
+    CHECK_EQ_INT(R.armed_at, 2000 + 8000); /* seq 1's text is on a board */
+    CHECK_STR_EQ(state(r, 2000), "waiting");
+    CHECK_EQ_INT(runner_timer(r, R.armed_gen, 10000), 0);
+    CHECK_EQ_INT(runner_complete(r, R.invoke_gen, R.invoke_id, &IMG, NULL, 0, 10500), 0);
+    CHECK_EQ_INT(R.armed_at, 10500 + 1000);
+    CHECK_GE(R.holds_asked, 4);
+    runner_free(r);
+}
+
+/* A board showing the prompt: the genesis waits invoking (the original's 8 + 2 s), then its call
+ * is made; a stop meanwhile ends it with no call made. */
+TEST(genesis_hold_waits_invoking)
+{
+    memset(&R, 0, sizeof R);
+    struct runner_config cfg = {.network_id = 7,
+                                .models = two_models,
+                                .nmodels = 2,
+                                .lockout_ms = 0,
+                                .schedule = schedule_default(),
+                                .max_attempts = 1,
+                                .retry_base_ms = 1000};
+    struct runner *r = runner_new(&cfg, &ops_hold, NULL);
+    R.hold_genesis = 10000;
+    int64_t run = 0, genesis = 0;
+    CHECK_EQ_INT(runner_start(r, "a prompt", 0, &run, &genesis, NULL), 0);
+    CHECK_EQ_INT(R.created, 1);
+    CHECK_EQ_INT(R.invokes, 0);
+    CHECK_STR_EQ(state(r, 0), "processing");
+    CHECK_EQ_INT(R.armed_at, 10000);
+    CHECK_EQ_INT(runner_complete(r, 1, genesis, &IMG, NULL, 0, 5000), -ESTALE);
+    CHECK_EQ_INT(runner_timer(r, R.armed_gen, 10000), 0);
+    CHECK_EQ_INT(R.invokes, 1);
+    CHECK_EQ_INT(R.invoke_id, genesis);
+    CHECK_EQ_INT(R.invoke_attempt, 0);
+    CHECK_STR_EQ(R.invoke_input, "a prompt");
+    CHECK_EQ_INT(runner_complete(r, R.invoke_gen, genesis, &IMG, NULL, 0, 12000), 0);
+    CHECK_STR_EQ(state(r, 12000), "waiting");
+    /* Stopped while the genesis waits: nothing is called, the invocation ends. */
+    CHECK_EQ_INT(runner_start(r, "another", 20000, NULL, &genesis, NULL), 0);
+    int invokes = R.invokes;
+    CHECK_EQ_INT(runner_stop(r, "stopped by staff", 21000), 0);
+    CHECK_EQ_INT(R.invokes, invokes);
+    CHECK_EQ_INT(R.last_finish_id, genesis);
+    CHECK_EQ_INT(R.timer_armed, 0);
+    CHECK_STR_EQ(state(r, 21000), "stopped");
+    runner_free(r);
+}
+
 int main(void)
 {
     RUN(start_creates_genesis_and_invokes_first_model);
@@ -531,5 +618,7 @@ int main(void)
     RUN(success_clears_a_retried_error);
     RUN(recall_an_ended_run);
     RUN(suspend_forgets_the_lost_step);
+    RUN(hold_keeps_an_output_up);
+    RUN(genesis_hold_waits_invoking);
     TEST_END("test_runner");
 }

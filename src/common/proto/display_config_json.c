@@ -13,15 +13,13 @@
 json_t *display_field_to_json(const struct display_config *d, const struct display_field *f)
 {
     long long v = display_field_get(d, f);
-    switch (f->type) {
-    case DISPLAY_FIELD_BOOL:
+    if (f->type == DISPLAY_FIELD_BOOL)
         return json_boolean(v);
-    case DISPLAY_FIELD_MODE:
-        return json_string(display_mode_name((enum display_mode)v));
-    case DISPLAY_FIELD_INT:
-        break;
-    }
-    return json_integer((json_int_t)v);
+    if (f->type == DISPLAY_FIELD_INT)
+        return json_integer((json_int_t)v);
+    char text[DISPLAY_HOLIDAYS_MAX * 11 + DISPLAY_URL_MAX];
+    display_field_format(d, f, text, sizeof text);
+    return json_string(text);
 }
 
 json_t *display_config_to_json(const char *name, const struct display_config *d, int configured)
@@ -39,10 +37,24 @@ json_t *display_config_to_json(const char *name, const struct display_config *d,
     return j;
 }
 
-/* The text display_config_set takes for v; 0, or -EINVAL with a reason. */
+/* The text display_config_set takes for v; 0, or -EINVAL with a reason. An array of strings
+ * (tv_holidays) is their list with commas. */
 static int value_text(const char *key, json_t *v, char *text, size_t len, char *err, size_t errlen)
 {
-    if (json_is_string(v))
+    const struct display_field *f = display_field_find(key);
+    if (json_is_array(v) && f && f->type == DISPLAY_FIELD_DATES) {
+        size_t i, n = 0;
+        json_t *x;
+        text[0] = '\0';
+        json_array_foreach(v, i, x)
+        {
+            if (!json_is_string(x) || n >= len) {
+                snprintf(err, errlen, "%s must be a list of strings", key);
+                return -EINVAL;
+            }
+            n += (size_t)snprintf(text + n, len - n, "%s%s", i ? "," : "", json_string_value(x));
+        }
+    } else if (json_is_string(v))
         snprintf(text, len, "%s", json_string_value(v));
     else if (json_is_integer(v))
         snprintf(text, len, "%lld", (long long)json_integer_value(v));
@@ -67,7 +79,7 @@ int display_config_from_json(const json_t *obj, struct display_config *d, unsign
     json_t *v;
     json_object_foreach((json_t *)obj, key, v)
     {
-        char text[64];
+        char text[DISPLAY_HOLIDAYS_MAX * 11 + DISPLAY_URL_MAX];
         if (!strcmp(key, "name") || !strcmp(key, "configured") || !strcmp(key, "prompt_url"))
             continue;
         if (!display_field_find(key) && (flags & DISPLAY_CONFIG_JSON_IGNORE_UNKNOWN))

@@ -6,13 +6,14 @@
 #define PANIC_API_INTERNAL_H
 
 #include "api.h"
+#include "common/version.h"
+#include "coordinator/core/presence.h"
 #include "coordinator/core/ratelimit.h"
 #include "coordinator/core/token.h"
 
 #include <jansson.h>
 #include <stdint.h>
 
-#define PANIC_VERSION "0.1.0"
 /* The most "{...}" segments a route's path has. */
 #define API_MAX_PARAMS 2
 
@@ -33,6 +34,9 @@ struct api {
     size_t nclients;
     uint64_t heartbeat;
     int64_t started_mono;
+    struct presence *presence; /* displays' heartbeats (api_presence.c) */
+    uint64_t presence_timer;
+    int64_t presence_tick_ms;
 };
 
 /* A token that is not valid (an unknown bearer token, a bad or expired visitor token, another
@@ -100,6 +104,10 @@ void api_delete_platform_key(struct api *a, struct http_req *req, const struct a
 
 /* ---- api_networks.c ---- */
 
+/* A path segment naming a network: its id ("3", not checked to exist, as api_path_id) or its
+ * slug ("gallery-a"). 0, or -1 with 404 "no network '<text>'" sent. */
+int api_path_network(struct api *a, struct http_req *req, const char *text, int64_t *id);
+
 void api_get_networks(struct api *a, struct http_req *req, const struct api_call *call);
 void api_post_network(struct api *a, struct http_req *req, const struct api_call *call);
 void api_get_network(struct api *a, struct http_req *req, const struct api_call *call);
@@ -111,6 +119,8 @@ void api_delete_network(struct api *a, struct http_req *req, const struct api_ca
 void api_get_status(struct api *a, struct http_req *req, const struct api_call *call);
 void api_post_run(struct api *a, struct http_req *req, const struct api_call *call);
 void api_post_stop(struct api *a, struct http_req *req, const struct api_call *call);
+/* POST /api/v1/stop: every network stops, every call in flight is cancelled. */
+void api_post_stop_all(struct api *a, struct http_req *req, const struct api_call *call);
 void api_get_current_run(struct api *a, struct http_req *req, const struct api_call *call);
 void api_get_run_invocations(struct api *a, struct http_req *req, const struct api_call *call);
 /* The stored invocation id as JSON (new reference), JSON null if it cannot be read. */
@@ -137,6 +147,16 @@ void api_put_display(struct api *a, struct http_req *req, const struct api_call 
  * existing one (the first network when the stored one is gone; 0 when there is none). */
 struct display_config api_display_load(struct api *a, const char *name, int *configured);
 
+/* ---- api_presence.c: displays' heartbeats, the list of displays, missing ones ---- */
+
+void api_post_heartbeat(struct api *a, struct http_req *req, const struct api_call *call);
+void api_get_displays(struct api *a, struct http_req *req, const struct api_call *call);
+/* Every known display (heard from, or configured) as a JSON array (new reference). */
+json_t *api_displays_json(struct api *a);
+/* The table and its missing-check timer (api_new) / their end (api_free). */
+void api_presence_start(struct api *a);
+void api_presence_stop(struct api *a);
+
 /* ---- api_visitor.c: visitor tokens, the phone page ---- */
 
 void api_get_prompt_url(struct api *a, struct http_req *req, const struct api_call *call);
@@ -145,6 +165,9 @@ void api_get_terminal(struct api *a, struct http_req *req, const struct api_call
  * not NULL) when it stops working. */
 void api_prompt_url(struct api *a, struct http_req *req, int64_t network, char *out, size_t len,
                     int64_t *expires_ms);
+/* The same with the network named as in the path /t/AS (its slug); as NULL: its id. */
+void api_prompt_url_as(struct api *a, struct http_req *req, int64_t network, const char *as,
+                       char *out, size_t len, int64_t *expires_ms);
 /* A visitor's token names one network, and each address may post a few prompts a minute. 1 to
  * go on (always for a caller that is not a visitor); otherwise the reply is sent. */
 int api_visitor_may_post(struct api *a, struct http_req *req, const struct caller *who, int64_t id);

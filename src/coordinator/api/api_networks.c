@@ -1,11 +1,12 @@
 /* api_networks.c: the networks: list, read, create (POST /api/v1/networks), edit (PATCH) and
- * delete. The body's fields are checked here (types, ranges, the name as text a person typed);
- * whether the models form a valid cycle is the coordinator's answer, given back as 422 with its
- * reason. */
+ * delete; a network in a path is its id or its slug (api_path_network). The body's fields are
+ * checked here (types, ranges, the name as text a person typed); whether the models form a valid
+ * cycle is the coordinator's answer, given back as 422 with its reason. */
 #include "api_internal.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "coordinator/coord/views.h"
+#include "coordinator/core/slug.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -39,10 +40,23 @@ static void reply_network(struct api *a, struct http_req *req, int status, int64
     store_network_clear(&sn);
 }
 
+int api_path_network(struct api *a, struct http_req *req, const char *text, int64_t *id)
+{
+    if (parse_int64(text, 1, INT64_MAX, id) == 0)
+        return 0;
+    int64_t found = slug_valid(text) ? store_network_by_slug(a->store, text) : -ENOENT;
+    if (found > 0) {
+        *id = found;
+        return 0;
+    }
+    api_reply_error(req, 404, "not_found", "no network '%s'", text);
+    return -1;
+}
+
 void api_get_network(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id;
-    if (api_path_id(req, call->param[0], "network", &id) == 0)
+    if (api_path_network(a, req, call->param[0], &id) == 0)
         reply_network(a, req, 200, id);
 }
 
@@ -74,6 +88,7 @@ static const char **models_arg(struct http_req *req, json_t *arr, size_t *n)
 /* The optional fields of a create or an edit; absent ones are NULL, -1 and 0. */
 struct network_body {
     const char *name;
+    const char *slug;
     int64_t lockout;
     struct schedule sched;
     int has_sched;
@@ -83,9 +98,17 @@ struct network_body {
 static int network_fields(struct http_req *req, json_t *body, struct network_body *f)
 {
     json_t *jn = json_object_get(body, "name"), *jl = json_object_get(body, "lockout_seconds"),
-           *js = json_object_get(body, "schedule");
+           *js = json_object_get(body, "schedule"), *jslug = json_object_get(body, "slug");
     char err[PANIC_ERR_LEN];
     f->name = NULL;
+    f->slug = NULL;
+    if (jslug && !json_is_null(jslug)) {
+        f->slug = json_string_value(jslug);
+        if (!f->slug) {
+            api_reply_error(req, 422, "invalid", "slug must be a string");
+            return -1;
+        }
+    }
     f->lockout = -1;
     f->has_sched = 0;
     if (jn) {
@@ -136,11 +159,13 @@ void api_post_network(struct api *a, struct http_req *req, const struct api_call
     models = models_arg(req, json_object_get(body, "models"), &n);
     if (!models)
         goto out;
-    int rc = coord_network_create(a->coord, f.name, models, n,
+    int rc = coord_network_create(a->coord, f.name, f.slug, models, n,
                                   f.lockout >= 0 ? f.lockout : a->cfg->lockout_s,
                                   f.has_sched ? &f.sched : NULL, &id, err, sizeof err);
     if (rc == -EINVAL)
         api_reply_error(req, 422, "invalid_network", "%s", err);
+    else if (rc == -EEXIST)
+        api_reply_error(req, 409, "slug_taken", "%s", err);
     else if (rc < 0)
         api_reply_error(req, 500, "internal", "%s", err);
     else
@@ -155,7 +180,7 @@ out:
 void api_patch_network(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id;
-    if (api_path_id(req, call->param[0], "network", &id) < 0)
+    if (api_path_network(a, req, call->param[0], &id) < 0)
         return;
     json_t *body = api_body_object(req);
     if (!body)
@@ -171,12 +196,14 @@ void api_patch_network(struct api *a, struct http_req *req, const struct api_cal
         if (!models)
             goto out;
     }
-    int rc = coord_network_update(a->coord, id, f.name, models, n, f.lockout,
+    int rc = coord_network_update(a->coord, id, f.name, f.slug, models, n, f.lockout,
                                   f.has_sched ? &f.sched : NULL, err, sizeof err);
     if (rc == -ENOENT)
         api_reply_no_network(req, id);
     else if (rc == -EINVAL)
         api_reply_error(req, 422, "invalid_network", "%s", err);
+    else if (rc == -EEXIST)
+        api_reply_error(req, 409, "slug_taken", "%s", err);
     else if (rc < 0)
         api_reply_error(req, 500, "internal", "%s", err);
     else
@@ -189,7 +216,7 @@ out:
 void api_delete_network(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id;
-    if (api_path_id(req, call->param[0], "network", &id) < 0)
+    if (api_path_network(a, req, call->param[0], &id) < 0)
         return;
     int rc = coord_network_delete(a->coord, id);
     if (rc == -ENOENT)

@@ -102,7 +102,7 @@ void api_post_panic(struct api *a, struct http_req *req, const struct api_call *
     const char *display = json_string_value(jd);
     if (!display || !display_config_name_valid(display)) {
         api_reply_error(req, 422, "invalid_display",
-                        "display must be a display name: 1-63 letters, digits, '-' or '_'");
+                        "display must be a display name: 1-63 letters, digits, '-', '_' or ':'");
     } else if (jl && !json_is_boolean(jl)) {
         api_reply_error(req, 422, "invalid", "long must be true or false");
     } else {

@@ -73,8 +73,8 @@ const char *api_path_name(struct http_req *req, const char *text, size_t max, co
 {
     if (strlen(text) <= max && display_config_name_valid(text))
         return text;
-    api_reply_error(req, 400, "bad_name", "a %s name is 1-%zu letters, digits, '-' or '_'", what,
-                    max);
+    api_reply_error(req, 400, "bad_name", "a %s name is 1-%zu letters, digits, '-', '_' or ':'",
+                    what, max);
     return NULL;
 }
 

@@ -216,6 +216,7 @@ struct api *api_new(struct ev *ev, struct coord *coord, struct store *store,
     a->admin_token = admin_token;
     a->started_mono = time_mono_ms();
     api_events_start(a);
+    api_presence_start(a);
     return a;
 }
 
@@ -229,6 +230,7 @@ void api_free(struct api *a)
     if (!a)
         return;
     api_events_stop(a);
+    api_presence_stop(a);
     ratelimit_free(a->visitor_limit);
     free(a);
 }

@@ -27,11 +27,14 @@ static const struct api_route routes[] = {
     {"GET", "/api/v1/networks/{id}/events", API_PUBLIC, api_get_events, API_NO_HEAD},
     {"GET", "/api/v1/networks/{id}/prompt-url", API_ADMIN | API_DEVICE, api_get_prompt_url, 0},
     {"GET", "/api/v1/runs/{run}/invocations", API_PUBLIC, api_get_run_invocations, 0},
+    {"GET", "/api/v1/displays", API_PUBLIC, api_get_displays, 0},
     {"GET", "/api/v1/displays/{name}", API_PUBLIC, api_get_display, 0},
     {"PUT", "/api/v1/displays/{name}", API_ADMIN, api_put_display, 0},
     {"POST", "/api/v1/panic", API_ADMIN | API_DEVICE, api_post_panic, 0},
     {"GET", "/api/v1/presses", API_ADMIN, api_get_presses, 0},
     {"GET", "/api/v1/backup", API_ADMIN, api_get_backup, 0},
+    {"POST", "/api/v1/stop", API_ADMIN, api_post_stop_all, 0},
+    {"POST", "/api/v1/displays/{name}/heartbeat", API_ADMIN | API_DEVICE, api_post_heartbeat, 0},
 };
 
 const struct api_route *api_routes(size_t *n)

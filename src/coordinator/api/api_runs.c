@@ -9,6 +9,7 @@
 #include "coordinator/coord/views.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #define PROMPT_MAX 1000
 
@@ -32,7 +33,7 @@ void api_reply_stopped(struct api *a, struct http_req *req, int64_t net, int rc)
 int api_network_status(struct api *a, struct http_req *req, const struct api_call *call,
                        int64_t *id, struct runner_status *st)
 {
-    if (api_path_id(req, call->param[0], "network", id) < 0)
+    if (api_path_network(a, req, call->param[0], id) < 0)
         return -1;
     if (coord_status(a->coord, *id, st) < 0) {
         api_reply_no_network(req, *id);
@@ -88,7 +89,7 @@ static void start_run(struct api *a, struct http_req *req, const struct caller *
 void api_post_run(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id;
-    if (api_path_id(req, call->param[0], "network", &id) < 0)
+    if (api_path_network(a, req, call->param[0], &id) < 0)
         return;
     if (!api_visitor_may_post(a, req, &call->who, id))
         return;
@@ -109,13 +110,36 @@ void api_post_run(struct api *a, struct http_req *req, const struct api_call *ca
 void api_post_stop(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id;
-    if (api_path_id(req, call->param[0], "network", &id) < 0)
+    if (api_path_network(a, req, call->param[0], &id) < 0)
         return;
     int rc = coord_run_stop(a->coord, id, "stopped by staff");
     if (rc == -ENOENT)
         api_reply_no_network(req, id);
     else
         api_reply_stopped(a, req, id, rc);
+}
+
+void api_post_stop_all(struct api *a, struct http_req *req, const struct api_call *call)
+{
+    (void)call;
+    int stopped = coord_stop_all(a->coord, "stopped by staff (stop all)");
+    if (stopped < 0) {
+        api_reply_error(req, 503, "storage", "%s", coord_last_error(a->coord));
+        return;
+    }
+    json_t *nets = json_array();
+    struct store_network *list = NULL;
+    size_t n = 0;
+    if (store_network_list(a->store, &list, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            struct runner_status st;
+            if (coord_status(a->coord, list[i].id, &st) == 0)
+                json_array_append_new(nets, view_status(list[i].id, &st));
+            store_network_clear(&list[i]);
+        }
+        free(list);
+    }
+    api_reply_json(req, 200, json_pack("{s:i, s:o}", "stopped", stopped, "networks", nets));
 }
 
 static int collect_invocation(void *user, const struct store_invocation *inv)
@@ -160,7 +184,7 @@ static void reply_run(struct api *a, struct http_req *req, int64_t id, const str
 void api_get_current_run(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id, limit;
-    if (api_path_id(req, call->param[0], "network", &id) < 0)
+    if (api_path_network(a, req, call->param[0], &id) < 0)
         return;
     struct store_network sn = {0};
     if (store_network_get(a->store, id, &sn) < 0) {

@@ -4,6 +4,7 @@
  * gets a page that says so), and what a visitor's prompt must pass besides the router's role check:
  * its token's network and a per-address rate limit. Token maths is token.c's, the HMAC hmac.c's. */
 #include "api_internal.h"
+#include "coordinator/core/slug.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -35,6 +36,12 @@ static int host_ok(const char *h)
 void api_prompt_url(struct api *a, struct http_req *req, int64_t network, char *out, size_t len,
                     int64_t *expires_ms)
 {
+    api_prompt_url_as(a, req, network, NULL, out, len, expires_ms);
+}
+
+void api_prompt_url_as(struct api *a, struct http_req *req, int64_t network, const char *as,
+                       char *out, size_t len, int64_t *expires_ms)
+{
     char base[320], tok[TOKEN_TEXT_LEN + 1];
     const char *host = http_req_header(req, "Host");
     if (a->cfg->public_url)
@@ -47,7 +54,10 @@ void api_prompt_url(struct api *a, struct http_req *req, int64_t network, char *
         base[n - 1] = '\0';
     int64_t slot = token_slot(api_now_s());
     token_make(hmac_sha256, a->visitor_secret, network, slot, tok, sizeof tok);
-    snprintf(out, len, "%s/t/%lld?token=%s", base, (long long)network, tok);
+    if (as)
+        snprintf(out, len, "%s/t/%s?token=%s", base, as, tok);
+    else
+        snprintf(out, len, "%s/t/%lld?token=%s", base, (long long)network, tok);
     if (expires_ms)
         *expires_ms = token_expires_at(slot) * 1000;
 }
@@ -152,7 +162,9 @@ static void terminal_for(struct api *a, struct http_req *req, int64_t id, const 
 void api_get_terminal(struct api *a, struct http_req *req, const struct api_call *call)
 {
     int64_t id;
-    if (parse_int64(call->param[0], 1, INT64_MAX, &id) < 0) {
+    if (parse_int64(call->param[0], 1, INT64_MAX, &id) < 0 &&
+        (!slug_valid(call->param[0]) ||
+         (id = store_network_by_slug(a->store, call->param[0])) < 0)) {
         reply_message_page(req, 404, "Not found", "There is no PANIC! network here.");
         return;
     }

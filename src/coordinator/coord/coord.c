@@ -12,9 +12,11 @@
 #include "coord_internal.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "coordinator/core/slug.h"
 #include "coordinator/platforms/dummy/dummy.h"
 #include "coordinator/platforms/platform.h"
 #include "coordinator/store/store.h"
+#include "vestaboard.h"
 #include "views.h"
 
 #include <errno.h>
@@ -312,10 +314,58 @@ static char *models_json(const char *const *models, size_t n)
     return view_dump(a);
 }
 
-int coord_network_create(struct coord *c, const char *name, const char *const *models, size_t n,
-                         int64_t lockout_s, const struct schedule *schedule, int64_t *id, char *err,
-                         size_t errlen)
+static int slug_taken(void *user, const char *slug)
 {
+    struct coord *c = user;
+    return store_network_by_slug(c->store, slug) != -ENOENT;
+}
+
+/* The slug network self gets: want checked, or (want NULL) the name's default made unique. */
+static int pick_slug(struct coord *c, int64_t self, const char *want, const char *name, char *out,
+                     size_t len, char *err, size_t errlen)
+{
+    if (!want) {
+        char base[SLUG_MAX + 1];
+        slug_from_name(name, base, sizeof base);
+        if (slug_unique(base, slug_taken, c, out, len) == 0)
+            return 0;
+        snprintf(err, errlen, "no free slug for the name");
+        return -EEXIST;
+    }
+    if (!slug_valid(want)) {
+        snprintf(err, errlen,
+                 "a slug is 1-%d of a-z, 0-9 and '-', not at either end and not only digits",
+                 SLUG_MAX);
+        return -EINVAL;
+    }
+    int64_t other = store_network_by_slug(c->store, want);
+    if (other > 0 && other != self) {
+        snprintf(err, errlen, "the slug '%s' belongs to network %lld", want, (long long)other);
+        return -EEXIST;
+    }
+    snprintf(out, len, "%s", want);
+    return 0;
+}
+
+int64_t coord_network_resolve(struct coord *c, const char *text)
+{
+    int64_t id;
+    if (parse_int64(text, 1, INT64_MAX, &id) == 0)
+        return find_net(c, id) ? id : -ENOENT;
+    if (!slug_valid(text))
+        return -ENOENT;
+    id = store_network_by_slug(c->store, text);
+    return id > 0 && find_net(c, id) ? id : -ENOENT;
+}
+
+int coord_network_create(struct coord *c, const char *name, const char *slug_want,
+                         const char *const *models, size_t n, int64_t lockout_s,
+                         const struct schedule *schedule, int64_t *id, char *err, size_t errlen)
+{
+    char slug[SLUG_MAX + 1];
+    int src = pick_slug(c, 0, slug_want, name, slug, sizeof slug, err, errlen);
+    if (src < 0)
+        return src;
     if (network_validate(models, n, err, errlen) < 0)
         return -EINVAL;
     if (schedule && schedule_check(schedule, err, errlen) < 0)
@@ -326,7 +376,9 @@ int coord_network_create(struct coord *c, const char *name, const char *const *m
     coord_txn_begin(c);
     int64_t nid = store_network_insert(c->store, name, mj, lockout_s, sj, now);
     struct store_network sn = {0};
-    int rc = nid < 0 ? (int)nid : store_network_get(c->store, nid, &sn);
+    int rc = nid < 0 ? (int)nid : store_network_set_slug(c->store, nid, slug);
+    if (rc == 0)
+        rc = store_network_get(c->store, nid, &sn);
     if (rc == 0) {
         emit_json(c, 0, "network", view_network(&sn));
         if (!add_net(c, &sn))
@@ -367,10 +419,11 @@ static void reload_net(struct coord *c, struct net *net)
     runner_suspend(fresh, c->storage_err);
 }
 
-int coord_network_update(struct coord *c, int64_t id, const char *name, const char *const *models,
-                         size_t n, int64_t lockout_s, const struct schedule *schedule, char *err,
-                         size_t errlen)
+int coord_network_update(struct coord *c, int64_t id, const char *name, const char *slug_want,
+                         const char *const *models, size_t n, int64_t lockout_s,
+                         const struct schedule *schedule, char *err, size_t errlen)
 {
+    char slug[SLUG_MAX + 1];
     struct net *net = find_net(c, id);
     struct store_network sn = {0};
     if (!net || store_network_get(c->store, id, &sn) < 0) {
@@ -379,6 +432,10 @@ int coord_network_update(struct coord *c, int64_t id, const char *name, const ch
     }
     int rc = 0;
     char *mj = NULL, *sj = NULL;
+    if (slug_want)
+        rc = pick_slug(c, id, slug_want, sn.name, slug, sizeof slug, err, errlen);
+    if (rc < 0)
+        goto out;
     if (models && network_validate(models, n, err, errlen) < 0)
         rc = -EINVAL;
     else if (schedule && schedule_check(schedule, err, errlen) < 0)
@@ -396,6 +453,8 @@ int coord_network_update(struct coord *c, int64_t id, const char *name, const ch
     rc = store_network_update(c->store, id, name ? name : sn.name, mj,
                               lockout_s >= 0 ? lockout_s : sn.lockout_s, sj, now);
     store_network_clear(&sn);
+    if (rc == 0 && slug_want)
+        rc = store_network_set_slug(c->store, id, slug);
     if (rc == 0)
         rc = store_network_get(c->store, id, &sn);
     if (rc == 0) {
@@ -427,7 +486,7 @@ out:
     store_network_clear(&sn);
     free(mj);
     free(sj);
-    if (rc < 0 && rc != -EINVAL)
+    if (rc < 0 && rc != -EINVAL && rc != -EEXIST)
         snprintf(err, errlen, "could not store the network");
     return rc;
 }
@@ -499,6 +558,21 @@ int coord_run_stop(struct coord *c, int64_t network, const char *reason)
     int rc = runner_stop(n->r, reason, time_wall_ms());
     coord_txn_end(c);
     return rc;
+}
+
+int coord_stop_all(struct coord *c, const char *reason)
+{
+    int stopped = 0;
+    int64_t now = time_wall_ms();
+    coord_txn_begin(c);
+    for (size_t i = 0; i < c->nnets; i++)
+        stopped += runner_stop(c->nets[i]->r, reason, now) == 0;
+    if (coord_txn_end(c) < 0) {
+        snprintf(c->last_error, sizeof c->last_error, "%s", c->storage_err);
+        return -EIO;
+    }
+    log_info("stopped every network: %d runs stopped reason=\"%s\"", stopped, reason);
+    return stopped;
 }
 
 int coord_status(struct coord *c, int64_t network, struct runner_status *out)
@@ -689,6 +763,15 @@ static void op_status_changed(void *ctx)
         n->lockout_timer = ev_timer_in(n->c->ev, st.lockout_remaining_ms, on_lockout_end, n);
 }
 
+/* A text a Vestaboard shows keeps the loop waiting long enough to be read (vestaboard.c). */
+static int64_t op_hold_ms(void *ctx, int64_t seq, const struct runner_io *output)
+{
+    struct net *n = ctx;
+    if (output && output->type != MEDIA_TEXT)
+        return 0;
+    return vestaboards_hold_ms(n->c->boards, n->id, seq, output == NULL);
+}
+
 static const struct runner_ops net_ops = {
     .run_create = op_run_create,
     .run_end = op_run_end,
@@ -699,6 +782,7 @@ static const struct runner_ops net_ops = {
     .timer_arm = op_timer_arm,
     .timer_cancel = op_timer_cancel,
     .status_changed = op_status_changed,
+    .hold_ms = op_hold_ms,
 };
 
 /* ---- life cycle ---- */
@@ -848,6 +932,17 @@ static void storage_fault(struct coord *c)
     c->storage_timer = ev_timer_in(c->ev, c->storage_backoff_ms, on_storage_retry, c);
 }
 
+/* A network stored before slugs existed gets its name's default. */
+static void give_slug(struct coord *c, const struct store_network *sn)
+{
+    char slug[SLUG_MAX + 1], err[PANIC_ERR_LEN];
+    if (sn->slug)
+        return;
+    if (pick_slug(c, sn->id, NULL, sn->name, slug, sizeof slug, err, sizeof err) < 0 ||
+        store_network_set_slug(c->store, sn->id, slug) < 0)
+        log_warn("network %lld: could not give it a slug", (long long)sn->id);
+}
+
 int coord_start(struct coord *c, char *err, size_t errlen)
 {
     struct store_network *list = NULL;
@@ -866,6 +961,7 @@ int coord_start(struct coord *c, char *err, size_t errlen)
         struct net *n = add_net(c, &list[i]);
         if (n)
             resume_net(c, n, now);
+        give_slug(c, &list[i]);
         store_network_clear(&list[i]);
     }
     coord_txn_end(c);

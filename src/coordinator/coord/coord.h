@@ -38,15 +38,20 @@ void coord_seed_displays(struct coord *c);
 /* Load the networks (creating the default network on an empty store) and resume live runs. */
 int coord_start(struct coord *c, char *err, size_t errlen);
 
-/* Networks. models are validated; err names the offending models. schedule NULL: default. */
-int coord_network_create(struct coord *c, const char *name, const char *const *models, size_t n,
-                         int64_t lockout_s, const struct schedule *schedule, int64_t *id, char *err,
-                         size_t errlen);
-/* NULL name / models / schedule and lockout_s < 0 keep the current value. A change of models
- * stops a live run. -ENOENT for an unknown network. */
-int coord_network_update(struct coord *c, int64_t id, const char *name, const char *const *models,
-                         size_t n, int64_t lockout_s, const struct schedule *schedule, char *err,
-                         size_t errlen);
+/* Networks. models are validated; err names the offending models. schedule NULL: default.
+ * slug NULL: the name's default slug (core/slug.c), made unique; a slug given must be valid
+ * (-EINVAL) and free (-EEXIST). */
+int coord_network_create(struct coord *c, const char *name, const char *slug,
+                         const char *const *models, size_t n, int64_t lockout_s,
+                         const struct schedule *schedule, int64_t *id, char *err, size_t errlen);
+/* NULL name / slug / models / schedule and lockout_s < 0 keep the current value (a new name keeps
+ * the slug: printed links stay good). A change of models stops a live run. -ENOENT for an unknown
+ * network, -EINVAL / -EEXIST for a bad or taken slug. */
+int coord_network_update(struct coord *c, int64_t id, const char *name, const char *slug,
+                         const char *const *models, size_t n, int64_t lockout_s,
+                         const struct schedule *schedule, char *err, size_t errlen);
+/* The network text names: an id ("3") or a slug ("gallery-a"). Its id, or -ENOENT. */
+int64_t coord_network_resolve(struct coord *c, const char *text);
 int coord_network_delete(struct coord *c, int64_t id);
 /* The lowest network id, 0 if there is none. */
 int64_t coord_first_network(struct coord *c);
@@ -60,6 +65,9 @@ int coord_run_start(struct coord *c, int64_t network, const char *prompt, int64_
 /* -ENOENT unknown network, -EALREADY nothing running. */
 int coord_run_stop(struct coord *c, int64_t network, const char *reason);
 int coord_status(struct coord *c, int64_t network, struct runner_status *out);
+/* Stop every network's run in one transaction (each call in flight cancelled, each a status
+ * event). How many were running, or -EIO if the stop could not be stored. */
+int coord_stop_all(struct coord *c, const char *reason);
 
 /* Platforms. The env every platform is built with (ev, media, config, done callback, keys); the
  * caller may set env->curl before building HTTP platforms. Borrowed, lives with c. */

@@ -36,6 +36,7 @@ struct coord {
     char storage_err[320];
     int64_t storage_backoff_ms;
     uint64_t storage_timer;
+    struct vestaboards *boards; /* the Vestaboards (vestaboard.c sets it), NULL: none */
     struct pending_event *pending;
     size_t npending, cappending;
     int64_t appended;

@@ -32,8 +32,8 @@ int coord_seed_network(struct coord *c, char *err, size_t errlen)
     int64_t id;
     int rc = coord_network_create(
         c, use_builtin ? "Default loop (offline builtin models)" : "Default loop (dummy models)",
-        defaults, use_builtin ? ARRAY_LEN(builtin) : ARRAY_LEN(dummy), c->cfg->lockout_s, NULL, &id,
-        err, errlen);
+        "default", defaults, use_builtin ? ARRAY_LEN(builtin) : ARRAY_LEN(dummy), c->cfg->lockout_s,
+        NULL, &id, err, errlen);
     if (rc < 0)
         return rc;
     log_info("created the default network id=%lld", (long long)id);

@@ -125,6 +125,7 @@ json_t *view_network(const struct store_network *n)
     if (j) {
         json_object_set_new(j, "created_at", view_time(n->created_at));
         json_object_set_new(j, "updated_at", view_time(n->updated_at));
+        json_object_set_new(j, "slug", n->slug ? json_string(n->slug) : json_null());
     }
     return j;
 }

@@ -92,6 +92,15 @@ static int check_http(const struct config_spec *s, const char *key, const char *
     return -EINVAL;
 }
 
+/* tv_on, tv_off, tv_days, tv_holidays: the display keys' own rules and words. */
+static int check_tv(const struct config_spec *s, const char *key, const char *value, char *err,
+                    size_t errlen)
+{
+    (void)s;
+    struct display_config d = display_config_default();
+    return display_config_set(&d, key, value, err, errlen);
+}
+
 static int parse_usd(const char *value, double *out, char *err, size_t errlen)
 {
     char *end;
@@ -172,7 +181,7 @@ static int display_name_ok(const char *key, const char *name, char *err, size_t 
     (void)key;
     if (display_config_name_valid(name))
         return 0;
-    snprintf(err, errlen, "display name '%s' must be 1-63 letters, digits, - or _", name);
+    snprintf(err, errlen, "display name '%s' must be 1-63 letters, digits, -, _ or :", name);
     return -EINVAL;
 }
 
@@ -292,6 +301,12 @@ static const struct config_spec specs[] = {
     INT(   "media_quota_mb",             1, 16 * 1024 * 1024,      "4096",           media_quota_mb),
     INT(   "media_quota_check_seconds",  1, 86400,                 "600",            media_check_s),
     USD(   "budget_usd_per_hour",                                  "0",              budget_usd_per_hour),
+    STR(   "replicate_base_url",         1,                        "https://api.replicate.com/v1", replicate_base_url, check_http),
+    INT_X( "display_missing_seconds",    1, 86400, /* ms: */ 1000, "30",             display_missing_ms),
+    STR(   "tv_on",                      0,                        NULL,             tv_on, check_tv),
+    STR(   "tv_off",                     0,                        NULL,             tv_off, check_tv),
+    STR(   "tv_days",                    1,                        NULL,             tv_days, check_tv),
+    STR(   "tv_holidays",                0,                        NULL,             tv_holidays, check_tv),
     F_STR( "api_key.NAME",               0,                        api_key, config_key, value, NULL),
     F_STR( "api_key_file.NAME",          1,                        api_key, config_key, file, check_absolute),
     F_USD( "price.MODEL",                                          price, config_price, usd),
@@ -565,6 +580,11 @@ int config_load(struct panicd_config *cfg, const char *path, char *err, size_t e
             return -EINVAL;
         }
     }
+    struct display_config tv = config_tv_default(cfg);
+    if ((tv.tv_on < 0) != (tv.tv_off < 0)) {
+        snprintf(err, errlen, "%s: tv_on and tv_off go together: set both times, or neither", path);
+        return -EINVAL;
+    }
     for (size_t i = 0; i < cfg->ndisplays; i++) {
         char reason[PANIC_ERR_LEN];
         if (display_config_check(&cfg->displays[i].cfg, reason, sizeof reason) < 0) {
@@ -574,6 +594,18 @@ int config_load(struct panicd_config *cfg, const char *path, char *err, size_t e
         }
     }
     return 0;
+}
+
+struct display_config config_tv_default(const struct panicd_config *cfg)
+{
+    struct display_config d = display_config_default();
+    char err[PANIC_ERR_LEN];
+    const char *keys[] = {"tv_on", "tv_off", "tv_days", "tv_holidays"};
+    const char *values[] = {cfg->tv_on, cfg->tv_off, cfg->tv_days, cfg->tv_holidays};
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+        if (values[i]) /* checked when set */
+            (void)display_config_set(&d, keys[i], values[i], err, sizeof err);
+    return d;
 }
 
 const struct dummy_model_cfg *config_dummy(const struct panicd_config *cfg, const char *model)

@@ -81,10 +81,15 @@ struct panicd_config {
     size_t ndisplays;
     char *public_url;
     int log_level;
-    char *prompt_deck;       /* NULL: the installed deck, else assets/, else compiled in */
-    int prompt_deck_cycle;   /* 1: in file order; 0: shuffled */
-    char *visitor_secret;    /* NULL: read or generate STATE_DIR/visitor.secret */
-    int64_t visitor_per_min; /* prompts a visitor's address may post per minute; 0: no limit */
+    char *prompt_deck;          /* NULL: the installed deck, else assets/, else compiled in */
+    int prompt_deck_cycle;      /* 1: in file order; 0: shuffled */
+    char *visitor_secret;       /* NULL: read or generate STATE_DIR/visitor.secret */
+    int64_t visitor_per_min;    /* prompts a visitor's address may post per minute; 0: no limit */
+    char *replicate_base_url;   /* the Replicate API (a test's fake; a proxy) */
+    int64_t display_missing_ms; /* a display silent this long is missing */
+    /* The installation's TV schedule, the text of tv_on, tv_off, tv_days, tv_holidays (NULL:
+     * unset); displays without their own take it (config_tv_default). */
+    char *tv_on, *tv_off, *tv_days, *tv_holidays;
     /* Where settings came from, for errors found after the file is read ("file:line: ..."):
      * the line being read (config_load; 0 otherwise) and the line of prompt_deck. */
     int line;
@@ -142,6 +147,10 @@ int config_load(struct panicd_config *cfg, const char *path, char *err, size_t e
 
 /* The configured price of one invocation of model in USD (0 if none). */
 double config_price(const struct panicd_config *cfg, const char *model);
+
+/* The installation's TV schedule as a display config's tv_* fields (the rest defaults), for
+ * display_config_inherit_tv. */
+struct display_config config_tv_default(const struct panicd_config *cfg);
 
 /* The dummy settings for model (defaults if the config names none). Borrowed pointer into cfg. */
 const struct dummy_model_cfg *config_dummy(const struct panicd_config *cfg, const char *model);

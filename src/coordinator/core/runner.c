@@ -133,8 +133,9 @@ static void fail_run(struct runner *r, const char *error, int64_t now)
     r->gen++;
 }
 
-/* Create invocation r->seq of the run and call its model. */
-static void begin_invocation(struct runner *r, int64_t now)
+/* Create invocation r->seq of the run and call its model, or, with hold > 0, wait that long
+ * invoking first (runner_timer makes the call). */
+static void begin_invocation(struct runner *r, int64_t now, int64_t hold)
 {
     const char *model = model_for(r, r->seq);
     struct runner_io in = {r->input_type, r->input};
@@ -146,7 +147,15 @@ static void begin_invocation(struct runner *r, int64_t now)
     r->inv_id = id;
     r->attempt = 0;
     r->state = RUNNER_PROCESSING;
-    r->ops->invoke(r->ctx, r->gen, id, model, &in, 0);
+    if (hold > 0)
+        arm(r, TIMER_RETRY, now + hold);
+    else
+        r->ops->invoke(r->ctx, r->gen, id, model, &in, 0);
+}
+
+static int64_t hold_for(struct runner *r, int64_t seq, const struct runner_io *output)
+{
+    return r->ops->hold_ms ? r->ops->hold_ms(r->ctx, seq, output) : 0;
 }
 
 int runner_start(struct runner *r, const char *prompt, int64_t now, int64_t *run, int64_t *genesis,
@@ -173,7 +182,7 @@ int runner_start(struct runner *r, const char *prompt, int64_t now, int64_t *run
     r->genesis_at = now;
     r->seq = 0;
     set_input(r, MEDIA_TEXT, prompt);
-    begin_invocation(r, now);
+    begin_invocation(r, now, hold_for(r, 0, NULL));
     if (run)
         *run = r->run;
     if (genesis)
@@ -203,10 +212,12 @@ int runner_complete(struct runner *r, uint64_t gen, int64_t inv_id, const struct
         r->ops->invocation_finish(r->ctx, inv_id, output, NULL, now);
         set_error(r, NULL); /* a failed attempt before this success is no longer news */
         set_input(r, output->type, output->value);
+        int64_t delay = schedule_delay(&r->schedule, now - r->genesis_at);
+        int64_t hold = hold_for(r, r->seq, output);
         r->seq++;
         r->inv_id = 0;
         r->state = RUNNER_WAITING;
-        arm(r, TIMER_NEXT, now + schedule_delay(&r->schedule, now - r->genesis_at));
+        arm(r, TIMER_NEXT, now + (hold > delay ? hold : delay));
     } else if (retryable && r->attempt + 1 < r->max_attempts) {
         set_error(r, error);
         r->attempt++;
@@ -227,7 +238,7 @@ int runner_timer(struct runner *r, uint64_t gen, int64_t now)
     r->timer = TIMER_NONE;
     r->timer_at = 0;
     if (kind == TIMER_NEXT && r->state == RUNNER_WAITING) {
-        begin_invocation(r, now);
+        begin_invocation(r, now, 0);
     } else if (kind == TIMER_RETRY && r->state == RUNNER_PROCESSING) {
         struct runner_io in = {r->input_type, r->input};
         r->ops->invoke(r->ctx, r->gen, r->inv_id, model_for(r, r->seq), &in, r->attempt);

@@ -51,6 +51,11 @@ struct runner_ops {
     void (*timer_cancel)(void *ctx);
     /* The status (runner_get_status) changed. */
     void (*status_changed)(void *ctx);
+    /* Optional (NULL: none): the least wait in ms before the step after invocation seq, which
+     * completed with output; or, output NULL, before the genesis' own call is made (it waits
+     * invoking). So that an output stays up where it is shown slowly (a Vestaboard) before the
+     * loop moves on. */
+    int64_t (*hold_ms)(void *ctx, int64_t seq, const struct runner_io *output);
 };
 
 struct runner_config {

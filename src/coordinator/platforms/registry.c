@@ -14,7 +14,11 @@ void platforms_register(struct coord *c, const struct panicd_config *cfg)
     const struct platform_env *env = coord_platform_env(c);
     coord_add_platform(c, "builtin", builtin_platform_new(env));
     coord_add_platform(c, "openai", openai_platform_new(env));
-    coord_add_platform(c, "replicate", replicate_platform_new(env));
+    struct replicate_tuning rt;
+    replicate_tuning_default(&rt);
+    if (cfg->replicate_base_url)
+        rt.base_url = cfg->replicate_base_url;
+    coord_add_platform(c, "replicate", replicate_platform_new_tuned(env, &rt));
     coord_add_platform(c, "gemini", gemini_platform_new(env));
     for (size_t i = 0; i < cfg->openai.nservers; i++) {
         const char *name = cfg->openai.servers[i].name;

@@ -175,6 +175,10 @@ static const char *const migrations[] = {
     "  coalesce((SELECT max(run) FROM presses), 0))),"
     " ('invocations', coalesce((SELECT max(id) FROM invocations), 0)),"
     " ('presses', coalesce((SELECT max(id) FROM presses), 0));",
+    /* 6: networks' short names (the phone link /t/gallery-a). NULL until coord gives each one
+     * its default at start (the rule is C code, core/slug.c); unique once given. */
+    "ALTER TABLE networks ADD COLUMN slug TEXT;"
+    "CREATE UNIQUE INDEX networks_slug ON networks(slug);",
 };
 
 enum stmt_id {
@@ -204,6 +208,7 @@ enum stmt_id {
     ST_EV_PRUNE,
     ST_DISPLAY_GET,
     ST_DISPLAY_PUT,
+    ST_DISPLAY_EACH,
     ST_PRESS_INSERT,
     ST_PRESS_EACH,
     ST_PRESS_COUNT,
@@ -216,11 +221,13 @@ enum stmt_id {
     ST_RUN_MEDIA,
     ST_MEDIA_SHARED,
     ST_RUN_EVICTED,
+    ST_NET_SET_SLUG,
+    ST_NET_BY_SLUG,
     ST_COUNT
 };
 
 /* Column lists shared by the row readers below; keep them in step with *_from_row. */
-#define NET_COLS "id, name, models, lockout_seconds, schedule, created_at, updated_at"
+#define NET_COLS "id, name, models, lockout_seconds, schedule, created_at, updated_at, slug"
 #define RUN_COLS "id, network_id, prompt, state, reason, created_at, ended_at"
 #define INV_COLS                                                                                   \
     "id, network_id, run, seq, model, state, input_type, input, output_type, output, error, "      \
@@ -269,6 +276,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DISPLAY_PUT] = "INSERT INTO displays(name, config, updated_at) VALUES(?1, ?2, ?3) "
                        "ON CONFLICT(name) DO UPDATE SET config = excluded.config, "
                        "updated_at = excluded.updated_at",
+    [ST_DISPLAY_EACH] = "SELECT name, config FROM displays ORDER BY name",
     [ST_PRESS_INSERT] = "INSERT INTO presses(display, device, network_id, long, created_at, "
                         "result, run) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_PRESS_EACH] = "SELECT id, display, device, network_id, long, created_at, result, run "
@@ -292,6 +300,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT count(*) FROM invocations i JOIN runs r ON r.id = i.run "
         "WHERE r.id != ?2 AND r.media_evicted = 0 AND (i.output = ?1 OR i.input = ?1)",
     [ST_RUN_EVICTED] = "UPDATE runs SET media_evicted = 1 WHERE id = ?1",
+    [ST_NET_SET_SLUG] = "UPDATE networks SET slug = ?2 WHERE id = ?1",
+    [ST_NET_BY_SLUG] = "SELECT id FROM networks WHERE slug = ?1",
 };
 
 struct store {
@@ -684,6 +694,7 @@ void store_network_clear(struct store_network *n)
     free(n->name);
     free(n->models_json);
     free(n->schedule_json);
+    free(n->slug);
     memset(n, 0, sizeof *n);
 }
 
@@ -696,6 +707,26 @@ static void network_from_row(sqlite3_stmt *st, struct store_network *out)
     out->schedule_json = col_str(st, 4, 1);
     out->created_at = sqlite3_column_int64(st, 5);
     out->updated_at = sqlite3_column_int64(st, 6);
+    out->slug = col_str(st, 7, 1);
+}
+
+int store_network_set_slug(struct store *s, int64_t id, const char *slug)
+{
+    sqlite3_stmt *st = s->st[ST_NET_SET_SLUG];
+    if (bind_int(st, 1, id) || bind_text(st, 2, slug))
+        return bind_fail(s, st);
+    return step_changed(s, st);
+}
+
+int64_t store_network_by_slug(struct store *s, const char *slug)
+{
+    sqlite3_stmt *st = s->st[ST_NET_BY_SLUG];
+    if (bind_text(st, 1, slug))
+        return bind_fail(s, st);
+    int ret = step_row(s, st);
+    int64_t id = ret == 1 ? sqlite3_column_int64(st, 0) : ret == 0 ? -ENOENT : ret;
+    finish(st);
+    return id;
 }
 
 int64_t store_network_insert(struct store *s, const char *name, const char *models_json,
@@ -1080,6 +1111,22 @@ int store_display_get(struct store *s, const char *name, char **config_json)
 int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now)
 {
     return text_put(s, ST_DISPLAY_PUT, name, config_json, now);
+}
+
+int store_display_each(struct store *s, store_display_fn fn, void *user)
+{
+    sqlite3_stmt *st = s->st[ST_DISPLAY_EACH];
+    int count = 0, ret;
+    if (sqlite3_stmt_busy(st))
+        return -EBUSY;
+    while ((ret = step_row(s, st)) == 1) {
+        count++;
+        if (fn(user, (const char *)sqlite3_column_text(st, 0),
+               (const char *)sqlite3_column_text(st, 1)))
+            break;
+    }
+    finish(st);
+    return ret < 0 ? ret : count;
 }
 
 /* ---- presses ---- */

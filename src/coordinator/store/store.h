@@ -39,11 +39,16 @@ struct store_network {
     char *schedule_json; /* owned, NULL for the default schedule */
     int64_t created_at;
     int64_t updated_at;
+    char *slug; /* owned; NULL until coord gives the network its short name */
 };
 void store_network_clear(struct store_network *n); /* frees the strings; NULL-safe */
 
 int64_t store_network_insert(struct store *s, const char *name, const char *models_json,
                              int64_t lockout_s, const char *schedule_json, int64_t now);
+/* A network's short name: 0, -ENOENT (no such network) or -EEXIST (another has it). */
+int store_network_set_slug(struct store *s, int64_t id, const char *slug);
+/* The id of the network with that slug, -ENOENT if none. */
+int64_t store_network_by_slug(struct store *s, const char *slug);
 int store_network_update(struct store *s, int64_t id, const char *name, const char *models_json,
                          int64_t lockout_s, const char *schedule_json, int64_t now);
 /* Deletes the network with its runs, invocations and events. */
@@ -127,6 +132,9 @@ int store_event_prune(struct store *s, int64_t keep);
 /* *config_json is owned by the caller (free()). -ENOENT for a display never configured. */
 int store_display_get(struct store *s, const char *name, char **config_json);
 int store_display_put(struct store *s, const char *name, const char *config_json, int64_t now);
+/* Every configured display in name order; fn returns non-zero to stop. The count, or < 0. */
+typedef int (*store_display_fn)(void *user, const char *name, const char *config_json);
+int store_display_each(struct store *s, store_display_fn fn, void *user);
 
 /* ---- panic-button presses ---- */
 struct store_press {
