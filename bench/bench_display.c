@@ -18,6 +18,17 @@
  *      stream of the same network, so the time an event reached this machine is known; the
  *      display side records when sync_pump applied the genesis and when that frame was done.
  *
+ *   6. the original's kiosk screen (1920x1080, a 4x4 grid of one run: 10 images, 5 text cells,
+ *      one audio cell with its visualiser) on a real panicd, each variant a fresh panic-display:
+ *      offscreen and in a real X11 window (an Xvfb this bench starts, if installed), at 24 and 60
+ *      fps, the same grid still (no audio), and 3840x2160. Exec to the first presented frame
+ *      (READY=1 on a notify socket), then after a 15 s warm-up CPU % of one core and mean PSS over
+ *      30 s; the issue's Chromium figures for the same screen are printed beside. With
+ *      PANIC_BENCH_BEFORE=path another panic-display (an older build) runs each variant first,
+ *      for a before/after table from one run. `bench_display --kiosk` runs only this part;
+ *      PANIC_BENCH_KIOSK_WARM and PANIC_BENCH_KIOSK_SECONDS shorten it for a quick look,
+ *      PANIC_BENCH_KIOSK_VARIANTS="1,5" picks rows.
+ *
  * Environment: PANIC_BUILD (where panicd and panic-display are, default "build"),
  * PANIC_BENCH_DIR (temporary dirs, default $TMPDIR or /tmp), PANIC_BENCH_FRAMES (a dir: the last
  * frame of each resolution is saved there as PNG). Run it from the repository root: the font is
@@ -51,7 +62,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1264,13 +1278,372 @@ out:
 
 /* ---- main ---- */
 
+/* ---- 6: the original's kiosk screen, side by side ---- */
+
+/* A 4x4 grid of one run: 10 images, 5 text cells, 1 audio cell (seq mod 16 = slot). The network
+ * is a cycle: each output feeds the next model, the last (text) feeds the first. */
+static const char *const kiosk_models[16] = {"dummy-t2i", "dummy-i2i", "dummy-i2t", "dummy-t2i",
+                                             "dummy-i2i", "dummy-i2t", "dummy-t2i", "dummy-i2i",
+                                             "dummy-i2t", "dummy-t2i", "dummy-i2i", "dummy-i2i",
+                                             "dummy-i2a", "dummy-a2i", "dummy-i2t", "dummy-t2t"};
+
+struct kiosk_variant {
+    const char *name;
+    int window, w, h, fps, audio;
+    /* The issue's Chromium figures for the same screen (CPU %, PSS MB, first frame ms), 0: none. */
+    double chromium_cpu, chromium_pss, chromium_first;
+};
+
+struct kiosk_result {
+    int ok;
+    double cpu, pss_mb, first_ms, fps_seen;
+};
+
+static int kiosk_seconds(const char *env, int def)
+{
+    const char *v = getenv(env);
+    return v && atoi(v) > 0 ? atoi(v) : def;
+}
+
+/* The network, the display "kiosk" on it, one run of exactly 16 invocations (stopped while the
+ * runner waits before the 17th). The network id or -1. */
+static long long kiosk_setup(const struct daemon *d)
+{
+    char body[1024];
+    size_t n = (size_t)snprintf(body, sizeof body, "{\"name\":\"kiosk\",\"models\":[");
+    for (int i = 0; i < 16; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s\"%s\"", i ? "," : "", kiosk_models[i]);
+    snprintf(body + n, sizeof body - n,
+             "],\"lockout_seconds\":0,\"schedule\":[{\"delay_s\":0.5}]}");
+    long st;
+    json_t *j = api_json(d, "POST", "/api/v1/networks", d->token, body, &st);
+    long long net = st == 201 ? json_int_of(j, "id", -1) : -1;
+    json_decref(j);
+    if (net < 0) {
+        fail("kiosk: POST /api/v1/networks -> %ld", st);
+        return -1;
+    }
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/runs", net);
+    if (api_status(d, "POST", path, d->token,
+                   "{\"prompt\":\"a harbour at dusk, seen by a camera looking at its own "
+                   "screen\"}") != 201) {
+        fail("kiosk: cannot start the run");
+        return -1;
+    }
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/status", net);
+    double end = now_ms() + 60000;
+    long long seq = -1;
+    while (now_ms() < end) {
+        j = api_json(d, "GET", path, NULL, NULL, &st);
+        seq = json_int_of(j, "seq", -1);
+        const char *state = json_str_of(j, "state");
+        int waiting = state && !strcmp(state, "waiting");
+        json_decref(j);
+        if (seq >= 16 && waiting)
+            break;
+        support_sleep_ms(20);
+    }
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/stop", net);
+    if (seq != 16 || api_status(d, "POST", path, d->token, "{}") != 200) {
+        fail("kiosk: the run did not stop after 16 invocations (seq %lld)", seq);
+        return -1;
+    }
+    return net;
+}
+
+static int kiosk_display(const struct daemon *d, long long net, int audio)
+{
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"network\":%lld,\"mode\":\"grid\",\"rows\":4,\"cols\":4,\"audio\":%s}", net,
+             audio ? "true" : "false");
+    return api_status(d, "PUT", "/api/v1/displays/kiosk", d->token, body) == 200 ? 0 : -1;
+}
+
+/* Xvfb on a free display of w x h; its number, or -1 (then *pid is 0). */
+static int xvfb_start(int w, int h, pid_t *pid)
+{
+    char xvfb[PATH_MAX], screen[64], fdarg[16];
+    int p[2];
+    *pid = 0;
+    if (find_in_path("Xvfb", xvfb, sizeof xvfb) < 0 || pipe(p) < 0)
+        return -1;
+    snprintf(screen, sizeof screen, "%dx%dx24", w, h);
+    snprintf(fdarg, sizeof fdarg, "%d", p[1]);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        close(p[0]);
+        execl(xvfb, "Xvfb", "-displayfd", fdarg, "-screen", "0", screen, "-nolisten", "tcp",
+              "-noreset", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    if (child < 0) {
+        close(p[0]);
+        return -1;
+    }
+    char buf[32] = "";
+    struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+    ssize_t got = poll(&pfd, 1, 10000) == 1 ? read(p[0], buf, sizeof buf - 1) : -1;
+    close(p[0]);
+    if (got <= 0) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        return -1;
+    }
+    buf[got] = '\0';
+    *pid = child;
+    return atoi(buf);
+}
+
+static void xvfb_stop(pid_t pid)
+{
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+}
+
+/* Pss of pid in KiB from smaps_rollup, -1 if unreadable. */
+static long proc_pss(pid_t pid)
+{
+    char path[64], line[256];
+    long pss = -1;
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "Pss:", 4))
+            pss = strtol(line + 4, NULL, 10);
+    if (f)
+        fclose(f);
+    return pss;
+}
+
+/* A datagram socket for sd_notify at path; the fd or -1. */
+static int notify_listen(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof sa.sun_path)
+        return -1;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Until READY=1 arrives on fd or until end; 1 if it came. */
+static int wait_ready(int fd, double end)
+{
+    char msg[512];
+    while (now_ms() < end) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, 50) == 1) {
+            ssize_t n = recv(fd, msg, sizeof msg - 1, 0);
+            if (n > 0) {
+                msg[n] = '\0';
+                if (strstr(msg, "READY=1"))
+                    return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* One panic-display (bin) on the kiosk screen: exec to READY=1 (its first presented frame),
+ * then after the warm-up its CPU and mean PSS over the measured seconds. */
+static void kiosk_measure(const char *bin, const struct daemon *d, const struct kiosk_variant *v,
+                          int xdisplay, int idx, struct kiosk_result *out)
+{
+    static int run_no;
+    char state[PATH_MAX], log[PATH_MAX], sock[PATH_MAX], size[32], fps[16], xd[16];
+    int warm = kiosk_seconds("PANIC_BENCH_KIOSK_WARM", 15);
+    int measure = kiosk_seconds("PANIC_BENCH_KIOSK_SECONDS", 30);
+    memset(out, 0, sizeof *out);
+    snprintf(state, sizeof state, "%s/kiosk-%d", root, ++run_no);
+    snprintf(log, sizeof log, "%s/kiosk-%d.log", root, run_no);
+    snprintf(sock, sizeof sock, "%s/notify-%d", root, run_no);
+    snprintf(size, sizeof size, "%dx%d", v->w, v->h);
+    snprintf(fps, sizeof fps, "%d", v->fps);
+    snprintf(xd, sizeof xd, ":%d", xdisplay);
+    int fd = notify_listen(sock);
+    if (fd < 0) {
+        fail("kiosk: no notify socket at %s", sock);
+        return;
+    }
+    (void)idx;
+    char *argv[] = {(char *)bin,
+                    "--coordinator",
+                    (char *)d->url,
+                    "--name",
+                    "kiosk",
+                    "--state-dir",
+                    state,
+                    "--font",
+                    FONT,
+                    "--fps",
+                    fps,
+                    "--window",
+                    size,
+                    v->window ? NULL : "--offscreen",
+                    NULL};
+    setenv("NOTIFY_SOCKET", sock, 1);
+    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    if (v->window)
+        setenv("DISPLAY", xd, 1);
+    double t0 = now_ms();
+    pid_t pid = spawn(argv, log);
+    unsetenv("NOTIFY_SOCKET");
+    if (pid < 0) {
+        close(fd);
+        return;
+    }
+    int ready = wait_ready(fd, t0 + 20000);
+    out->first_ms = now_ms() - t0;
+    close(fd);
+    unlink(sock);
+    if (!ready) {
+        fail("kiosk %s: no first frame within 20 s", v->name);
+        show_tail(log);
+        kill(pid, SIGKILL);
+        reap(pid, 5000);
+        return;
+    }
+    while (now_ms() < t0 + warm * 1000.0)
+        support_sleep_ms(50);
+    long long c0 = cpu_ticks(pid);
+    double m0 = now_ms(), pss_sum = 0;
+    int samples = 0;
+    for (int s = 0; s < measure; s++) {
+        while (now_ms() < m0 + (s + 1) * 1000.0)
+            support_sleep_ms(20);
+        long pss = proc_pss(pid);
+        if (pss > 0) {
+            pss_sum += (double)pss;
+            samples++;
+        }
+    }
+    long long c1 = cpu_ticks(pid);
+    double m1 = now_ms();
+    kill(pid, SIGTERM);
+    int code = reap(pid, 5000);
+    if (c0 < 0 || c1 < 0 || !samples || code != 0) {
+        fail("kiosk %s: panic-display died or did not stop cleanly (code %d)", v->name, code);
+        show_tail(log);
+        return;
+    }
+    out->cpu = 100.0 * (double)(c1 - c0) / (double)sysconf(_SC_CLK_TCK) / ((m1 - m0) / 1000);
+    out->pss_mb = pss_sum / samples / 1024;
+    out->ok = 1;
+}
+
+static const char *kiosk_cell(const struct kiosk_result *r, char *buf, size_t len)
+{
+    if (!r->ok)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.1f%% / %.0f MB / %.0f ms", r->cpu, r->pss_mb, r->first_ms);
+    return buf;
+}
+
+/* 1 if the comma-separated list has item. */
+static int list_has(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        if (strcspn(p, ",") == n && !strncmp(p, item, n))
+            return 1;
+    }
+    return 0;
+}
+
+static void bench_kiosk(const struct daemon *d)
+{
+    static const struct kiosk_variant variants[] = {
+        {"offscreen 1920x1080 24 fps", 0, 1920, 1080, 24, 1, 18.7, 462, 2600},
+        {"offscreen 1920x1080 60 fps", 0, 1920, 1080, 60, 1, 18.7, 462, 2600},
+        {"X11 window 1920x1080 24 fps", 1, 1920, 1080, 24, 1, 18.7, 462, 2600},
+        {"X11 window 1920x1080 60 fps", 1, 1920, 1080, 60, 1, 18.7, 462, 2600},
+        {"offscreen 1920x1080 24 fps, still (no audio)", 0, 1920, 1080, 24, 0, 0, 0, 0},
+        {"X11 window 1920x1080 24 fps, still (no audio)", 1, 1920, 1080, 24, 0, 0, 0, 0},
+        {"offscreen 3840x2160 24 fps", 0, 3840, 2160, 24, 1, 0, 0, 0},
+        {"X11 window 3840x2160 24 fps", 1, 3840, 2160, 24, 1, 0, 0, 0},
+    };
+    char after[PATH_MAX];
+    snprintf(after, sizeof after, "%s/panic-display", build);
+    const char *before = getenv("PANIC_BENCH_BEFORE");
+    if (before && access(before, X_OK) < 0) {
+        note("kiosk: PANIC_BENCH_BEFORE=%s is not executable: skipped", before);
+        before = NULL;
+    }
+    long long net = kiosk_setup(d);
+    if (net < 0)
+        return;
+    char xvfb[PATH_MAX];
+    int have_x = find_in_path("Xvfb", xvfb, sizeof xvfb) == 0;
+    if (!have_x)
+        note("kiosk: Xvfb is not installed (apt-get install xvfb): no window rows");
+    row("kiosk screen (4x4: 10 images, 5 text, 1 audio)",
+        "CPU %% of one core / mean PSS / exec to first presented frame; warm-up %d s, "
+        "measured %d s",
+        kiosk_seconds("PANIC_BENCH_KIOSK_WARM", 15),
+        kiosk_seconds("PANIC_BENCH_KIOSK_SECONDS", 30));
+    for (size_t i = 0; i < ARRAY_LEN(variants); i++) {
+        const struct kiosk_variant *v = &variants[i];
+        const char *only = getenv("PANIC_BENCH_KIOSK_VARIANTS"); /* "1,5": just these rows */
+        char idx[8];
+        snprintf(idx, sizeof idx, "%zu", i + 1);
+        if ((v->window && !have_x) || (only && *only && !list_has(only, idx)))
+            continue;
+        if (kiosk_display(d, net, v->audio) < 0) {
+            fail("kiosk: PUT /api/v1/displays/kiosk failed");
+            return;
+        }
+        pid_t xpid = 0;
+        int xd = v->window ? xvfb_start(v->w, v->h, &xpid) : 0;
+        if (xd < 0) {
+            fail("kiosk %s: Xvfb did not start", v->name);
+            continue;
+        }
+        note("kiosk %zu/%zu: %s", i + 1, ARRAY_LEN(variants), v->name);
+        struct kiosk_result rb = {0}, ra = {0};
+        if (before)
+            kiosk_measure(before, d, v, xd, 0, &rb);
+        kiosk_measure(after, d, v, xd, 1, &ra);
+        xvfb_stop(xpid);
+        char b1[64], b2[64], name[96];
+        snprintf(name, sizeof name, "  %s", v->name);
+        if (before)
+            row(name, "before %s -> now %s", kiosk_cell(&rb, b1, sizeof b1),
+                kiosk_cell(&ra, b2, sizeof b2));
+        else
+            row(name, "%s", kiosk_cell(&ra, b2, sizeof b2));
+        if (v->chromium_cpu > 0 && ra.ok)
+            row("    vs Chromium kiosk (18.7% / 462 MB / 2.6 s, the issue's figures)",
+                "%.2fx CPU, %.2fx PSS", ra.cpu / v->chromium_cpu, ra.pss_mb / v->chromium_pss);
+    }
+    unsetenv("DISPLAY");
+}
+
 int main(int argc, char **argv)
 {
     bench_name = "bench_display";
     if (argc == 3 && !strcmp(argv[1], "--callgrind-one"))
         return callgrind_one(argv[2]);
-    if (argc > 1) {
-        fprintf(stderr, "usage: bench_display (from the repository root; PANIC_BUILD=dir)\n");
+    int kiosk_only = argc == 2 && !strcmp(argv[1], "--kiosk");
+    if (argc > 1 && !kiosk_only) {
+        fprintf(stderr, "usage: bench_display [--kiosk] (from the repository root; "
+                        "PANIC_BUILD=dir)\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1301,6 +1674,8 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     double t0 = now_ms();
 
+    if (kiosk_only)
+        goto daemon;
     note("1/5 frame time, %d frames each at 1920x1080 and 3840x2160", NFRAMES);
     bench_frames(1920, 1080);
     bench_frames(3840, 2160);
@@ -1309,12 +1684,17 @@ int main(int argc, char **argv)
     note("3/5 spectrum");
     bench_spectrum(SPECTRUM_OCTAVE, "octave");
     bench_spectrum(SPECTRUM_THIRD, "third-octave");
+daemon:;
     struct daemon d;
     if (daemon_start(&d, NULL) == 0) {
-        note("4/5 panic-display RSS (%d s)", RSS_SECONDS);
-        bench_display_rss(&d);
-        note("5/5 SSE event to frame, %d runs", NROUNDS);
-        bench_sse_to_frame(&d);
+        if (!kiosk_only) {
+            note("4/5 panic-display RSS (%d s)", RSS_SECONDS);
+            bench_display_rss(&d);
+            note("5/5 SSE event to frame, %d runs", NROUNDS);
+            bench_sse_to_frame(&d);
+        }
+        note("6/6 the kiosk screen, offscreen and in a window");
+        bench_kiosk(&d);
         int code = daemon_stop(&d, 5000, NULL);
         if (code != 0)
             fail("panicd exited %d after SIGTERM", code);

@@ -21,7 +21,7 @@ libcurl4-openssl-dev libssl-dev libpng-dev ca-certificates libsdl2-dev libsdl2-t
 libsdl2-image-dev libkissfft-dev libqrencode-dev libgpiod-dev
 libespeak-ng-dev espeak-ng-data flite1-dev libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
 libtesseract-dev libleptonica-dev tesseract-ocr-eng libfreetype-dev libavahi-client-dev"
-test_only="sqlite3 curl chromium nodejs avahi-daemon ripser python3-botocore"
+test_only="sqlite3 curl chromium nodejs avahi-daemon ripser python3-botocore xvfb"
 deb_tools="dpkg-dev debhelper lintian"
 arm64_tools="mmdebstrap qemu-user-static binfmt-support arch-test debian-archive-keyring"
 case "${1:-run}" in

@@ -2,7 +2,8 @@
  * samples actually handed to the device, for the spectrum. The callback allocates nothing and
  * takes no lock of ours: SDL holds the device lock while it runs, and audio_play swaps the clip
  * under SDL_LockAudioDevice, so the two never see a half-changed clip. With no audio device
- * (CI, a silent Pi) audio_tick feeds the tap at real-time pace instead. */
+ * (CI, a silent Pi) audio_tick feeds the tap at real-time pace instead. The device is opened
+ * when a clip starts and closed when none plays. */
 #include "audio.h"
 #include "common/util.h"
 #include "display/core/ring.h"
@@ -19,6 +20,8 @@ struct audio {
     size_t frames, pos;
     char name[96];
     int buffer_samples;
+    int no_device; /* SDL has no audio output here: audio_tick feeds the tap */
+    int paused;    /* audio_pause: a device opened now starts paused */
     float scratch[4096];
 };
 
@@ -42,21 +45,30 @@ struct audio *audio_new(struct ring *tap)
 {
     struct audio *a = xcalloc(1, sizeof *a);
     a->tap = tap;
-    if (SDL_WasInit(SDL_INIT_AUDIO) || SDL_InitSubSystem(SDL_INIT_AUDIO) == 0) {
-        SDL_AudioSpec want = {.freq = AUDIO_RATE,
-                              .format = AUDIO_F32SYS,
-                              .channels = 1,
-                              .samples = 1024,
-                              .callback = callback,
-                              .userdata = a};
-        SDL_AudioSpec have;
-        a->dev = SDL_OpenAudioDevice(NULL, 0, &want, &have, 0);
-        if (a->dev) {
-            a->buffer_samples = have.samples;
-            SDL_PauseAudioDevice(a->dev, 0);
-        }
-    }
+    a->no_device = !SDL_WasInit(SDL_INIT_AUDIO) && SDL_InitSubSystem(SDL_INIT_AUDIO) != 0;
     return a;
+}
+
+/* The device is open only while a clip plays: SDL's audio thread wakes for every buffer, even
+ * paused, and a still screen should cost nothing. */
+static void open_device(struct audio *a)
+{
+    if (a->dev || a->no_device)
+        return;
+    SDL_AudioSpec want = {.freq = AUDIO_RATE,
+                          .format = AUDIO_F32SYS,
+                          .channels = 1,
+                          .samples = 1024,
+                          .callback = callback,
+                          .userdata = a};
+    SDL_AudioSpec have;
+    a->dev = SDL_OpenAudioDevice(NULL, 0, &want, &have, 0);
+    if (!a->dev) {
+        a->no_device = 1; /* from now on audio_tick feeds the visualiser */
+        return;
+    }
+    a->buffer_samples = have.samples;
+    SDL_PauseAudioDevice(a->dev, a->paused);
 }
 
 void audio_free(struct audio *a)
@@ -72,6 +84,10 @@ void audio_free(struct audio *a)
 void audio_play(struct audio *a, const char *name, float *pcm, size_t frames)
 {
     float *old;
+    if (!pcm && a->dev) { /* nothing to play: no device, no audio thread */
+        SDL_CloseAudioDevice(a->dev);
+        a->dev = 0;
+    }
     if (a->dev)
         SDL_LockAudioDevice(a->dev);
     old = a->pcm;
@@ -82,6 +98,8 @@ void audio_play(struct audio *a, const char *name, float *pcm, size_t frames)
     if (a->dev)
         SDL_UnlockAudioDevice(a->dev);
     free(old);
+    if (pcm)
+        open_device(a);
 }
 
 const char *audio_playing(const struct audio *a)
@@ -117,6 +135,7 @@ int audio_has_device(const struct audio *a)
 
 void audio_pause(struct audio *a, int paused)
 {
+    a->paused = paused;
     if (a->dev)
         SDL_PauseAudioDevice(a->dev, paused);
 }

@@ -11,9 +11,9 @@
 struct audio;
 struct ring;
 
-/* Open the default output (or none if SDL has no audio). tap: ring that receives played mono
- * samples, borrowed. Owned; audio_free. Never NULL: without a device it runs silent but still
- * feeds the tap from the clip at real-time pace via audio_tick. */
+/* The default output, opened while a clip plays (none if SDL has no audio). tap: ring that receives
+ * played mono samples, borrowed. Owned; audio_free. Never NULL: without a device it runs silent but
+ * still feeds the tap from the clip at real-time pace via audio_tick. */
 struct audio *audio_new(struct ring *tap);
 void audio_free(struct audio *a);
 /* Play pcm (mono float at AUDIO_RATE; ownership passes in) looped under name; NULL stops. */

@@ -20,6 +20,7 @@
 #include "pipeline.h"
 #include "qr.h"
 #include "render_sdl.h"
+#include "screen.h"
 #include "screenshot.h"
 #include "sync.h"
 #include "tvpower.h"
@@ -35,6 +36,8 @@
 #include <unistd.h>
 
 #define EX_CONFIG 78
+#define FULL_REDRAW_MS 10000 /* the safety interval: the whole frame redrawn */
+#define IDLE_FRAME_MS 100    /* the frame interval of a still screen */
 
 static volatile sig_atomic_t got_term;
 
@@ -45,16 +48,20 @@ struct display {
     struct sync *sync;
     struct panel *panel;
     /* The screen: all NULL when headless. */
-    SDL_Window *win;
-    SDL_Renderer *ren;
-    SDL_Texture *target; /* drawn into when rotated, then copied turned */
-    int lw, lh;          /* the logical size, after rotation */
+    struct screen *screen;
+    int lw, lh;                /* the logical size, after rotation */
+    int64_t full_at;           /* when the whole frame was last redrawn (the safety interval) */
+    int64_t drawn_at;          /* when a frame last changed anything */
+    struct display_config cfg; /* the config of the last frame: a change redraws everything */
     struct render *render;
     struct pipeline *pipe;
     struct qr *qr;
     struct drawlist *dl;
     SDL_Keycode button_key;
     float rotation, spin;
+    uint64_t spin_rng;  /* seeded once: each clip gets its own spin from it */
+    char clip[96];      /* the clip the spin belongs to */
+    int64_t vis_at;     /* when the ring last turned (with the visualiser, <= 24 times a second) */
     struct tvpower *tv; /* the TV's power by opening hours (screen only) */
 };
 
@@ -97,55 +104,27 @@ static int open_core(struct display *d)
     return 0;
 }
 
-/* The window and its renderer: fullscreen at the desktop's size (at most 4K) unless --window. */
+/* The window and the renderer screen.c picks for it. */
 static int open_window(struct display *d)
 {
     struct display_options *o = &d->o;
+    char err[PANIC_ERR_LEN];
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
         log_err("SDL: %s", SDL_GetError());
         return -1;
     }
-    SDL_DisplayMode mode = {0};
-    int fullscreen = !o->win_w && !o->offscreen;
-    if (fullscreen && SDL_GetDesktopDisplayMode(0, &mode) == 0) {
-        o->win_w = mode.w > 3840 ? 3840 : mode.w;
-        o->win_h = mode.h > 2160 ? 2160 : mode.h;
-    } else if (!o->win_w) {
-        o->win_w = 1920;
-        o->win_h = 1080;
-    }
-    d->win = SDL_CreateWindow("PANIC!", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->win_w,
-                              o->win_h, fullscreen ? SDL_WINDOW_FULLSCREEN : 0);
-    if (!d->win) {
-        log_err("cannot open a window: %s", SDL_GetError());
+    struct screen_options so = {.offscreen = o->offscreen,
+                                .win_w = o->win_w,
+                                .win_h = o->win_h,
+                                .rotate = (int)o->rotate,
+                                .renderer = (enum screen_renderer)o->renderer};
+    d->screen = screen_open(&so, err, sizeof err);
+    if (!d->screen) {
+        log_err("%s", err);
         return -1;
     }
-    d->ren =
-        SDL_CreateRenderer(d->win, -1,
-                           o->offscreen ? SDL_RENDERER_SOFTWARE | SDL_RENDERER_TARGETTEXTURE
-                                        : SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC |
-                                              SDL_RENDERER_TARGETTEXTURE);
-    if (!d->ren)
-        d->ren = SDL_CreateRenderer(d->win, -1, SDL_RENDERER_SOFTWARE | SDL_RENDERER_TARGETTEXTURE);
-    if (!d->ren) {
-        log_err("cannot create a renderer: %s", SDL_GetError());
-        return -1;
-    }
-    SDL_ShowCursor(SDL_DISABLE);
-    SDL_RendererInfo rinfo;
-    if (SDL_GetRendererInfo(d->ren, &rinfo) == 0)
-        log_info("renderer=%s video=%s", rinfo.name, SDL_GetCurrentVideoDriver());
-    SDL_GetRendererOutputSize(d->ren, &o->win_w, &o->win_h);
-    d->lw = o->rotate % 180 ? o->win_h : o->win_w;
-    d->lh = o->rotate % 180 ? o->win_w : o->win_h;
-    if (o->rotate) {
-        d->target = SDL_CreateTexture(d->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET,
-                                      d->lw, d->lh);
-        if (!d->target) {
-            log_err("cannot rotate: %s", SDL_GetError());
-            return -1;
-        }
-    }
+    screen_size(d->screen, &d->lw, &d->lh);
+    log_info("renderer=%s video=%s", screen_renderer_name(d->screen), SDL_GetCurrentVideoDriver());
     return 0;
 }
 
@@ -175,7 +154,7 @@ static int open_screen(struct display *d)
     char err[PANIC_ERR_LEN];
     if (open_window(d) < 0)
         return -1;
-    d->render = render_new(d->ren, d->o.font, 64, err, sizeof err);
+    d->render = render_new(screen_renderer(d->screen), d->o.font, 64, err, sizeof err);
     if (!d->render) {
         log_err("%s", err);
         return -1;
@@ -200,9 +179,8 @@ static int open_screen(struct display *d)
     d->button_key = SDL_GetKeyFromName(d->o.button_key);
     log_info("display name=%s coordinator=%s size=%dx%d rotate=%ld", d->o.name, d->o.coordinator,
              d->lw, d->lh, d->o.rotate);
-    /* A slow random spin of the spectrum ring, like the original's +-5 rpm. */
-    uint64_t seed = rng_seed();
-    d->spin = (float)((rng_unit(&seed) - 0.5) * 2.0 * 0.52);
+    d->spin_rng = rng_seed();
+    d->app->audible_slot = (int)d->o.audible_slot;
     return 0;
 }
 
@@ -212,6 +190,7 @@ static void on_events(struct display *d, int64_t now)
     SDL_Event ev;
     while (SDL_PollEvent(&ev)) {
         SDL_Keycode k = ev.key.keysym.sym;
+        screen_event(d->screen, &ev);
         if (ev.type == SDL_QUIT)
             got_term = 1;
         else if ((ev.type == SDL_KEYDOWN || ev.type == SDL_KEYUP) && !ev.key.repeat &&
@@ -230,8 +209,19 @@ static void on_events(struct display *d, int64_t now)
 static void draw(struct display *d, int64_t now, float dt, long frame)
 {
     const struct display_options *o = &d->o;
-    pipeline_step(d->pipe, dt);
-    d->rotation += d->spin * dt;
+    int moved = pipeline_step(d->pipe, dt);
+    (void)dt;
+    /* A slow random spin of the ring, new for every clip, like the original's -5..5 rpm; it
+     * turns only when the visualiser moves (24 times a second). */
+    const char *clip = pipeline_playing(d->pipe);
+    if (strcmp(clip, d->clip)) {
+        snprintf(d->clip, sizeof d->clip, "%s", clip);
+        d->spin = (float)((rng_unit(&d->spin_rng) - 0.5) * 2.0 * 5.0 * 2.0 * 3.14159265 / 60.0);
+    }
+    if (moved) {
+        d->rotation += d->spin * (float)(now - d->vis_at) / 1000.0f;
+        d->vis_at = now;
+    }
     qr_update(d->qr, d->app->prompt_url);
     int nbars, qr_width;
     const float *bars = pipeline_bars(d->pipe, &nbars);
@@ -248,25 +238,23 @@ static void draw(struct display *d, int64_t now, float dt, long frame)
                              .audible_cell = app_audible_cell(d->app),
                              .hud_line = hud,
                              .qr = qr,
-                             .qr_width = qr_width};
+                             .qr_width = qr_width,
+                             .no_hud = o->no_hud,
+                             .no_qr = o->no_qr};
     layout_frame(d->app, &env, d->dl);
-    if (d->target)
-        SDL_SetRenderTarget(d->ren, d->target);
-    SDL_SetRenderDrawColor(d->ren, 0x18, 0x18, 0x1b, 0xff);
-    SDL_RenderClear(d->ren);
-    render_draw(d->render, d->dl);
-    if (d->target) {
-        SDL_SetRenderTarget(d->ren, NULL);
-        SDL_Rect dst = {
-            .x = (o->win_w - d->lw) / 2, .y = (o->win_h - d->lh) / 2, .w = d->lw, .h = d->lh};
-        SDL_RenderCopyEx(d->ren, d->target, NULL, &dst, (double)o->rotate, NULL, SDL_FLIP_NONE);
+    /* Everything again now and then, and when the config changes (a new grid moves every cell). */
+    if (now - d->full_at >= FULL_REDRAW_MS || memcmp(&d->cfg, &d->app->cfg, sizeof d->cfg)) {
+        screen_force_full(d->screen);
+        d->full_at = now;
+        d->cfg = d->app->cfg;
     }
+    if (screen_frame(d->screen, d->render, d->dl, NULL) > 0)
+        d->drawn_at = now;
     char path[1200];
     if (screenshot_due(o->screenshot_dir, o->screenshot_every, o->frames, frame, path,
                        sizeof path) &&
-        screenshot_save(d->ren, o->win_w, o->win_h, path) < 0)
+        screen_save(d->screen, path) < 0)
         log_warn("cannot write path=%s", path);
-    SDL_RenderPresent(d->ren);
 }
 
 /* The TV's power by opening hours (tvpower.c). Off: one black frame (a TV without CEC shows
@@ -280,13 +268,10 @@ static int screen_on(struct display *d, int64_t now)
     pipeline_pause_audio(d->pipe, !on);
     d->app->changed_at = now; /* what the screen shows is all new */
     if (!on) {
-        SDL_SetRenderTarget(d->ren, NULL);
-        SDL_SetRenderDrawColor(d->ren, 0, 0, 0, 0xff);
-        SDL_RenderClear(d->ren);
+        screen_blank(d->screen); /* the next frame on draws everything */
         char path[1200];
         if (screenshot_due(d->o.screenshot_dir, 1, 0, 0, path, sizeof path))
-            screenshot_save(d->ren, d->o.win_w, d->o.win_h, path);
-        SDL_RenderPresent(d->ren);
+            screen_save(d->screen, path);
     }
     return on;
 }
@@ -349,7 +334,10 @@ static int run(struct display *d)
             last_ping = now;
         }
         if (!headless) {
-            wait_frame(d, now + (on ? frame_ms : 1000)); /* off: idle, a look once a second */
+            /* A screen that has not changed for a second looks again only every IDLE_FRAME_MS
+             * (the coordinator still wakes it at once); off, once a second. */
+            int64_t idle = now - d->drawn_at > 1000 && frame_ms < IDLE_FRAME_MS;
+            wait_frame(d, now + (!on ? 1000 : idle ? IDLE_FRAME_MS : frame_ms));
             continue;
         }
         struct pollfd pfd = {.fd = panel_fd(d->panel), .events = POLLIN};
@@ -366,12 +354,7 @@ static void close_all(struct display *d)
     qr_free(d->qr);
     pipeline_free(d->pipe);
     render_free(d->render);
-    if (d->target)
-        SDL_DestroyTexture(d->target);
-    if (d->ren)
-        SDL_DestroyRenderer(d->ren);
-    if (d->win)
-        SDL_DestroyWindow(d->win);
+    screen_close(d->screen);
     sync_free(d->sync);
     mediacache_close(d->cache);
     free(d->dl);
@@ -404,6 +387,10 @@ int main(int argc, char **argv)
 {
     struct display d = {0};
     char err[512];
+    if (argc == 2 && !strcmp(argv[1], "--probe-gl")) { /* screen.c asks, in a fresh process */
+        screen_probe_gl_main();
+        return 0;
+    }
     enum options_result r = options_load(&d.o, argc, argv, DISPLAY_CONFIG_PATH, err, sizeof err);
     if (r != OPTIONS_OK) {
         if (r == OPTIONS_CONFIG)

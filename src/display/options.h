@@ -29,10 +29,14 @@ struct display_options {
     long fps;
     long rotate; /* degrees clockwise: 0, 90, 180, 270 */
     long cache_mb;
-    int third_octave; /* --bands third */
-    char *button;     /* none, gpiod[:LINE], fifo:PATH */
-    char *led;        /* the LED's line name, NULL for none */
-    char *button_key; /* SDL key name acting as the button, "none" for none */
+    int third_octave;  /* --bands third */
+    long audible_slot; /* -1: the newest audio cell */
+    int no_hud;        /* --hud off */
+    int no_qr;         /* --qr off */
+    int renderer;      /* --renderer: 0 auto, 1 software, 2 gl (enum screen_renderer) */
+    char *button;      /* none, gpiod[:LINE], fifo:PATH */
+    char *led;         /* the LED's line name, NULL for none */
+    char *button_key;  /* SDL key name acting as the button, "none" for none */
     long long_press_ms;
     int headless;
     long heartbeat_ms;

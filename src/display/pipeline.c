@@ -4,6 +4,8 @@
  * Only the audible cell's clip (app_audible_cell) plays; the others are never decoded. Knows
  * nothing of windows, events or layout. */
 #include "pipeline.h"
+
+#define VIS_FPS 24
 #include "audio.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -27,6 +29,7 @@ struct pipeline {
     float *mono; /* FFT_SIZE samples of what played */
     float bars[MAX_BARS];
     long steps;
+    float since;            /* seconds since the visualiser last moved */
     char requested[64][96]; /* names handed to the decoder and not yet back */
     int nrequested;
     char failed[32][96]; /* names that would not decode: not asked for again */
@@ -165,12 +168,26 @@ static void analyse(struct pipeline *p, float dt)
     }
 }
 
-void pipeline_step(struct pipeline *p, float dt_s)
+int pipeline_step(struct pipeline *p, float dt_s)
 {
+    int moved = 0;
     take_decoded(p);
     ask(p);
-    analyse(p, dt_s);
+    /* The visualiser moves at most VIS_FPS times a second, like the original's maxFPS 24, and
+     * not at all with nothing playing: a frame where it did not move redraws nothing of it. */
+    p->since += dt_s;
+    if (p->since >= 1.0f / VIS_FPS && audio_playing(p->audio)[0]) {
+        analyse(p, p->since);
+        p->since = 0;
+        moved = 1;
+    }
     p->steps++;
+    return moved;
+}
+
+const char *pipeline_playing(const struct pipeline *p)
+{
+    return audio_playing(p->audio);
 }
 
 const float *pipeline_bars(const struct pipeline *p, int *n)

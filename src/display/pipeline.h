@@ -29,9 +29,12 @@ void pipeline_free(struct pipeline *p);
 /* Pause or resume the sound (the TV is off: nothing is heard, nothing is stepped). */
 void pipeline_pause_audio(struct pipeline *p, int paused);
 /* Take what the decoder finished, ask for what the cells need, advance audio by dt_s and the
- * spectrum with it. Never waits. */
-void pipeline_step(struct pipeline *p, float dt_s);
+ * spectrum with it (at most 24 times a second, only while a clip plays). Never waits. Returns 1
+ * if the visualiser moved. */
+int pipeline_step(struct pipeline *p, float dt_s);
 /* The spectrum of what is playing: *n values in [0, 1], borrowed until the next step. */
 const float *pipeline_bars(const struct pipeline *p, int *n);
+/* The media name of the clip playing, "" if none. */
+const char *pipeline_playing(const struct pipeline *p);
 
 #endif

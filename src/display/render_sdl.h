@@ -17,6 +17,10 @@ struct render *render_new(SDL_Renderer *ren, const char *font_path, size_t max_i
 void render_free(struct render *r);
 
 void render_draw(struct render *r, const struct drawlist *dl);
+/* Redraw only rects (damage.h): for each, clipped to it, every command of dl that intersects it,
+ * in order. The pixels inside the rects are then those render_draw would give. */
+void render_draw_rects(struct render *r, const struct drawlist *dl, const struct rect *rects,
+                       int nrects);
 
 /* Layout's image_size callback (user = the render): 1 and the size if the image is loaded. */
 int render_image_size(void *user, const char *media, int *w, int *h);

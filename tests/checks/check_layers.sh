@@ -24,7 +24,7 @@ OWNERS='
 ^microhttpd\.h$               src/coordinator/api/http.c
 ^jansson\.h$                  src/coordinator/api/ src/coordinator/coord/ src/coordinator/platforms/replicate/ src/coordinator/platforms/openai/ src/coordinator/platforms/gemini/ src/display/sync.c src/ctl/ src/common/proto/display_config_json.c
 ^curl/                        src/coordinator/platforms/curl_ev.c src/display/sync.c src/ctl/http_client.c
-^SDL                          src/display/main.c src/display/render_sdl.c src/display/render_sdl.h src/display/audio.c src/display/decoder.c src/display/decoder.h src/display/screenshot.c
+^SDL                          src/display/main.c src/display/render_sdl.c src/display/render_sdl.h src/display/audio.c src/display/decoder.c src/display/decoder.h src/display/screenshot.c src/display/screen.c src/display/screen.h
 ^png\.h$                      src/common/lib/png_write.c
 ^gpiod\.h$                    src/button/input_gpiod.c
 ^qrencode\.h$                 src/display/main.c src/display/qr.c src/coordinator/api/qr_svg.c

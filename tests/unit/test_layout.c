@@ -180,34 +180,41 @@ TEST(grid_geometry)
         for (size_t gi = 0; gi < ARRAY_LEN(grids); gi++) {
             int w = sizes[s][0], h = sizes[s][1], rows = grids[gi][0], cols = grids[gi][1];
             app_grid(rows, cols);
-            struct rect screen = {0, 0, w, h}, hud = layout_hud_rect(&A, w, h);
-            CHECK(hud.w > 0);
+            /* the QR code and the HUD are overlays: they never move a cell */
+            struct rect bare[256];
+            for (int i = 0; i < rows * cols; i++)
+                bare[i] = layout_cell_rect(&A, w, h, i);
+            snprintf(A.prompt_url, sizeof A.prompt_url, "http://panic.local/t");
+            struct rect screen = {0, 0, w, h};
             int n = rows * cols, minx = w, maxx = 0, miny = h, maxy = 0;
             for (int i = 0; i < n; i++) {
                 struct rect r = layout_cell_rect(&A, w, h, i);
+                CHECK(rect_eq(r, bare[i]));
                 CHECK(r.w > 0 && r.h > 0);
                 CHECK(rect_inside(r, screen));
-                CHECK(!rect_overlap(r, hud));
                 /* 16:9 within 1 px */
                 CHECK(abs(r.h * 16 - r.w * 9) <= 16);
                 for (int j = 0; j < i; j++)
                     CHECK(!rect_overlap(r, layout_cell_rect(&A, w, h, j)));
-                /* reading order */
-                if (i % cols) {
+                /* reading order: the next cell to the right, or a new row below */
+                if (i) {
+                    struct rect prev = layout_cell_rect(&A, w, h, i - 1);
+                    CHECK((r.y == prev.y && r.x > prev.x) || (r.y > prev.y && r.x <= prev.x));
+                }
+                if (i % cols && w >= h) { /* landscape: the configured rows x cols */
                     struct rect prev = layout_cell_rect(&A, w, h, i - 1);
                     CHECK(r.y == prev.y && r.x > prev.x);
-                } else if (i) {
-                    struct rect above = layout_cell_rect(&A, w, h, i - cols);
-                    CHECK(r.x == above.x && r.y > above.y);
                 }
                 minx = r.x < minx ? r.x : minx;
                 miny = r.y < miny ? r.y : miny;
                 maxx = r.x + r.w > maxx ? r.x + r.w : maxx;
                 maxy = r.y + r.h > maxy ? r.y + r.h : maxy;
             }
-            /* centred horizontally on the screen, vertically above the HUD strip */
+            /* centred on the whole screen, and filling it across or down (but the gaps) */
             CHECK(abs(minx - (w - maxx)) <= 1);
-            CHECK(abs(miny - (hud.y - 3 * (hud.h / 14) - maxy)) <= 1);
+            CHECK(abs(miny - (h - maxy)) <= 1);
+            int gap = w / 60;
+            CHECK(minx <= gap + 1 || miny <= gap + 1 + (n > 1 ? 0 : h / 100));
             struct rect none = layout_cell_rect(&A, w, h, n);
             CHECK(none.w == 0 && none.h == 0);
         }
@@ -216,6 +223,36 @@ TEST(grid_geometry)
     struct rect c0 = layout_cell_rect(&A, 1920, 1080, 0), c1 = layout_cell_rect(&A, 1920, 1080, 1);
     CHECK(c0.w > 560);
     CHECK_NEAR(c1.x - (c0.x + c0.w), 32, 2);
+    /* a 4x4 grid fills a 16:9 screen top to bottom, its gaps apart */
+    app_grid(4, 4);
+    c0 = layout_cell_rect(&A, 1920, 1080, 0);
+    struct rect c15 = layout_cell_rect(&A, 1920, 1080, 15);
+    CHECK(c0.y <= 17 && c15.y + c15.h >= 1080 - 17 && c0.x < 60);
+}
+
+/* A portrait screen (--rotate 90) lays the cells out for its shape: a 2x2 grid becomes a column
+ * of four, using most of the screen rather than a strip across its middle. */
+TEST(portrait_grid)
+{
+    app_grid(2, 2);
+    long area = 0;
+    for (int i = 0; i < 4; i++) {
+        struct rect r = layout_cell_rect(&A, 1080, 1920, i);
+        area += (long)r.w * r.h;
+        if (i)
+            CHECK(r.y > layout_cell_rect(&A, 1080, 1920, i - 1).y);
+    }
+    CHECK(area > 1080L * 1920 / 2);
+    app_grid(3, 3);
+    area = 0;
+    for (int i = 0; i < 9; i++) {
+        struct rect r = layout_cell_rect(&A, 1080, 1920, i);
+        area += (long)r.w * r.h;
+    }
+    CHECK(area > 1080L * 1920 / 2);
+    /* landscape keeps the configured grid */
+    app_grid(2, 2);
+    CHECK_EQ_INT(layout_cell_rect(&A, 1920, 1080, 1).y, layout_cell_rect(&A, 1920, 1080, 0).y);
 }
 
 TEST(grid_cells_drawn_in_slots)
@@ -283,8 +320,8 @@ TEST(single_offset_stride)
     CHECK(abs(r.h * 16 - r.w * 9) <= 16);
     CHECK(r.y == 0 && r.h >= 1080 - 41);
     CHECK(abs(r.x - (1920 - r.x - r.w)) <= 1);
-    CHECK(!rect_overlap(r, hud));
-    r = layout_cell_rect(&A, 1080, 1920, 0); /* portrait: letterboxed top and bottom */
+    CHECK(r.w == 1920 && r.h == 1080 && hud.w > 0); /* the whole screen; the HUD over it */
+    r = layout_cell_rect(&A, 1080, 1920, 0);        /* portrait: letterboxed top and bottom */
     CHECK(r.w == 1080 && r.y > 0);
 }
 
@@ -561,6 +598,53 @@ TEST(image_cells)
     CHECK(d && rect_inside(d->r, cell2));
 }
 
+/* Text cells are Markdown, drawn as the original did: runs of styled text, a 2 px purple-900
+ * shadow, a left-aligned block centred in the cell. */
+TEST(markdown_text_cell)
+{
+    app_grid(2, 2);
+    put(0, CELL_TEXT,
+        "# A title\n\nSome **strong** words and *soft* ones, with `code`.\n\n- one\n- two", NULL);
+    frame(1920, 1080, 0);
+    struct rect cell = layout_cell_rect(&A, 1920, 1080, 0);
+    const struct draw_cmd *title = find_text("A title"), *strong = find_text("strong"),
+                          *soft = find_text("soft"), *code = find_text("code"),
+                          *one = find_text("\xe2\x80\xa2 one");
+    REQUIRE(title && strong && soft && code && one);
+    CHECK(color_eq(strong->color, LAYOUT_PURPLE_100));
+    CHECK(color_eq(title->color, LAYOUT_PURPLE_100));
+    CHECK(color_eq(soft->color, LAYOUT_PURPLE_400));
+    CHECK(color_eq(one->color, LAYOUT_PURPLE_300));
+    CHECK(find_text_part("**") == NULL && find_text_part("`") == NULL);
+    /* every line of the cell has the 2 px purple-900 shadow and stays inside the cell */
+    int lines = 0, x0 = -1;
+    for (size_t i = 0; i < DL.n; i++) {
+        const struct draw_cmd *d = &DL.cmds[i];
+        if (d->kind != DRAW_TEXT || !rect_inside(d->r, cell))
+            continue;
+        CHECK(color_eq(d->u.text.shadow, LAYOUT_PURPLE_900));
+        CHECK(rect_inside(draw_bounds(d), cell));
+        lines++;
+    }
+    CHECK(lines >= 6);
+    /* left-aligned: the title, the paragraph and the list start at one x */
+    x0 = title->r.x;
+    CHECK_EQ_INT(one->r.x, x0);
+    const struct draw_cmd *some = find_text_part("Some");
+    CHECK(some && some->r.x == x0);
+    /* the block is centred: as much room left of it as right of its widest line */
+    int right = 0;
+    for (size_t i = 0; i < DL.n; i++)
+        if (DL.cmds[i].kind == DRAW_TEXT && rect_inside(DL.cmds[i].r, cell))
+            right =
+                DL.cmds[i].r.x + DL.cmds[i].r.w > right ? DL.cmds[i].r.x + DL.cmds[i].r.w : right;
+    CHECK(abs((x0 - cell.x) - (cell.x + cell.w - right)) <= 7 * title->u.text.px / 11 + 1);
+    /* code sits on a dark box of its own width */
+    CHECK_EQ_INT(count_rects(code->r, LAYOUT_ZINC_900), 1);
+    /* the size steps with the cell width: 22 px in a 1080p 2x2 cell (>= 600 px: 33 if it fits) */
+    CHECK(title->u.text.px >= 22);
+}
+
 TEST(empty_placeholders)
 {
     app_grid(2, 3);
@@ -572,6 +656,8 @@ TEST(empty_placeholders)
             n++;
             CHECK(color_eq(d->color, ((struct rgba){0xd8, 0xb4, 0xfe, 128})));
             CHECK(owner_box(d->r, 1920, 1080) >= 0);
+            /* legible across a room: the label is a good part of the cell */
+            CHECK(d->u.text.px * 10 >= layout_cell_rect(&A, 1920, 1080, 0).w);
         }
     }
     CHECK_EQ_INT(n, 6);
@@ -584,6 +670,35 @@ TEST(empty_placeholders)
         CHECK(abs(d->r.x + d->r.w / 2 - (c.x + c.w / 2)) <= 1);
         CHECK(abs(d->r.y + d->r.h / 2 - (c.y + c.h / 2)) <= 1);
     }
+}
+
+/* Which cell is audible: the newest audio cell, or a fixed slot (--audible-slot) if it holds
+ * audio; none when the display plays no audio. The ring is mirrored (audioMotion's mirror 1). */
+TEST(audible_cell_rule)
+{
+    app_grid(2, 3);
+    A.cfg.audio = 1;
+    put(1, CELL_AUDIO, NULL, "a.wav");
+    put(4, CELL_AUDIO, NULL, "b.wav");
+    put(2, CELL_TEXT, "words", NULL);
+    CHECK_EQ_INT(app_audible_cell(&A), 4); /* the newest */
+    A.audible_slot = 1;
+    CHECK_EQ_INT(app_audible_cell(&A), 1);
+    A.audible_slot = 2; /* text: nothing plays */
+    CHECK_EQ_INT(app_audible_cell(&A), -1);
+    A.audible_slot = 99; /* past the grid */
+    CHECK_EQ_INT(app_audible_cell(&A), -1);
+    A.audible_slot = -1;
+    A.cfg.audio = 0;
+    CHECK_EQ_INT(app_audible_cell(&A), -1);
+    struct app fresh;
+    app_init(&fresh, "x");
+    CHECK_EQ_INT(fresh.audible_slot, -1);
+    frame(1920, 1080, 0);
+    CHECK_EQ_INT(count_kind(DRAW_RING), 2);
+    for (size_t i = 0; i < DL.n; i++)
+        if (DL.cmds[i].kind == DRAW_RING)
+            CHECK_EQ_INT(DL.cmds[i].u.ring.mirror, 1);
 }
 
 TEST(invoking_cell)
@@ -820,6 +935,15 @@ TEST(info_mode)
             CHECK(DL.cmds[i].r.x + DL.cmds[i].r.w <= out.x);
 }
 
+/* Rects drawn wholly inside r. */
+static int rects_inside(struct rect r)
+{
+    int n = 0;
+    for (size_t i = 0; i < DL.n; i++)
+        n += DL.cmds[i].kind == DRAW_RECT && rect_inside(DL.cmds[i].r, r);
+    return n;
+}
+
 TEST(qr_corner)
 {
     app_grid(2, 3);
@@ -832,10 +956,7 @@ TEST(qr_corner)
         CHECK(q.w > 0 && q.w == q.h);
         CHECK(q.x + q.w > w - 30 && q.y + q.h > h - 30 && q.x + q.w <= w && q.y + q.h <= h);
         CHECK(!rect_overlap(q, hud));
-        for (int i = 0; i < 6; i++) {
-            CHECK(!rect_overlap(q, layout_cell_rect(&A, w, h, i)));
-            CHECK(!rect_overlap(hud, layout_cell_rect(&A, w, h, i)));
-        }
+        CHECK(q.w <= h / 6); /* a small overlay */
     }
     /* a 21 x 21 matrix: a light square and dark runs, all inside the corner */
     static unsigned char m[21 * 21];
@@ -851,16 +972,29 @@ TEST(qr_corner)
         if (DL.cmds[i].kind == DRAW_RECT && rect_inside(DL.cmds[i].r, q))
             inside++;
     CHECK(inside > 10);
-    CHECK(count_kind(DRAW_RECT) - inside == 1); /* only the background besides */
-}
-
-/* Rects drawn wholly inside r. */
-static int rects_inside(struct rect r)
-{
-    int n = 0;
-    for (size_t i = 0; i < DL.n; i++)
-        n += DL.cmds[i].kind == DRAW_RECT && rect_inside(DL.cmds[i].r, r);
-    return n;
+    /* only the background and the HUD's box besides */
+    CHECK_EQ_INT(count_kind(DRAW_RECT) - inside, 2);
+    /* drawn over the cells: on a 4x4 grid the code covers a corner of the last cell */
+    app_grid(4, 4);
+    snprintf(A.prompt_url, sizeof A.prompt_url, "http://panic.local:8080/t/1?token=abc");
+    put(15, CELL_FAILED, NULL, NULL);
+    layout_frame(&A, &env, &DL);
+    struct rect c5 = layout_cell_rect(&A, 1920, 1080, 15);
+    CHECK(rect_overlap(c5, q));
+    size_t cell_at = DL.n, qr_at = DL.n;
+    for (size_t i = 0; i < DL.n; i++) {
+        if (DL.cmds[i].kind == DRAW_RECT && rect_eq(DL.cmds[i].r, c5))
+            cell_at = i;
+        if (DL.cmds[i].kind == DRAW_RECT && rect_inside(DL.cmds[i].r, q) && qr_at == DL.n)
+            qr_at = i;
+    }
+    CHECK(cell_at < qr_at && qr_at < DL.n);
+    /* --qr off and --hud off: neither is drawn */
+    env.no_qr = 1;
+    env.no_hud = 1;
+    layout_frame(&A, &env, &DL);
+    CHECK_EQ_INT(rects_inside(q), 0);
+    CHECK(find_text_part("run") == NULL);
 }
 
 /* Offline, the QR code goes (its corner says "offline") and no countdown promises a run: not in
@@ -943,6 +1077,8 @@ int main(void)
     RUN(cover_crop);
     RUN(image_cells);
     RUN(empty_placeholders);
+    RUN(markdown_text_cell);
+    RUN(audible_cell_rule);
     RUN(invoking_cell);
     RUN(failed_and_audio_cells);
     RUN(hud_countdown);
@@ -951,6 +1087,7 @@ int main(void)
     RUN(terminal_mode);
     RUN(info_mode);
     RUN(qr_corner);
+    RUN(portrait_grid);
     RUN(offline_hides_qr_and_countdown);
     RUN(degenerate_sizes);
     TEST_END("test_layout");

@@ -203,6 +203,68 @@ TEST(offline_indicator_keeps_last_content)
     frame_free(f);
 }
 
+/* Markdown on a real frame: the shadow's purple-900 right below and right of the glyphs, strong
+ * words brighter, no marker characters drawn. */
+TEST(markdown_text_on_a_real_frame)
+{
+    struct frame *f = frame_new();
+    struct app *a = grid_app();
+    put(a, 0, CELL_TEXT, "**STRONG** plain", NULL);
+    draw(f, a, 0, "markdown");
+    struct rect c0 = layout_cell_rect(a, W, H, 0);
+    double area = (double)c0.w * c0.h;
+    CHECK(share(f, c0, 0x581c87) * area > 50); /* the shadow */
+    CHECK(share(f, c0, 0xf3e8ff) * area > 50); /* strong */
+    CHECK(share(f, c0, 0xd8b4fe) * area > 50); /* plain */
+    /* a shadow pixel sits 2 px down-right of a glyph pixel somewhere */
+    long paired = 0;
+    for (int y = c0.y; y < c0.y + c0.h - 2; y++)
+        for (int x = c0.x; x < c0.x + c0.w - 2; x++)
+            paired += pixel(f, x, y) == 0xd8b4fe && pixel(f, x + 2, y + 2) == 0x581c87;
+    CHECK(paired > 10);
+    free(a);
+    frame_free(f);
+}
+
+/* The visualiser: a mirrored ring of bars in rainbow steps from the centre out, symmetric about
+ * the vertical axis when not turned. */
+TEST(ring_is_a_mirrored_rainbow)
+{
+    struct frame *f = frame_new();
+    static const float values[10] = {0.9f, 0.7f, 0.5f, 0.8f, 0.6f, 0.4f, 0.7f, 0.3f, 0.5f, 0.2f};
+    drawlist_clear(&f->dl);
+    struct draw_cmd *bg = drawlist_add(&f->dl, DRAW_RECT);
+    bg->r = (struct rect){0, 0, W, H};
+    bg->color = LAYOUT_EMERALD_800;
+    struct draw_cmd *c = drawlist_add(&f->dl, DRAW_RING);
+    c->r = (struct rect){W / 2 - 200, H / 2 - 200, 400, 400};
+    c->u.ring.values = values;
+    c->u.ring.nbars = 10;
+    c->u.ring.mirror = 1;
+    render_draw(f->render, &f->dl);
+    SDL_RenderPresent(f->ren);
+    mkdir("build/test-frames", 0755);
+    IMG_SavePNG(f->surface, "build/test-frames/ring.png");
+    struct rect all = {0, 0, W, H};
+    CHECK(share(f, all, 0x881177) > 0.001);  /* the first stop, near the centre */
+    CHECK(share(f, all, 0xeedd00) > 0.001);  /* a middle one */
+    CHECK(share(f, all, 0x0099cc) > 0.0001); /* near the tips of the tallest bars */
+    long left = 0, right = 0, mismatched = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W / 2; x++) {
+            int l = pixel(f, x, y) != 0x065f46, r = pixel(f, W - 1 - x, y) != 0x065f46;
+            left += l;
+            right += r;
+            mismatched += l != r;
+        }
+    printf("  ring pixels left %ld right %ld, %ld unmatched in the mirror\n", left, right,
+           mismatched);
+    CHECK(left > 10000);
+    CHECK(labs(left - right) < left / 50);
+    CHECK(mismatched < left / 10); /* edge pixels of the rasterised quads */
+    frame_free(f);
+}
+
 int main(void)
 {
     if (SDL_Init(0) < 0 || IMG_Init(IMG_INIT_PNG) == 0) {
@@ -213,6 +275,8 @@ int main(void)
     RUN(text_stays_inside_its_cell);
     RUN(images_are_cover_cropped_into_their_cell);
     RUN(offline_indicator_keeps_last_content);
+    RUN(markdown_text_on_a_real_frame);
+    RUN(ring_is_a_mirrored_rainbow);
     IMG_Quit();
     SDL_Quit();
     TEST_END("test_render");

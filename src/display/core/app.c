@@ -17,6 +17,7 @@ void app_init(struct app *a, const char *name)
     a->cfg = display_config_default(); /* a 2x2 grid */
     a->ncells = 4;
     snprintf(a->status.state, sizeof a->status.state, "idle");
+    a->audible_slot = -1;
 }
 
 static int cell_count(const struct display_config *cfg)
@@ -142,6 +143,12 @@ void app_set_online(struct app *a, int online, int64_t now)
 int app_audible_cell(const struct app *a)
 {
     int best = -1;
+    if (!a->cfg.audio)
+        return -1;
+    if (a->audible_slot >= 0)
+        return a->audible_slot < a->ncells && a->cells[a->audible_slot].kind == CELL_AUDIO
+                   ? a->audible_slot
+                   : -1;
     for (int i = 0; i < a->ncells; i++)
         if (a->cells[i].kind == CELL_AUDIO && (best < 0 || a->cells[i].seq > a->cells[best].seq))
             best = i;

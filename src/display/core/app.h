@@ -51,6 +51,7 @@ struct app {
     char message[256];     /* terminal mode: the last error or notice, in words */
     int64_t message_until;
     int64_t changed_at; /* monotonic ms of the last visible change */
+    int audible_slot;   /* the cell whose audio plays: -1 the newest audio cell (the default) */
 };
 
 /* A fresh app with a default config (grid 2x2). */
@@ -69,7 +70,9 @@ int app_lockout_left_s(const struct app *a, int64_t now);
 
 /* The cell an invocation seq goes to, or -1 if this display does not show it. */
 int app_slot_for(const struct display_config *cfg, int64_t seq);
-/* The audible cell: the newest audio invocation on screen if this display plays audio, else -1. */
+/* The audible cell, if this display plays audio (else -1): with audible_slot -1 the newest audio
+ * invocation on screen, else that slot if it holds audio (-1 if it does not). One cell plays at
+ * a time; every audio cell shows a ring, only the audible one moves. */
 int app_audible_cell(const struct app *a);
 
 #endif

@@ -5,6 +5,7 @@
  * without their cflags) and must not allocate, since it runs every frame. Every command stays
  * inside its cell, so the renderer never has to clip to keep cells apart. */
 #include "layout.h"
+#include "markdown.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -213,6 +214,30 @@ static void fit_cells(struct geom *g, struct rect area)
     g->oy = area.y + (area.h - th) / 2;
 }
 
+/* A portrait screen: the n cells in the arrangement (rows' x cols', reading order kept) that gives
+ * the largest 16:9 cells, rather than the configured grid turned into a strip across the middle. */
+static void portrait_grid(struct geom *g, int w, int h, int n)
+{
+    int best_cw = -1, best_r = g->rows, best_c = g->cols;
+    for (int cols = 1; cols <= n; cols++) {
+        int rows = (n + cols - 1) / cols;
+        if ((rows - 1) * cols >= n)
+            continue; /* a whole empty row */
+        struct geom t = *g;
+        t.rows = rows;
+        t.cols = cols;
+        t.gap = imin(w / 60, imin(w / (16 * cols), h / (16 * rows)));
+        fit_cells(&t, (struct rect){0, 0, w, h});
+        if (t.cw > best_cw) {
+            best_cw = t.cw;
+            best_r = rows;
+            best_c = cols;
+        }
+    }
+    g->rows = best_r;
+    g->cols = best_c;
+}
+
 static void geometry(const struct app *a, int w, int h, struct geom *g)
 {
     memset(g, 0, sizeof *g);
@@ -225,28 +250,21 @@ static void geometry(const struct app *a, int w, int h, struct geom *g)
         g->rows = imin(imax(a->cfg.rows, 1), APP_MAX_CELLS);
         g->cols = imin(imax(a->cfg.cols, 1), APP_MAX_CELLS);
         g->ncells = imin(imin(a->ncells, g->rows * g->cols), APP_MAX_CELLS);
-        /* About 1/60 of the width, but never more than 1/16 of a cell's pitch: a 16 x 16 grid
-         * with 32 px gaps would be mostly gap. */
+        if (h > w)
+            portrait_grid(g, w, h, g->rows * g->cols);
+        /* About 1/60 of the width (the original's 1 rem on a 1920 px screen), but never more
+         * than 1/16 of a cell's pitch: a 16 x 16 grid with 32 px gaps would be mostly gap. */
         g->gap = imin(w / 60, imin(w / (16 * g->cols), h / (16 * g->rows)));
     }
-    int k = hud_k(h), strip = 20 * k, pad = 3 * k;
-    int bottom = h;
-    if (h >= 6 * strip && w >= 20 * ADV(k)) {
-        bottom = h - strip;
-        g->hud = (struct rect){6 * k, h - strip + pad, w - 12 * k, LINE(k)};
-    }
-    fit_cells(g, (struct rect){0, 0, w, bottom});
+    /* The cells fill the screen; the HUD and the QR code are small overlays on top. */
+    fit_cells(g, (struct rect){0, 0, w, h});
+    int k = hud_k(h), pad = 3 * k, m = 2 * pad;
+    if (h >= 6 * (LINE(k) + 2 * pad) && w >= 20 * ADV(k))
+        g->hud = (struct rect){m + pad, h - m - pad - LINE(k), w / 2 - 2 * m, LINE(k)};
     if (a->prompt_url[0]) {
-        int s = imax(h * 3 / 20, strip), m = 2 * pad;
-        if (s + 2 * m <= w / 3 && s + 2 * m <= h / 2) {
-            struct geom left = *g, above = *g;
-            fit_cells(&left, (struct rect){0, 0, w - s - 2 * m, bottom});
-            fit_cells(&above, (struct rect){0, 0, w, imin(bottom, h - s - 2 * m)});
-            *g = left.cw >= above.cw ? left : above;
-            g->qr = (struct rect){w - m - s, h - m - s, s, s};
-            if (g->hud.w)
-                g->hud.w = imax(0, g->qr.x - m - g->hud.x);
-        }
+        int side = imax(h * 3 / 20, 20 * k);
+        if (side + 2 * m <= w / 3 && side + 2 * m <= h / 2)
+            g->qr = (struct rect){w - m - side, h - m - side, side, side};
     }
 }
 
@@ -345,10 +363,13 @@ struct rect layout_cover_crop(int iw, int ih, int cw, int ch)
 
 int layout_font_px(int cell_w, int cell_h)
 {
-    /* Start from about 30 columns (210k px) and 10 lines (140k px): big enough to read across
-     * a gallery for a caption, and fit_text steps down for longer text. */
-    int k = imin(cell_w / 210, cell_h / 140);
-    return 11 * imax(1, k);
+    /* The original's container query (8 and 10 px, then text-xs/sm/base from 400/600/800 px on
+     * a 32 px root: 24, 28, 32 px) in Departure Mono's 11 px steps, and twice that again for
+     * every further 1600 px (a 4K screen shows what a 1080p one does); fit_text steps down
+     * for text that does not fit. */
+    (void)cell_h;
+    int k = cell_w >= 1600 ? 3 * (cell_w / 1600) : cell_w >= 600 ? 3 : cell_w >= 400 ? 2 : 1;
+    return 11 * k;
 }
 
 int layout_invoking_px(int cell_w, int cell_h)
@@ -402,8 +423,8 @@ static void fill(struct ctx *c, struct rect r, struct rgba color)
     }
 }
 
-static void text_cmd(struct ctx *c, int x, int y, int k, const char *s, size_t len,
-                     struct rgba color)
+static void text_shadowed(struct ctx *c, int x, int y, int k, const char *s, size_t len,
+                          struct rgba color, struct rgba shadow)
 {
     if (!s || !len)
         return;
@@ -415,6 +436,45 @@ static void text_cmd(struct ctx *c, int x, int y, int k, const char *s, size_t l
     d->u.text.text = s;
     d->u.text.len = len;
     d->u.text.px = 11 * k;
+    d->u.text.shadow = shadow;
+}
+
+static void text_cmd(struct ctx *c, int x, int y, int k, const char *s, size_t len,
+                     struct rgba color)
+{
+    text_shadowed(c, x, y, k, s, len, color, (struct rgba){0, 0, 0, 0});
+}
+
+/* How a text cell's Markdown looks: the base colour and shadow, and per style. */
+struct look {
+    struct rgba color, shadow;
+    const char *base;           /* the plain text style[] describes; NULL: unstyled */
+    const unsigned char *style; /* enum md_style per byte of base */
+};
+
+/* One line of a text cell: a command per run of one style; code on a dark box. */
+static void styled_line(struct ctx *c, int x, int y, int k, const char *s, size_t len,
+                        const struct look *lk)
+{
+    if (!lk->style) {
+        text_shadowed(c, x, y, k, s, len, lk->color, lk->shadow);
+        return;
+    }
+    for (size_t i = 0; i < len;) {
+        unsigned char st = lk->style[s + i - lk->base];
+        size_t j = i;
+        while (j < len && lk->style[s + j - lk->base] == st)
+            j++;
+        int cols = layout_utf8_cols(s + i, j - i);
+        struct rgba col = st & (MD_STRONG | MD_HEADING) ? LAYOUT_PURPLE_100
+                          : st & MD_EM                  ? LAYOUT_PURPLE_400
+                                                        : lk->color;
+        if (st & MD_CODE)
+            fill(c, (struct rect){x, y, cols * ADV(k), LINE(k)}, LAYOUT_ZINC_900);
+        text_shadowed(c, x, y, k, s + i, j - i, col, lk->shadow);
+        x += cols * ADV(k);
+        i = j;
+    }
 }
 
 /* printf into the list's text arena (a string cut at the end keeps whole UTF-8 sequences);
@@ -443,8 +503,8 @@ static const char *arena_printf(struct drawlist *dl, const char *fmt, ...)
 
 /* Emit wrapped lines at scale k in box: the block centred, or at the top-left. A truncated last
  * line ends in "...". The caller made sure cols columns and ls->n lines fit the box. */
-static void emit_lines(struct ctx *c, struct rect box, int k, const struct lines *ls, int cols,
-                       int centre, struct rgba color)
+static void emit_styled(struct ctx *c, struct rect box, int k, const struct lines *ls, int cols,
+                        int centre, const struct look *lk)
 {
     int n = ls->n, ndots = 0, widest = 0;
     if (n <= 0)
@@ -467,24 +527,46 @@ static void emit_lines(struct ctx *c, struct rect box, int k, const struct lines
         y += (box.h - n * LINE(k)) / 2;
     }
     for (int i = 0; i < n - 1; i++)
-        text_cmd(c, x, y + i * LINE(k), k, ls->starts[i], ls->lens[i], color);
-    text_cmd(c, x, y + (n - 1) * LINE(k), k, last, last_len, color);
+        styled_line(c, x, y + i * LINE(k), k, ls->starts[i], ls->lens[i], lk);
+    styled_line(c, x, y + (n - 1) * LINE(k), k, last, last_len, lk);
     if (ndots)
-        text_cmd(c, x + last_cols * ADV(k), y + (n - 1) * LINE(k), k, dots, (size_t)ndots, color);
+        text_shadowed(c, x + last_cols * ADV(k), y + (n - 1) * LINE(k), k, dots, (size_t)ndots,
+                      lk->color, lk->shadow);
 }
 
-/* Cell text: the preferred size, stepping down by 11 px until it fits, truncated at 11 px. */
+static void emit_lines(struct ctx *c, struct rect box, int k, const struct lines *ls, int cols,
+                       int centre, struct rgba color)
+{
+    struct look lk = {.color = color};
+    emit_styled(c, box, k, ls, cols, centre, &lk);
+}
+
+/* Cell text, as the original drew it: Markdown (markdown.h) in a left-aligned block centred in
+ * the cell, with a purple-900 shadow, at the preferred size, stepping down by 11 px until it
+ * fits, truncated at 11 px. The plain text lives in the list's arena; if it is full, the raw
+ * text is drawn unstyled. */
 static void fit_text(struct ctx *c, struct rect cell, const char *text, struct rgba color)
 {
     struct rect box = layout_text_box(cell);
     struct lines ls;
+    unsigned char style[2 * APP_TEXT_MAX + 16];
+    struct look lk = {.color = color, .shadow = LAYOUT_PURPLE_900};
+    size_t need = 2 * strlen(text) + 16, room = sizeof c->dl->text - c->dl->ntext;
+    if (need <= room && need <= sizeof style) {
+        char *plain = c->dl->text + c->dl->ntext;
+        size_t n = markdown_plain(text, plain, style, need);
+        c->dl->ntext += n + 1;
+        text = plain;
+        lk.base = plain;
+        lk.style = style;
+    }
     for (int k = layout_font_px(cell.w, cell.h) / 11; k >= 1; k--) {
         int cols = box.w / ADV(k), rows = imin(box.h / LINE(k), LAYOUT_MAX_LINES);
         if (cols < 1 || rows < 1)
             continue;
         ls.n = layout_wrap(text, cols, rows, ls.starts, ls.lens, &ls.truncated);
         if (!ls.truncated || k == 1) {
-            emit_lines(c, box, k, &ls, cols, 1, color);
+            emit_styled(c, box, k, &ls, cols, 1, &lk);
             return;
         }
     }
@@ -534,6 +616,7 @@ static void ring(struct ctx *c, struct rect cell, const float *values, int n, fl
     d->u.ring.values = values;
     d->u.ring.nbars = n;
     d->u.ring.rotation = rotation;
+    d->u.ring.mirror = 1;
 }
 
 static void draw_cell(struct ctx *c, struct rect r, const struct app_inv *inv, int index,
@@ -544,14 +627,16 @@ static void draw_cell(struct ctx *c, struct rect r, const struct app_inv *inv, i
         return;
     switch (inv->kind) {
     case CELL_EMPTY:
-        centred_label(c, r, imax(1, r.w / 440), placeholder, with_alpha(LAYOUT_PURPLE_300, 0.5f));
+        /* Legible across a room: about a third of the cell wide (shrunk to fit). */
+        centred_label(c, r, imax(1, r.w / 70), placeholder, with_alpha(LAYOUT_PURPLE_300, 0.5f));
         break;
     case CELL_INVOKING: {
         fill(c, r, LAYOUT_ROSE_500);
         int k = layout_invoking_px(r.w, r.h) / 11;
         if (k)
-            text_cmd(c, r.x + (r.w - LINE(k)) / 2, r.y + (r.h - LINE(k)) / 2, k, "P!", 2,
-                     with_alpha(LAYOUT_PURPLE_300, layout_breath(env->now)));
+            text_shadowed(c, r.x + (r.w - LINE(k)) / 2, r.y + (r.h - LINE(k)) / 2, k, "P!", 2,
+                          with_alpha(LAYOUT_PURPLE_300, layout_breath(env->now)),
+                          with_alpha(LAYOUT_PURPLE_900, layout_breath(env->now)));
         break;
     }
     case CELL_FAILED:
@@ -654,9 +739,34 @@ static void draw_hud(struct ctx *c, struct rect hud)
         cat(buf, sizeof buf, &len, " \xc2\xb7 offline");
     if (c->env->hud_line && c->env->hud_line[0])
         cat(buf, sizeof buf, &len, " \xc2\xb7 %s", c->env->hud_line);
-    int y = hud.y;
-    put_block(c, hud, &y, hud.h / LINE(1), arena_printf(c->dl, "%s", buf), 1,
-              with_alpha(LAYOUT_PURPLE_300, 0.6f));
+    int k = hud.h / LINE(1), pad = 3 * k, y = hud.y;
+    const char *line = arena_printf(c->dl, "%s", buf);
+    int cols = line ? imin(layout_utf8_cols(line, strlen(line)), hud.w / ADV(k)) : 0;
+    if (cols <= 0)
+        return;
+    fill(c, (struct rect){hud.x - pad, hud.y - pad, cols * ADV(k) + 2 * pad, hud.h + 2 * pad},
+         with_alpha(LAYOUT_ZINC_900, 0.8f));
+    put_block(c, hud, &y, k, line, 1, with_alpha(LAYOUT_PURPLE_300, 0.8f));
+}
+
+/* The commands the overlays will take: the QR code's runs and square (or the offline notice's
+ * square and label), the HUD's box and line, the banner's box and line. */
+static int overlay_cmds(const struct app *a, const struct layout_env *env, const struct geom *g)
+{
+    const unsigned char *m = env->qr;
+    int n = env->qr_width, total = 0;
+    if (!env->no_qr && g->qr.w > 0 && !a->online)
+        total += 2;
+    else if (!env->no_qr && g->qr.w > 0 && m && n > 0 && n <= 177) {
+        total++;
+        for (int i = 0; i < n * n; i++)
+            total += (m[i] & 1) && (i % n == 0 || !(m[i - 1] & 1));
+    }
+    if (!env->no_hud && g->hud.w > 0)
+        total += 2;
+    if (a->cfg.mode != DISPLAY_MODE_TERMINAL && a->message[0] && env->now < a->message_until)
+        total += 2;
+    return total;
 }
 
 /* Standard polarity (dark modules on a light square) scans on every phone; the original's
@@ -842,12 +952,8 @@ void layout_frame(const struct app *a, const struct layout_env *env, struct draw
         return;
     geometry(a, env->w, env->h, &g);
     fill(&c, (struct rect){0, 0, env->w, env->h}, LAYOUT_ZINC_900);
-    /* The fixed parts first: they never overlap cells, and survive a full list. */
-    if (a->online)
-        draw_qr(&c, g.qr);
-    else
-        draw_offline_corner(&c, g.qr);
-    draw_hud(&c, g.hud);
+    /* Room kept at the end for the overlays, drawn last (on top of the cells). */
+    c.limit = DRAWLIST_MAX - 1 - (size_t)overlay_cmds(a, env, &g);
 
     const char *placeholder = a->cfg.mode == DISPLAY_MODE_GRID
                                   ? arena_printf(dl, "%d/%d", a->cfg.rows, a->cfg.cols)
@@ -865,6 +971,16 @@ void layout_frame(const struct app *a, const struct layout_env *env, struct draw
         draw_terminal(&c, panel_rect(&g));
         break;
     }
+
+    c.limit = DRAWLIST_MAX - 1;
+    if (!env->no_qr) {
+        if (a->online)
+            draw_qr(&c, g.qr);
+        else
+            draw_offline_corner(&c, g.qr);
+    }
+    if (!env->no_hud)
+        draw_hud(&c, g.hud);
 
     if (a->cfg.mode != DISPLAY_MODE_TERMINAL && a->message[0] && env->now < a->message_until)
         draw_banner(&c, a->message);

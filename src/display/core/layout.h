@@ -1,13 +1,14 @@
 /* layout.h: turns the display's pure state (app.h) into a draw list (drawlist.h) for one frame.
  * Pure C11 + libc: no SDL, curl or JSON, no allocation; time comes in through the env.
  *
- * Geometry. The screen is w x h logical px (after rotation). A HUD strip runs along the bottom;
- * when the app has a prompt_url a square QR code sits in the bottom-right corner. Cells never
- * overlap either: the grid is fitted into the screen above the HUD strip, and with a QR code
- * either left of it or above it, whichever gives the larger cells. Every cell is 16:9 (to within
- * 1 px). Grid: rows x cols cells in reading order, a gap of about 1/60 of the screen width between
- * cells and around them (smaller for many columns), centred. Single, info and terminal: one 16:9
- * rect, as large as fits, centred (letterboxed); info puts the latest output cell inside it.
+ * Geometry. The screen is w x h logical px (after rotation). The cells fill it: every cell is
+ * 16:9 (to within 1 px); grid: rows x cols cells in reading order, a gap of about 1/60 of the
+ * screen width between cells and around them (smaller for many columns), centred. On a portrait
+ * screen (h > w) the grid's rows*cols cells take the arrangement, reading order kept, that gives
+ * the largest cells. Single, info and terminal: one 16:9 rect, as large as fits, centred
+ * (letterboxed); info puts the latest output cell inside it. The HUD (a line in the bottom-left
+ * corner) and the QR code of a prompt_url (a square in the bottom-right corner) are small
+ * overlays drawn over the cells, each unless the env turns it off; they never move a cell.
  *
  * Text. Departure Mono at 11k px only (k >= 1): advance 7k px, line height 14k px (ascent 11k,
  * descent 3k). Every DRAW_TEXT command is one line whose rect is exactly its box: r.x, r.y is the
@@ -36,6 +37,9 @@
 #define LAYOUT_ROSE_500 ((struct rgba){0xf4, 0x3f, 0x5e, 0xff})    /* invoking, offline dot */
 #define LAYOUT_ROSE_950 ((struct rgba){0x4c, 0x05, 0x19, 0xff})    /* failed */
 #define LAYOUT_PURPLE_300 ((struct rgba){0xd8, 0xb4, 0xfe, 0xff})  /* text */
+#define LAYOUT_PURPLE_100 ((struct rgba){0xf3, 0xe8, 0xff, 0xff})  /* strong, headings */
+#define LAYOUT_PURPLE_400 ((struct rgba){0xc0, 0x84, 0xfc, 0xff})  /* emphasis */
+#define LAYOUT_PURPLE_900 ((struct rgba){0x58, 0x1c, 0x87, 0xff})  /* text shadow */
 #define LAYOUT_EMERALD_800 ((struct rgba){0x06, 0x5f, 0x46, 0xff}) /* audio */
 
 struct layout_env {
@@ -54,6 +58,8 @@ struct layout_env {
      * set = dark module. NULL: the corner stays reserved but empty. */
     const unsigned char *qr;
     int qr_width;
+    int no_hud; /* --hud off: no HUD line */
+    int no_qr;  /* --qr off: no QR corner (nor its "offline" notice) */
 };
 
 /* Clear dl and fill it with one frame. Never allocates; commands that do not fit are counted in
@@ -64,9 +70,9 @@ void layout_frame(const struct app *a, const struct layout_env *env, struct draw
  * The rect of cell index cell (0 <= cell < a->ncells) on a w x h screen; {0} if out of range.
  * Info mode: cell 0 is the latest-output panel; terminal mode: the terminal panel. */
 struct rect layout_cell_rect(const struct app *a, int w, int h, int cell);
-/* The HUD text box along the bottom ({0} if the screen is too small for one). */
+/* The HUD text box, bottom left, at most half the width ({0} if the screen is too small). */
 struct rect layout_hud_rect(const struct app *a, int w, int h);
-/* The square reserved for the QR code ({0} if a->prompt_url is empty or there is no room). */
+/* The square of the QR code overlay ({0} if a->prompt_url is empty or there is no room). */
 struct rect layout_qr_rect(const struct app *a, int w, int h);
 /* The offline indicator: a small square in the top-right corner. */
 struct rect layout_offline_rect(int w, int h);
@@ -76,8 +82,9 @@ struct rect layout_text_box(struct rect cell);
 /* The source crop (in image pixels) that covers a cw x ch cell with an iw x ih image: the largest
  * centred rect of the cell's aspect ratio. {0} if any size is not positive. */
 struct rect layout_cover_crop(int iw, int ih, int cw, int ch);
-/* The preferred text size for a cell: a multiple of 11 px, at least 11, about 30 columns
- * across. Text that does not fit steps down by 11 px from here. */
+/* The preferred text size for a cell, stepping with its width like the original's container
+ * query: 11 px under 400 px, 22 px from 400, 33 px from 600, 33 px per 1600 px from 1600. Text
+ * that does not fit steps down by 11 px from here. */
 int layout_font_px(int cell_w, int cell_h);
 /* The "P!" size for an invoking cell: about 25% of the cell width rounded to a multiple of 11
  * px, shrunk so its 2-column box fits the cell; 0 if not even 11 px fits. */
