@@ -107,7 +107,7 @@ key=$({
 base=$cache/base-$key.tar
 mkdir -p "$cache" "$out"
 if [ ! -s "$base" ]; then
-    log "making the base rootfs $base ($(echo "$pkgs" | wc -l) packages; about 10 min)"
+    log "making the base rootfs $base ($(echo "$pkgs" | wc -l) packages; 15 to 30 min under emulation)"
     make_base "$base.new"
     mv "$base.new" "$base"
     # Older bases go: one per key is enough.
