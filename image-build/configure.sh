@@ -28,8 +28,14 @@ disable_splash=1
 disable_fw_kms_setup=1
 dtparam=audio=on
 kernel_watchdog_timeout=15
+[pi4]
+cmdline=cmdline-pi4.txt
+[all]
 CONF
 DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware
+# The hook adds cma=64M unless it runs on a Pi 4, which it cannot see from here, and its own
+# comment says a Pi 4 (400, CM4) may not boot with it: those get the line without it.
+sed 's/ cma=[^ ]*//' /boot/firmware/cmdline.txt >/boot/firmware/cmdline-pi4.txt
 mkdir -p /etc/avahi/services
 
 # State on the /var partition; the clock saved there too (the root is read-only).
