@@ -6,6 +6,8 @@
 #   make install    DESTDIR=... PREFIX=/usr/local
 #   make deb        the Debian packages into build/deb-out (dpkg-buildpackage; ARCH=arm64 cross)
 #   make test-arm64 cross-build the tests in build/cross (mmdebstrap) and run them under qemu-user
+#   make image      a flashable Pi image, ROLE=coordinator|display|both (image-build/README.md)
+#   make image-test boot that image under qemu-system-aarch64 and check it (a run, a frame)
 #   make deps       apt-get what building and running needs, if missing (idempotent)
 #   make deps-test  the same plus what only the tests use (a headless browser, Node, curl)
 #   make format / format-check
@@ -255,5 +257,17 @@ format-check:
 clean:
 	rm -rf build
 
-# build/cross holds chroots (scripts/buildroot.sh, deb-check.sh): not ours to read.
--include $(shell find build -path build/cross -prune -o -name '*.d' -type f -print 2>/dev/null)
+# build/cross and build/image-work hold chroots (scripts/buildroot.sh, deb-check.sh,
+# image-build/build.sh): not ours to read.
+-include $(shell find build -path build/cross -prune -o -path build/image-work -prune -o \
+	-name '*.d' -type f -print 2>/dev/null)
+
+# The appliance image (image-build/): the arm64 .debs from the cross build root, a Debian
+# rootfs (cached in build/image-cache) and genimage, into build/image/panic-ROLE-arm64.img.zst;
+# image-test boots it under QEMU (TCG) and checks the first boot, panicd, a run and a frame.
+ROLE ?= coordinator
+.PHONY: image image-test
+image:
+	@image-build/build.sh $(ROLE)
+image-test:
+	@image-build/test.sh $(ROLE)

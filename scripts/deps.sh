@@ -3,12 +3,15 @@
 # everything makes no apt call at all. `deps.sh` (make deps, make run): what building and running
 # the appliance needs. `deps.sh test` (make test): that plus what only the tests use (a headless
 # browser and Node for the phone page, curl for scripts, the sqlite3 shell, ripser as panic-tda's
-# oracle, botocore to check S3 signatures, and s3rver from the npm registry for the archive's
-# tests, see below), which a Pi running `make run` never gets.
+# oracle, botocore to check S3 signatures, ssh-keygen for the image's panic.conf checker, and
+# s3rver from the npm registry for the archive's tests, see below), which a Pi running `make run`
+# never gets.
 # `deps.sh deb` (make deb): lintian plus debian/control's Build-Depends (dpkg-checkbuilddeps
 # decides, `apt-get build-dep ./` installs). `deps.sh arm64` (make test-arm64, scripts/buildroot.sh):
 # mmdebstrap for the cross build root and qemu-user with binfmt to run arm64 binaries; the arm64
 # libraries themselves go into the build root, never onto this machine.
+# `deps.sh image` (make image, make image-test): mmdebstrap, genimage and the filesystem tools to
+# assemble the Pi image without mounting anything, and qemu-system-arm to boot it.
 # `deps.sh --list run|test|deb|arm64` prints the packages, one a line, and installs nothing.
 set -eu
 list=0
@@ -21,16 +24,18 @@ libcurl4-openssl-dev libssl-dev libpng-dev ca-certificates libsdl2-dev libsdl2-t
 libsdl2-image-dev libkissfft-dev libqrencode-dev libgpiod-dev
 libespeak-ng-dev espeak-ng-data flite1-dev libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
 libtesseract-dev libleptonica-dev tesseract-ocr-eng libfreetype-dev libavahi-client-dev"
-test_only="sqlite3 curl chromium nodejs avahi-daemon ripser python3-botocore xvfb"
+test_only="sqlite3 curl chromium nodejs avahi-daemon ripser python3-botocore xvfb openssh-client"
 deb_tools="dpkg-dev debhelper lintian"
 arm64_tools="mmdebstrap qemu-user-static binfmt-support arch-test debian-archive-keyring"
+image_tools="$arm64_tools genimage mtools dosfstools e2fsprogs fdisk zstd qemu-system-arm netpbm socat openssh-client curl"
 case "${1:-run}" in
 run) pkgs=$run ;;
 test) pkgs="$run $test_only" ;;
 deb) pkgs=$deb_tools ;;
 arm64) pkgs=$arm64_tools ;;
+image) pkgs=$image_tools ;;
 *)
-    echo "usage: deps.sh [--list] [run|test|deb|arm64]" >&2
+    echo "usage: deps.sh [--list] [run|test|deb|arm64|image]" >&2
     exit 2
     ;;
 esac

@@ -91,6 +91,15 @@ for unit in systemd/*.service systemd/*.timer; do
         debian/*.install && ok=0
     check "$unit: installed by make install and a package" "$ok" "not in the install lines"
 done
+# dh_missing stops the package build on a file make install puts somewhere no debian/*.install
+# takes and debian/not-installed does not name (the sysusers, tmpfiles and udev files come
+# from debian/panic-display.* through debhelper instead).
+bad=""
+for f in $(sed -n 's#^install -m [0-7]* [^ ]* /DEST/\([^ ]*[^/]\)$#\1#p' "$tmp/install.out"); do
+    grep -qxF "$f" debian/not-installed || grep -qx "${f}" debian/*.install || bad="$bad $f"
+done
+check "make install's single files are packaged or in debian/not-installed" "$([ -z "$bad" ]; echo $?)" \
+    "dh_missing would fail on:$bad"
 
 echo "$name: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
