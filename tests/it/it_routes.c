@@ -32,6 +32,8 @@ static const struct spec {
     unsigned roles;
 } spec[] = {
     {"GET", "/", API_PUBLIC},
+    {"POST", "/login", API_PUBLIC}, /* a browser's staff session: the form checks the token */
+    {"POST", "/logout", API_PUBLIC},
     {"GET", "/t/{id}", API_PUBLIC}, /* the page checks its visitor token itself */
     {"GET", "/media/{file}", API_PUBLIC},
     {"GET", "/api/v1/health", API_PUBLIC},
@@ -131,8 +133,15 @@ TEST(table_rows_are_well_formed)
             ((r[i].roles & API_PUBLIC) && r[i].roles != API_PUBLIC))
             TEST_FAIL_AT("%s %s: roles 0x%x are not API_PUBLIC alone or a set of roles",
                          r[i].method, r[i].path, r[i].roles);
-        if ((r[i].flags & ~API_NO_HEAD) ||
-            ((r[i].flags & API_NO_HEAD) && strcmp(r[i].method, "GET")))
+        /* The session cookie counts on the staff page alone (never a JSON route: no cross-site
+         * request can change state with it), and the login rows are public POSTs outside /api. */
+        if ((r[i].flags & ~(API_NO_HEAD | API_STAFF_COOKIE | API_LOGIN)) ||
+            ((r[i].flags & API_NO_HEAD) && strcmp(r[i].method, "GET")) ||
+            ((r[i].flags & API_STAFF_COOKIE) &&
+             (strcmp(r[i].method, "GET") || strcmp(r[i].path, "/"))) ||
+            ((r[i].flags & API_LOGIN) &&
+             (strcmp(r[i].method, "POST") || r[i].roles != API_PUBLIC ||
+              (strcmp(r[i].path, "/login") && strcmp(r[i].path, "/logout")))))
             TEST_FAIL_AT("%s %s: flags 0x%x", r[i].method, r[i].path, r[i].flags);
         char si[256], sj[256];
         shape_of(r[i].path, si, sizeof si);
@@ -151,6 +160,8 @@ TEST(writes_name_a_role)
     const struct api_route *r = api_routes(&n);
     for (size_t i = 0; i < n; i++) {
         if (!strcmp(r[i].method, "GET"))
+            continue;
+        if (r[i].flags & API_LOGIN) /* only the caller's own session (table_rows_are_well_formed) */
             continue;
         if ((r[i].roles & API_PUBLIC) || !(r[i].roles & (API_ADMIN | API_DEVICE | API_VISITOR)))
             TEST_FAIL_AT("%s %s is a write open to anyone", r[i].method, r[i].path);

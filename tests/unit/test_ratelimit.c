@@ -66,10 +66,37 @@ TEST(ratelimit_bounded)
     ratelimit_free(rl);
 }
 
+/* Peeking says what a take would, and costs nothing: only the takes count. */
+TEST(ratelimit_peek_takes_nothing)
+{
+    struct ratelimit *rl = ratelimit_new(3, 60000);
+    int64_t t = 5000000, retry = 0;
+    CHECK_EQ_INT(ratelimit_peek(rl, "192.0.2.9", t, &retry), 1);
+    CHECK_EQ_INT(ratelimit_size(rl), 0); /* an unknown key is not remembered */
+    for (int i = 0; i < 3; i++) {
+        for (int k = 0; k < 10; k++)
+            CHECK_EQ_INT(ratelimit_peek(rl, "192.0.2.9", t, &retry), 1);
+        CHECK_EQ_INT(ratelimit_take(rl, "192.0.2.9", t, NULL), 1);
+    }
+    CHECK_EQ_INT(ratelimit_peek(rl, "192.0.2.9", t, &retry), 0);
+    CHECK_EQ_INT(retry, 20000);
+    CHECK_EQ_INT(ratelimit_peek(rl, "192.0.2.8", t, NULL), 1);
+    CHECK_EQ_INT(ratelimit_peek(rl, "192.0.2.9", t + 19999, &retry), 0);
+    CHECK_EQ_INT(retry, 1);
+    CHECK_EQ_INT(ratelimit_peek(rl, "192.0.2.9", t + 20000, NULL), 1);
+    CHECK_EQ_INT(ratelimit_take(rl, "192.0.2.9", t + 20000, NULL), 1);
+    CHECK_EQ_INT(ratelimit_peek(rl, "192.0.2.9", t + 20000, NULL), 0);
+    ratelimit_free(rl);
+    rl = ratelimit_new(0, 60000); /* off */
+    CHECK_EQ_INT(ratelimit_peek(rl, "192.0.2.9", t, NULL), 1);
+    ratelimit_free(rl);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     RUN(ratelimit_bucket);
     RUN(ratelimit_bounded);
+    RUN(ratelimit_peek_takes_nothing);
     TEST_END("test_ratelimit");
 }

@@ -47,8 +47,14 @@ size_t api_stream_count(const struct api *a);
 #define API_DEVICE (1u << 2)
 #define API_ADMIN (1u << 3)
 
-/* A route's flags: API_NO_HEAD, a GET route that does not also answer HEAD (an event stream). */
+/* A route's flags: API_NO_HEAD, a GET route that does not also answer HEAD (an event stream).
+ * API_STAFF_COOKIE: a staff browser's session cookie (POST /login) counts as the admin role here;
+ * only the staff page (GET /) has it, never a JSON route, so a forged cross-site request cannot
+ * reach anything that changes state. API_LOGIN: a public write that only starts or ends the
+ * caller's own browser session (POST /login, /logout). */
 #define API_NO_HEAD (1u << 0)
+#define API_STAFF_COOKIE (1u << 1)
+#define API_LOGIN (1u << 2)
 
 struct api_call;
 typedef void (*api_handler_fn)(struct api *a, struct http_req *req, const struct api_call *call);

@@ -9,6 +9,7 @@
 #include "common/version.h"
 #include "coordinator/core/presence.h"
 #include "coordinator/core/ratelimit.h"
+#include "coordinator/core/session.h"
 #include "coordinator/core/token.h"
 
 #include <jansson.h>
@@ -34,10 +35,12 @@ struct api {
     size_t nclients;
     uint64_t heartbeat;
     int64_t started_mono;
-    struct backups *backups; /* NULL: no restores (api_set_backups) */
+    struct backups *backups;   /* NULL: no restores (api_set_backups) */
     struct presence *presence; /* displays' heartbeats (api_presence.c) */
     uint64_t presence_timer;
     int64_t presence_tick_ms;
+    struct staff_sessions sessions; /* staff browsers logged in (api_login.c) */
+    struct ratelimit *login_limit;  /* failed logins per address */
 };
 
 /* A token that is not valid (an unknown bearer token, a bad or expired visitor token, another
@@ -51,6 +54,7 @@ struct caller {
     int device;              /* index into cfg->devices, -1 if not a device */
     int64_t network;         /* visitor: the token's network */
     enum token_result check; /* CALLER_INVALID: why a visitor token was refused */
+    int by_cookie;           /* API_ADMIN from a staff session cookie (API_STAFF_COOKIE routes) */
 };
 
 /* What the router hands a handler: the route, the caller (already allowed by the route's roles)
@@ -94,7 +98,26 @@ int api_check_text(const char *what, const char *s, size_t max, char *err, size_
 /* ---- api_root.c: the staff's links page and health ---- */
 
 void api_get_root(struct api *a, struct http_req *req, const struct api_call *call);
+/* The staff page with status: staff (an admin or device caller) see the phone links' QR codes, a
+ * browser logged in by cookie also a "log out" button, anyone else the login form, message (may
+ * be NULL) above it; headers as for http_reply. */
+void api_staff_page(struct api *a, struct http_req *req, int status, int staff, int by_cookie,
+                    const char *message, const char *const *headers);
 void api_get_health(struct api *a, struct http_req *req, const struct api_call *call);
+
+/* ---- api_login.c: staff browsers' sessions ---- */
+
+/* Failed logins: an address may fail API_LOGIN_FAILS times at once, then once every
+ * API_LOGIN_FAIL_MS; while it is over, every login from it (a right token too) gets 429. */
+#define API_LOGIN_FAILS 5
+#define API_LOGIN_FAIL_MS 60000
+/* The staff session cookie's name. */
+#define API_STAFF_COOKIE_NAME "panic_staff"
+
+/* 1 if the request's Cookie header names a live staff session. */
+int api_staff_cookie(struct api *a, struct http_req *req);
+void api_post_login(struct api *a, struct http_req *req, const struct api_call *call);
+void api_post_logout(struct api *a, struct http_req *req, const struct api_call *call);
 
 /* ---- api_models.c: the catalogue, platforms and their keys ---- */
 

@@ -1,6 +1,7 @@
 /* api_root.c: the two pages that are not about any network: GET /, the staff page (each network
  * with its state, slug, links, the displays showing it with their health, and for an admin or
- * device caller its phone link as a QR code), and GET /api/v1/health. */
+ * device caller, or a browser logged in as staff (api_login.c), its phone link as a QR code; for
+ * anyone else the login form), and GET /api/v1/health. */
 #include "api_internal.h"
 #include "common/buf.h"
 #include "common/util.h"
@@ -102,13 +103,33 @@ static void root_network(struct api *a, struct http_req *req, struct buf *b,
     } else {
         buf_printf(b,
                    "<p>Phone page: /t/%s (its QR code, with a visitor token, is on the "
-                   "screens, and here for staff)</p>",
+                   "screens, and here once you log in)</p>",
                    slug);
     }
     buf_puts(b, "</section>");
 }
 
-void api_get_root(struct api *a, struct http_req *req, const struct api_call *call)
+/* The login form (with message above it), or for a browser logged in by cookie the log-out
+ * button. Not one "token=" in the page for anyone but staff. */
+static void root_login(struct buf *b, int staff, int by_cookie, const char *message)
+{
+    if (message) {
+        buf_puts(b, "<p class=msg>");
+        put_html(b, message);
+        buf_puts(b, "</p>");
+    }
+    if (by_cookie)
+        buf_puts(b, "<form method=post action=/logout><button>log out</button></form>");
+    else if (!staff)
+        buf_puts(b, "<form method=post action=/login><label>Log in to show the phone links: "
+                    "admin token <input type=password name=admin_token "
+                    "autocomplete=current-password required></label> <button>log in</button>"
+                    "</form><p><small>(the admin token is STATE_DIR/admin.token on the "
+                    "coordinator)</small></p>");
+}
+
+void api_staff_page(struct api *a, struct http_req *req, int status, int staff, int by_cookie,
+                    const char *message, const char *const *headers)
 {
     struct buf b = BUF_INIT;
     buf_puts(&b, "<!doctype html><html><head><meta charset=utf-8>"
@@ -116,11 +137,11 @@ void api_get_root(struct api *a, struct http_req *req, const struct api_call *ca
                  "<style>body{background:#18181b;color:#d8b4fe;font-family:monospace;"
                  "margin:2em}a{color:#f43f5e}section{border-top:1px solid #581c87;"
                  "padding:.5em 0}td,th{padding:0 1em 0 0;text-align:left}.missing{color:#f43f5e}"
-                 ".qr svg{background:#fff}</style></head><body><h1>PANIC!</h1>"
+                 ".msg{color:#f43f5e}.qr svg{background:#fff}</style></head><body><h1>PANIC!</h1>"
                  "<p>Coordinator " PANIC_VERSION ": <a href=/api/v1/health>health</a> "
                  "<a href=/api/v1/models>models</a> <a href=/api/v1/networks>networks</a> "
                  "<a href=/api/v1/displays>displays</a></p>");
-    int staff = call->who.role == API_ADMIN || call->who.role == API_DEVICE;
+    root_login(&b, staff, by_cookie, message);
     json_t *displays = api_displays_json(a);
     struct store_network *list = NULL;
     size_t n = 0;
@@ -133,6 +154,14 @@ void api_get_root(struct api *a, struct http_req *req, const struct api_call *ca
     }
     json_decref(displays);
     buf_puts(&b, "</body></html>");
-    http_reply(req, 200, "text/html; charset=utf-8", b.data, b.len, NULL);
+    static const char *const no_store[] = {"Cache-Control", "no-store", NULL};
+    http_reply(req, status, "text/html; charset=utf-8", b.data, b.len,
+               headers ? headers : no_store);
     buf_free(&b);
+}
+
+void api_get_root(struct api *a, struct http_req *req, const struct api_call *call)
+{
+    int staff = call->who.role == API_ADMIN || call->who.role == API_DEVICE;
+    api_staff_page(a, req, 200, staff, call->who.by_cookie, NULL, NULL);
 }

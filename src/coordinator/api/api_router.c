@@ -27,10 +27,11 @@ int64_t api_now_s(void)
 /* ---- who is calling ---- */
 
 /* Bearer tokens from the Authorization header; a visitor token may also come as ?token= (the QR
- * code's URL), which is never taken for an admin or device token so those stay out of URLs. */
-static struct caller caller_of(struct api *a, struct http_req *req)
+ * code's URL), which is never taken for an admin or device token so those stay out of URLs. On a
+ * route with API_STAFF_COOKIE (the staff page only) a staff session cookie is the admin role. */
+static struct caller caller_of(struct api *a, struct http_req *req, const struct api_route *r)
 {
-    struct caller c = {0, -1, 0, TOKEN_OK};
+    struct caller c = {0, -1, 0, TOKEN_OK, 0};
     const char *h = http_req_header(req, "Authorization");
     const char *tok = NULL;
     if (h) {
@@ -51,6 +52,11 @@ static struct caller caller_of(struct api *a, struct http_req *req)
             }
         }
     } else {
+        if ((r->flags & API_STAFF_COOKIE) && api_staff_cookie(a, req)) {
+            c.role = API_ADMIN;
+            c.by_cookie = 1;
+            return c;
+        }
         tok = http_req_query(req, "token");
         if (!tok)
             return c;
@@ -191,7 +197,7 @@ void api_handle(void *user, struct http_req *req)
         api_reply_error(req, 404, "not_found", "no such endpoint");
     } else if ((call.route = route_of(req, http_req_method(req), seg, nseg, &call))) {
         /* The role first: nothing else of the request is looked at for a caller refused here. */
-        call.who = caller_of(a, req);
+        call.who = caller_of(a, req, call.route);
         if (caller_allowed(req, &call.who, call.route->roles))
             call.route->handler(a, req, &call);
     }
@@ -208,6 +214,7 @@ struct api *api_new(struct ev *ev, struct coord *coord, struct store *store,
     a->visitor_secret = visitor_secret;
     a->deck = deck;
     a->visitor_limit = ratelimit_new((int)cfg->visitor_per_min, 60000);
+    a->login_limit = ratelimit_new(API_LOGIN_FAILS, API_LOGIN_FAILS * API_LOGIN_FAIL_MS);
     a->ev = ev;
     a->coord = coord;
     a->store = store;
@@ -232,5 +239,6 @@ void api_free(struct api *a)
     api_events_stop(a);
     api_presence_stop(a);
     ratelimit_free(a->visitor_limit);
+    ratelimit_free(a->login_limit);
     free(a);
 }

@@ -7,7 +7,9 @@
 
 /* Order matters only for the Allow header of a 405: a path's methods are listed as they come. */
 static const struct api_route routes[] = {
-    {"GET", "/", API_PUBLIC, api_get_root, 0},
+    {"GET", "/", API_PUBLIC, api_get_root, API_STAFF_COOKIE},
+    {"POST", "/login", API_PUBLIC, api_post_login, API_LOGIN},
+    {"POST", "/logout", API_PUBLIC, api_post_logout, API_LOGIN},
     {"GET", "/t/{id}", API_PUBLIC, api_get_terminal, 0},
     {"GET", "/media/{file}", API_PUBLIC, api_get_media, 0},
     {"GET", "/api/v1/health", API_PUBLIC, api_get_health, 0},

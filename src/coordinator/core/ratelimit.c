@@ -66,6 +66,27 @@ static struct bucket *find(struct ratelimit *rl, const char *key)
     return b;
 }
 
+int ratelimit_peek(const struct ratelimit *rl, const char *key, int64_t now_ms,
+                   int64_t *retry_after_ms)
+{
+    if (rl->burst == 0)
+        return 1;
+    for (size_t i = 0; i < RATELIMIT_SLOTS; i++) {
+        const struct bucket *b = &rl->b[i];
+        if (!b->used || strncmp(b->key, key, sizeof b->key - 1))
+            continue;
+        int64_t now = now_ms * rl->burst, cost = rl->period_ms;
+        int64_t tolerance = cost * (rl->burst - 1);
+        int64_t tat = MAX(b->tat, now);
+        if (tat - now <= tolerance)
+            return 1;
+        if (retry_after_ms)
+            *retry_after_ms = (tat - tolerance - now + rl->burst - 1) / rl->burst;
+        return 0;
+    }
+    return 1;
+}
+
 int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, int64_t *retry_after_ms)
 {
     if (rl->burst == 0)

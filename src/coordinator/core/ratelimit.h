@@ -19,6 +19,11 @@ void ratelimit_free(struct ratelimit *rl);
 /* Take one token for key: 1 allowed; 0 limited with *retry_after_ms (if not NULL) until the next
  * token. Keys longer than RATELIMIT_KEY_MAX - 1 are cut. */
 int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, int64_t *retry_after_ms);
+/* Whether ratelimit_take would allow key now, without taking a token (so only failures need to
+ * cost one: a login form takes a token per wrong password). 1 allowed; 0 limited with
+ * *retry_after_ms (if not NULL). An unknown key is allowed and not remembered. */
+int ratelimit_peek(const struct ratelimit *rl, const char *key, int64_t now_ms,
+                   int64_t *retry_after_ms);
 /* Clients currently remembered. */
 size_t ratelimit_size(const struct ratelimit *rl);
 
