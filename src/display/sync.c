@@ -394,6 +394,9 @@ static void take_status(struct sync *s, json_t *j)
     st.run = json_integer_value(json_object_get(j, "run"));
     st.seq = json_integer_value(json_object_get(j, "seq"));
     st.can_start_run = json_is_true(json_object_get(j, "can_start_run"));
+    st.paid = json_is_true(json_object_get(j, "paid"));
+    st.cost_usd = json_number_value(json_object_get(j, "cost_usd"));
+    st.burn_usd_per_hour = json_number_value(json_object_get(j, "burn_usd_per_hour"));
     json_int_t left = json_integer_value(json_object_get(j, "lockout_remaining_s"));
     st.lockout_until = left > 0 ? s->now + left * 1000 : 0;
     app_set_status(s->app, &st, s->now);
@@ -451,10 +454,16 @@ static void take_network(struct sync *s, json_t *j)
     const char *name = json_string_value(json_object_get(j, "name"));
     snprintf(a->network_name, sizeof a->network_name, "%s", name ? name : "");
     json_t *models = json_object_get(j, "models");
+    /* A coordinator that knows them sends each model's name and description alongside. */
+    json_t *details = json_object_get(j, "model_details");
     a->nmodels = 0;
     for (size_t i = 0; i < json_array_size(models) && a->nmodels < 16; i++) {
         const char *m = json_string_value(json_array_get(models, i));
-        snprintf(a->models[a->nmodels++], APP_NAME_MAX, "%s", m ? m : "?");
+        json_t *d = json_array_get(details, i);
+        const char *mname = json_string_value(json_object_get(d, "name"));
+        const char *desc = json_string_value(json_object_get(d, "description"));
+        snprintf(a->models[a->nmodels], APP_NAME_MAX, "%s", mname ? mname : m ? m : "?");
+        snprintf(a->model_desc[a->nmodels++], APP_DESC_MAX, "%s", desc ? desc : "");
     }
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # check_phone_page.sh: the phone terminal page (/t/{network}) in a real browser. Starts panicd
 # ($PANIC_BUILD/panicd) on 127.0.0.1 with a random port, mints a visitor link through the API,
-# loads it in headless Chromium (--dump-dom after the page's script ran) to see the current run
-# and the lockout countdown, then drives the page over the DevTools protocol with
+# loads it in headless Chromium (--dump-dom after the page's script ran) to see the current run,
+# the lockout countdown and the network's models with their descriptions, then drives the page over the DevTools protocol with
 # tests/checks/phone/drive.js (Node, standard library only): type and send a prompt, the countdown, a
 # run started elsewhere, an invalid prompt, invalid and expired QR codes, the rate limit. Installs nothing:
 # without chromium or node it says why and counts nothing. Ends with
@@ -117,6 +117,14 @@ else
         ok dump_dom_escaped_name
     else
         bad dump_dom_escaped_name "the network name is not escaped"
+    fi
+    # What the network's model does, in a visitor's words (the catalogue's description).
+    desc=$(curl -sS "$url/api/v1/networks/$net" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).model_details[0].description)}catch(e){console.log("")}})')
+    if [ -n "$desc" ] && grep -q '<ol id="models"><li><b>Dummy Text-to-Text</b>' <<<"$dom" &&
+        grep -qF "$desc" <<<"$dom"; then
+        ok dump_dom_model_descriptions
+    else
+        bad dump_dom_model_descriptions "the network's models and their descriptions are not on the page"
     fi
 fi
 

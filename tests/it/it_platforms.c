@@ -7,6 +7,7 @@
 #include "support.h"
 #include "test.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,107 @@ TEST(budget_cap_stops_the_run)
     daemon_cleanup(&d);
 }
 
+/* The number of the run's invocations of model that have an output. */
+static int outputs_of(const struct daemon *d, long long run, const char *model)
+{
+    char path[160];
+    long st;
+    snprintf(path, sizeof path, "/api/v1/runs/%lld/invocations?limit=1000", run);
+    json_t *j = api_json(d, "GET", path, NULL, NULL, &st), *inv;
+    size_t i;
+    int n = 0;
+    json_array_foreach(json_object_get(j, "invocations"), i, inv)
+    {
+        const char *m = json_str_of(inv, "model");
+        n += m && !strcmp(m, model) && json_is_object(json_object_get(inv, "output"));
+    }
+    json_decref(j);
+    return n;
+}
+
+/* A network's JSON carries each model's description (the info screen and the phone page show
+ * them); its status carries whether it calls paid models, the run's cost so far and the last
+ * hour's burn rate, from the price table. A free network shows no cost. */
+TEST(network_descriptions_and_run_cost)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, "price.dummy-t2t 0.5\n");
+    long st;
+    json_t *j = api_json(&d, "POST", "/api/v1/networks", d.token,
+                         "{\"name\":\"priced\",\"models\":[\"dummy-t2t\"],\"lockout_seconds\":0,"
+                         "\"schedule\":[{\"delay_s\":0.02}]}",
+                         &st);
+    long long paid = json_int_of(j, "id", 0);
+    json_t *det = json_array_get(json_object_get(j, "model_details"), 0);
+    CHECK_STR_EQ(json_str_of(det, "id"), "dummy-t2t");
+    CHECK_STR_EQ(json_str_of(det, "name"), "Dummy Text-to-Text");
+    const char *desc = json_str_of(det, "description");
+    CHECK(desc && strlen(desc) > 20 && strstr(desc, "on this computer"));
+    CHECK(json_is_false(json_object_get(det, "paid"))); /* the model itself is free... */
+    json_decref(j);
+    j = api_json(&d, "POST", "/api/v1/networks", d.token,
+                 "{\"name\":\"free\",\"models\":[\"dummy-t2i\",\"dummy-i2t\"],"
+                 "\"lockout_seconds\":0,\"schedule\":[{\"delay_s\":0.02}]}",
+                 &st);
+    long long free_net = json_int_of(j, "id", 0);
+    json_decref(j);
+    /* The list and the single network both carry the details. */
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/networks/%lld", free_net);
+    j = api_json(&d, "GET", path, NULL, NULL, &st);
+    det = json_object_get(j, "model_details");
+    CHECK_EQ_INT((int)json_array_size(det), 2);
+    desc = json_str_of(json_array_get(det, 1), "description");
+    CHECK(desc && strstr(desc, "picture"));
+    json_decref(j);
+
+    long long run = 0;
+    for (int k = 0; k < 2; k++) {
+        long long net = k ? free_net : paid;
+        snprintf(path, sizeof path, "/api/v1/networks/%lld/runs", net);
+        j = api_json(&d, "POST", path, d.token, "{\"prompt\":\"count the cost\"}", &st);
+        CHECK_EQ_INT((int)st, 201);
+        if (!k)
+            run = json_int_of(j, "run", 0);
+        json_decref(j);
+    }
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/status", paid);
+    for (int tries = 0; tries < 200; tries++) {
+        j = api_json(&d, "GET", path, NULL, NULL, &st);
+        long long seq = json_int_of(j, "seq", 0);
+        json_decref(j);
+        if (seq >= 4)
+            break;
+        support_sleep_ms(20);
+    }
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/stop", paid);
+    CHECK_EQ_INT(api_status(&d, "POST", path, d.token, NULL), 200);
+    int calls = outputs_of(&d, run, "dummy-t2t");
+    CHECK_GE(calls, 3);
+    /* ...but priced by the config: the network counts as paid. */
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/status", paid);
+    j = api_json(&d, "GET", path, NULL, NULL, &st);
+    CHECK(json_is_true(json_object_get(j, "paid")));
+    CHECK(fabs(json_number_value(json_object_get(j, "cost_usd")) - 0.5 * calls) < 1e-9);
+    CHECK(fabs(json_number_value(json_object_get(j, "burn_usd_per_hour")) - 0.5 * calls) < 1e-9);
+    json_decref(j);
+    /* The current run as a display catches up with it carries the same status. */
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/runs/current", paid);
+    j = api_json(&d, "GET", path, NULL, NULL, &st);
+    json_t *s = json_object_get(j, "status");
+    CHECK(json_is_true(json_object_get(s, "paid")));
+    CHECK(fabs(json_number_value(json_object_get(s, "cost_usd")) - 0.5 * calls) < 1e-9);
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/v1/networks/%lld/status", free_net);
+    j = api_json(&d, "GET", path, NULL, NULL, &st);
+    CHECK(json_is_false(json_object_get(j, "paid")));
+    CHECK(json_number_value(json_object_get(j, "cost_usd")) == 0);
+    CHECK(json_number_value(json_object_get(j, "burn_usd_per_hour")) == 0);
+    json_decref(j);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
 /* The first audio output of a run, from runs/invocations. */
 static int first_audio(const struct daemon *d, long long run, char *name, size_t len)
 {
@@ -305,6 +407,7 @@ int main(void)
     RUN(keys_are_write_only);
     RUN(catalogue_says_what_can_run);
     RUN(budget_cap_stops_the_run);
+    RUN(network_descriptions_and_run_cost);
     RUN(media_quota_frees_the_oldest_runs);
     RUN(remote_faults_through_the_runner);
     support_done();

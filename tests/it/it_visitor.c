@@ -4,6 +4,7 @@
  * phone terminal page /t/{network} (escaping, the expired page), the per-address rate limit,
  * and `panicctl press`. Every test starts its own panicd on 127.0.0.1 with a random port. */
 #include "coordinator/api/hmac.h"
+#include "coordinator/core/catalog.h"
 #include "coordinator/core/token.h"
 #include "support.h"
 #include "test.h"
@@ -421,6 +422,9 @@ TEST(visitor_tokens)
     CHECK(pg.body && strstr(pg.body, "alpha") && strstr(pg.body, "Current run:"));
     CHECK(pg.body && strstr(pg.body, "by query")); /* the current run's prompt */
     CHECK(pg.body && strstr(pg.body, "maxlength=1000"));
+    /* What the network's model does, in a visitor's words, from the catalogue. */
+    CHECK(pg.body && strstr(pg.body, "<ol id=models><li><b>Dummy Text-to-Text</b><span>") &&
+          strstr(pg.body, catalog_find("dummy-t2t")->description));
     CHECK(pg.len < 10 * 1024);
     resp_free(&pg);
     /* Genuine but old: gone (410), "expired". */

@@ -935,6 +935,34 @@ TEST(info_mode)
             CHECK(DL.cmds[i].r.x + DL.cmds[i].r.w <= out.x);
 }
 
+/* Info mode says what each model does, and what the run costs only when a model is paid. */
+TEST(info_descriptions_and_cost)
+{
+    app_mode(DISPLAY_MODE_INFO);
+    snprintf(A.network_name, sizeof A.network_name, "gallery loop");
+    A.nmodels = 2;
+    snprintf(A.models[0], sizeof A.models[0], "GPT Image 1");
+    snprintf(A.model_desc[0], sizeof A.model_desc[0], "Paints a picture of the words.");
+    snprintf(A.models[1], sizeof A.models[1], "Tesseract Reader");
+    snprintf(A.model_desc[1], sizeof A.model_desc[1], "Reads any writing in the picture.");
+    A.status.paid = 0;
+    A.status.cost_usd = 0.25;
+    A.status.burn_usd_per_hour = 1.5;
+    frame(1920, 1080, 0);
+    const struct draw_cmd *name = find_text("1. GPT Image 1");
+    const struct draw_cmd *desc = find_text("Paints a picture of the words.");
+    CHECK(name && desc && desc->r.y > name->r.y);
+    CHECK(find_text("Reads any writing in the picture.") != NULL);
+    CHECK(find_text_part("cost $") == NULL); /* a free network shows no cost */
+    A.status.paid = 1;
+    frame(1920, 1080, 0);
+    const struct draw_cmd *cost = find_text("cost $0.25 so far \xc2\xb7 $1.50 an hour");
+    struct rect out = layout_cell_rect(&A, 1920, 1080, 0);
+    CHECK(cost && cost->r.x + cost->r.w <= out.x && cost->r.y + cost->r.h <= 1080);
+    CHECK(find_text("Paints a picture of the words.") != NULL);
+    A.status.paid = 0;
+}
+
 /* Rects drawn wholly inside r. */
 static int rects_inside(struct rect r)
 {
@@ -1086,6 +1114,7 @@ int main(void)
     RUN(full_drawlist_counts_overflow);
     RUN(terminal_mode);
     RUN(info_mode);
+    RUN(info_descriptions_and_cost);
     RUN(qr_corner);
     RUN(portrait_grid);
     RUN(offline_hides_qr_and_countdown);

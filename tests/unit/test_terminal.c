@@ -18,13 +18,18 @@ TEST(terminal_escaping)
     CHECK(b.len == 0);
     buf_free(&b);
 
-    struct terminal_view v = {.network = 12,
-                              .name = "<script>x</script>",
-                              .token = "tok\"en",
-                              .prompt = "</p><img src=x onerror=alert(1)>",
-                              .run = 3,
-                              .lockout_s = 25};
+    struct terminal_view v = {
+        .network = 12,
+        .name = "<script>x</script>",
+        .token = "tok\"en",
+        .prompt = "</p><img src=x onerror=alert(1)>",
+        .run = 3,
+        .lockout_s = 25,
+        .models = {{"<b>Flux</b>", "Paints a picture & more."}, {"Reader", NULL}},
+        .nmodels = 2};
     terminal_page(&b, &v);
+    CHECK(strstr(b.data, "<li><b>&lt;b&gt;Flux&lt;/b&gt;</b><span>Paints a picture &amp; more."
+                         "</span></li><li><b>Reader</b></li></ol>") != NULL);
     CHECK(b.len < 10 * 1024);
     CHECK(strstr(b.data, "<script>x") == NULL);
     CHECK(strstr(b.data, "&lt;script&gt;x&lt;/script&gt;") != NULL);

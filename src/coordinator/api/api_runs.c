@@ -48,9 +48,7 @@ void api_get_status(struct api *a, struct http_req *req, const struct api_call *
     struct runner_status st;
     if (api_network_status(a, req, call, &id, &st) < 0)
         return;
-    json_t *j = view_status(id, &st);
-    json_object_set_new(j, "burn_usd_per_hour", json_real(coord_burn_per_hour(a->coord, id)));
-    api_reply_json(req, 200, j);
+    api_reply_json(req, 200, view_status(id, &st));
 }
 
 static const char *starter_name(struct api *a, const struct caller *who)

@@ -4,6 +4,7 @@
  * gets a page that says so), and what a visitor's prompt must pass besides the router's role check:
  * its token's network and a per-address rate limit. Token maths is token.c's, the HMAC hmac.c's. */
 #include "api_internal.h"
+#include "coordinator/core/catalog.h"
 #include "coordinator/core/slug.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -150,8 +151,19 @@ static void terminal_for(struct api *a, struct http_req *req, int64_t id, const 
                               .prompt = has_run ? run.prompt : NULL,
                               .run = has_run ? run.id : 0,
                               .lockout_s = (st.lockout_remaining_ms + 999) / 1000};
+    json_t *models = json_loads(sn.models_json, 0, NULL), *m;
+    size_t i;
+    json_array_foreach(models, i, m)
+    {
+        if (v.nmodels == TERMINAL_MODELS_MAX)
+            break;
+        const struct model_info *info = catalog_find(json_string_value(m));
+        v.models[v.nmodels].name = info ? info->name : json_string_value(m);
+        v.models[v.nmodels++].description = info ? info->description : NULL;
+    }
     struct buf b = BUF_INIT;
     terminal_page(&b, &v);
+    json_decref(models);
     reply_page(req, 200, &b);
     store_run_clear(&run);
     store_network_clear(&sn);

@@ -25,6 +25,8 @@ static const char style[] =
     "padding:.75rem;cursor:pointer}"
     "button:disabled{background:#4c0519;color:#d8b4fe;cursor:default}"
     "#count,#msg{min-height:1.4em;margin:.75rem 0 0}.bad{color:#f43f5e}a{color:#f43f5e}"
+    "#models{margin:.25rem 0 0;padding-left:1.5rem}#models li{margin:0 0 .6rem}"
+    "#models span{display:block;opacity:.75;font-size:.85rem}"
     "</style>";
 
 static const char head[] = "<!doctype html><html lang=en><head><meta charset=utf-8>"
@@ -145,6 +147,22 @@ void terminal_page(struct buf *b, const struct terminal_view *v)
     else
         buf_puts(b, "(no run yet: yours could be the first)");
     buf_puts(b, form2);
+    /* What the network's models do, so a visitor knows where their words go. */
+    if (v->nmodels > 0) {
+        buf_puts(b, "<section><p class=l>Where your words go:</p><ol id=models>");
+        for (int i = 0; i < v->nmodels && i < TERMINAL_MODELS_MAX; i++) {
+            buf_puts(b, "<li><b>");
+            html_escape(b, v->models[i].name ? v->models[i].name : "?");
+            buf_puts(b, "</b>");
+            if (v->models[i].description && v->models[i].description[0]) {
+                buf_puts(b, "<span>");
+                html_escape(b, v->models[i].description);
+                buf_puts(b, "</span>");
+            }
+            buf_puts(b, "</li>");
+        }
+        buf_puts(b, "</ol></section>");
+    }
     buf_puts(b, script1);
     buf_puts(b, script2);
 }

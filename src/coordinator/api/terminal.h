@@ -12,6 +12,14 @@
 /* Append s with & < > " ' replaced by entities (safe in text and in quoted attributes). */
 void html_escape(struct buf *b, const char *s);
 
+/* One of the network's models, as a visitor reads about it. */
+struct terminal_model {
+    const char *name;        /* untrusted: escaped here */
+    const char *description; /* a sentence, or NULL */
+};
+
+#define TERMINAL_MODELS_MAX 16
+
 struct terminal_view {
     int64_t network;
     const char *name;   /* the network's name (untrusted: escaped here) */
@@ -19,6 +27,8 @@ struct terminal_view {
     const char *prompt; /* the current run's prompt, NULL if there is none */
     int64_t run;        /* the current run, 0 if none */
     int64_t lockout_s;  /* seconds until a new prompt is accepted */
+    struct terminal_model models[TERMINAL_MODELS_MAX]; /* the network's models, in order */
+    int nmodels;
 };
 
 /* The terminal page. */

@@ -31,6 +31,7 @@ struct net {
     uint64_t timer; /* ev timer of the runner's single timer */
     uint64_t timer_gen;
     uint64_t lockout_timer; /* emits a status event when the lockout ends */
+    int paid;               /* one of its models costs money per call (status shows the cost) */
 };
 
 struct pending_event {
@@ -246,6 +247,9 @@ static struct runner *make_runner(struct coord *c, struct net *n, const struct s
     const char **models = models_from_json(sn->models_json, &holder, &nmodels);
     struct runner *r = NULL;
     if (models) {
+        n->paid = 0;
+        for (size_t i = 0; i < nmodels; i++)
+            n->paid |= catalog_paid(catalog_find(models[i])) || config_price(c->cfg, models[i]) > 0;
         struct runner_config rc = {
             .network_id = sn->id,
             .models = models,
@@ -575,12 +579,24 @@ int coord_stop_all(struct coord *c, const char *reason)
     return stopped;
 }
 
+/* The runner's status with what the network has cost: its current run so far, its last hour. */
+static void net_status(struct net *n, int64_t now, struct runner_status *out)
+{
+    runner_get_status(n->r, now, out);
+    out->paid = n->paid;
+    if (!n->paid)
+        return;
+    if (out->run)
+        store_cost_run(n->c->store, out->run, &out->cost_usd);
+    out->burn_usd_per_hour = coord_burn_per_hour(n->c, n->id);
+}
+
 int coord_status(struct coord *c, int64_t network, struct runner_status *out)
 {
     struct net *n = find_net(c, network);
     if (!n)
         return -ENOENT;
-    runner_get_status(n->r, time_wall_ms(), out);
+    net_status(n, time_wall_ms(), out);
     return 0;
 }
 
@@ -642,7 +658,7 @@ static void on_lockout_end(struct ev *ev, uint64_t id, void *data)
     struct net *n = data;
     n->lockout_timer = 0;
     struct runner_status st;
-    runner_get_status(n->r, time_wall_ms(), &st);
+    net_status(n, time_wall_ms(), &st);
     coord_txn_begin(n->c);
     emit_json(n->c, n->id, "status", view_status(n->id, &st));
     coord_txn_end(n->c);
@@ -772,7 +788,7 @@ static void op_status_changed(void *ctx)
 {
     struct net *n = ctx;
     struct runner_status st;
-    runner_get_status(n->r, time_wall_ms(), &st);
+    net_status(n, time_wall_ms(), &st);
     emit_json(n->c, n->id, "status", view_status(n->id, &st));
     ev_timer_del(n->c->ev, n->lockout_timer);
     n->lockout_timer = 0;
@@ -1006,7 +1022,7 @@ void coord_announce(struct coord *c)
     coord_txn_begin(c);
     for (size_t i = 0; i < c->nnets; i++) {
         struct runner_status st;
-        runner_get_status(c->nets[i]->r, now, &st);
+        net_status(c->nets[i], now, &st);
         emit_json(c, c->nets[i]->id, "status", view_status(c->nets[i]->id, &st));
     }
     coord_txn_end(c);

@@ -3,6 +3,7 @@
  * api/ serves the same ones. Nothing in core/ or store/ depends on jansson. */
 #include "views.h"
 #include "common/util.h"
+#include "coordinator/core/catalog.h"
 #include "coordinator/store/media.h"
 
 #include <errno.h>
@@ -67,6 +68,9 @@ json_t *view_status(int64_t network_id, const struct runner_status *st)
     json_object_set_new(j, "next_at", view_time(st->next_at));
     json_object_set_new(j, "error", st->error ? json_string(st->error) : json_null());
     json_object_set_new(j, "attempt", json_integer(st->attempt));
+    json_object_set_new(j, "paid", json_boolean(st->paid));
+    json_object_set_new(j, "cost_usd", json_real(st->cost_usd));
+    json_object_set_new(j, "burn_usd_per_hour", json_real(st->burn_usd_per_hour));
     return j;
 }
 
@@ -111,6 +115,29 @@ int view_parse_schedule(const json_t *j, struct schedule *out, char *err, size_t
     return schedule_check(out, err, errlen);
 }
 
+/* What a visitor reads about each of the network's models (the info screen, the phone page). */
+static json_t *model_details(const json_t *models)
+{
+    json_t *arr = json_array(), *v;
+    size_t i;
+    json_array_foreach(models, i, v)
+    {
+        const char *id = json_string_value(v);
+        const struct model_info *m = catalog_find(id);
+        if (!m) {
+            json_array_append_new(arr, json_pack("{s:s?, s:s?, s:n, s:b}", "id", id, "name", id,
+                                                 "description", "paid", 0));
+            continue;
+        }
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id", m->id, "name", m->name,
+                           "platform", m->platform, "input", media_type_name(m->input), "output",
+                           media_type_name(m->output), "description",
+                           m->description ? m->description : "", "paid", catalog_paid(m)));
+    }
+    return arr;
+}
+
 json_t *view_network(const struct store_network *n)
 {
     json_t *models = json_loads(n->models_json, 0, NULL);
@@ -126,6 +153,7 @@ json_t *view_network(const struct store_network *n)
         json_object_set_new(j, "created_at", view_time(n->created_at));
         json_object_set_new(j, "updated_at", view_time(n->updated_at));
         json_object_set_new(j, "slug", n->slug ? json_string(n->slug) : json_null());
+        json_object_set_new(j, "model_details", model_details(json_object_get(j, "models")));
     }
     return j;
 }

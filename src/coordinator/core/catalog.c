@@ -70,6 +70,17 @@ void catalog_reset_registered(void)
     nextra = 0;
 }
 
+int catalog_paid(const struct model_info *m)
+{
+    static const char *const paid[] = {"replicate", "openai", "gemini"};
+    if (!m || m->base_url || (m->params_json && strstr(m->params_json, "\"_passthrough\":true")))
+        return 0;
+    for (size_t i = 0; i < sizeof paid / sizeof paid[0]; i++)
+        if (strcmp(m->platform, paid[i]) == 0)
+            return 1;
+    return 0;
+}
+
 const char *media_type_name(enum media_type t)
 {
     switch (t) {

@@ -42,6 +42,10 @@ extern const size_t openai_models_count;
 extern const struct model_info gemini_models[];
 extern const size_t gemini_models_count;
 
+/* 1 if calling the model costs money: a call to a paid service on the internet (replicate, openai,
+ * gemini), not a model on this computer or on a LAN server, nor a step that makes no call. */
+int catalog_paid(const struct model_info *m);
+
 /* "text", "image", "audio". */
 const char *media_type_name(enum media_type t);
 /* 0 and *out on success, -1 for an unknown name. */

@@ -322,7 +322,7 @@ int openai_config_models(struct openai_config *oc, struct model_info *out, size_
         m->params_json = build_params(m, s);
         free(m->auto_description);
         m->auto_description =
-            xasprintf("%s on the OpenAI-compatible server %s.", m->model, s->name);
+            xasprintf("Uses the model %s on %s, a server on the local network.", m->model, s->name);
         out[i] = (struct model_info){
             .id = m->id,
             .name = m->name ? m->name : m->id,

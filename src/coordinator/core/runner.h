@@ -81,6 +81,11 @@ struct runner_status {
     int attempt;
     const char *model; /* model of the current or next invocation; borrowed */
     const char *error; /* last failure or stop reason; borrowed, may be NULL */
+    /* Filled in by the coordinator (the runner leaves them 0): the network calls a model that
+     * costs money, the estimated USD its current run has cost so far and its last hour's. */
+    int paid;
+    double cost_usd;
+    double burn_usd_per_hour;
 };
 
 /* What a restarted daemon found in the store for the network's live run. */

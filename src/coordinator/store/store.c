@@ -232,6 +232,7 @@ enum stmt_id {
     ST_KEY_DELETE,
     ST_INV_COST,
     ST_COST_SINCE,
+    ST_COST_RUN,
     ST_RUN_OLDEST,
     ST_RUN_MEDIA,
     ST_MEDIA_SHARED,
@@ -309,6 +310,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_INV_COST] = "UPDATE invocations SET cost = ?2 WHERE id = ?1",
     [ST_COST_SINCE] = "SELECT coalesce(sum(cost), 0) FROM invocations "
                       "WHERE network_id = ?1 AND finished_at >= ?2",
+    [ST_COST_RUN] = "SELECT coalesce(sum(cost), 0) FROM invocations WHERE run = ?1",
     /* The oldest runs that are over and still have their media, never a network's latest. */
     [ST_RUN_OLDEST] = "SELECT id FROM runs r WHERE media_evicted = 0 AND state != 'running' "
                       "AND id < (SELECT max(id) FROM runs WHERE network_id = r.network_id) "
@@ -1276,6 +1278,19 @@ int store_cost_since(struct store *s, int64_t network_id, int64_t since, double 
     sqlite3_stmt *st = s->st[ST_COST_SINCE];
     *sum = 0;
     if (bind_int(st, 1, network_id) || bind_int(st, 2, since))
+        return bind_fail(s, st);
+    int ret = step_row(s, st);
+    if (ret == 1)
+        *sum = sqlite3_column_double(st, 0);
+    finish(st);
+    return ret < 0 ? ret : 0;
+}
+
+int store_cost_run(struct store *s, int64_t run, double *sum)
+{
+    sqlite3_stmt *st = s->st[ST_COST_RUN];
+    *sum = 0;
+    if (bind_int(st, 1, run))
         return bind_fail(s, st);
     int ret = step_row(s, st);
     if (ret == 1)

@@ -167,6 +167,8 @@ int store_key_delete(struct store *s, const char *platform);
 int store_invocation_set_cost(struct store *s, int64_t id, double cost);
 /* Sum of the cost of the network's invocations finished at or after since (wall ms). */
 int store_cost_since(struct store *s, int64_t network_id, int64_t since, double *sum);
+/* Sum of the cost of one run's invocations so far. */
+int store_cost_run(struct store *s, int64_t run, double *sum);
 
 /* ---- the media quota ---- */
 /* Up to limit ids of the oldest finished runs that still have their media (never a network's

@@ -13,6 +13,7 @@
 #define APP_MAX_CELLS 256 /* rows * cols up to 16 x 16 */
 #define APP_TEXT_MAX 4096
 #define APP_NAME_MAX 64
+#define APP_DESC_MAX 192
 
 enum cell_kind { CELL_EMPTY, CELL_INVOKING, CELL_FAILED, CELL_TEXT, CELL_IMAGE, CELL_AUDIO };
 
@@ -30,14 +31,18 @@ struct app_status {
     int64_t run, seq;
     char model[APP_NAME_MAX];
     int can_start_run;
-    int64_t lockout_until; /* monotonic ms, 0 if none */
+    int64_t lockout_until;    /* monotonic ms, 0 if none */
+    int paid;                 /* the network calls models that cost money: info shows the cost */
+    double cost_usd;          /* the current run's estimated cost so far */
+    double burn_usd_per_hour; /* the network's estimated spending over the last hour */
 };
 
 struct app {
     char name[APP_NAME_MAX];   /* this display's name */
     struct display_config cfg; /* as the coordinator serves it */
     char network_name[128];
-    char models[16][APP_NAME_MAX]; /* the network's models, for info mode */
+    char models[16][APP_NAME_MAX];     /* the network's models (names where known), for info mode */
+    char model_desc[16][APP_DESC_MAX]; /* what each does, in a visitor's words ("" if unknown) */
     int nmodels;
     int64_t run;               /* current run, 0 if none */
     char prompt[APP_TEXT_MAX]; /* its genesis prompt */

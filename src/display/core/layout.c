@@ -827,17 +827,27 @@ static void draw_info(struct ctx *c, struct rect panel, const char *placeholder)
 
     put_block(c, col, &y, k, network_title(c), 2, text);
     y += lh / 2;
-    /* Models get at most a third of the column; the prompt gets what the status leaves. */
-    int model_lines = imin(a->nmodels, imax(1, total / 3 - 1));
+    /* Models (each with up to 3 lines of what it does) get at most half the column; the prompt
+     * gets what the status and the cost leave. */
+    const struct app_status *st = &a->status;
+    int model_end = col.y + (imax(1, total / 2 - 1) + 3) * lh;
     put_block(c, col, &y, k, "Models:", 1, dim);
-    for (int i = 0; i < a->nmodels && i < model_lines; i++)
+    for (int i = 0; i < a->nmodels && y + lh <= model_end; i++) {
         put_block(c, col, &y, k, arena_printf(c->dl, "%d. %s", i + 1, a->models[i]), 1, text);
+        int room = (model_end - y) / lh;
+        if (a->model_desc[i][0] && room > 0)
+            put_block(c, col, &y, k, a->model_desc[i], imin(3, room), dim);
+    }
     y += lh / 2;
     put_block(c, col, &y, k, "Last prompt:", 1, dim);
-    int prompt_lines = imax(1, (col.y + col.h - y) / lh - 3);
+    int prompt_lines = imax(1, (col.y + col.h - y) / lh - (st->paid ? 4 : 3));
     put_block(c, col, &y, k, a->prompt[0] ? a->prompt : "none", prompt_lines, text);
     y += lh / 2;
-    const struct app_status *st = &a->status;
+    if (st->paid)
+        put_block(c, col, &y, k,
+                  arena_printf(c->dl, "cost $%.2f so far \xc2\xb7 $%.2f an hour", st->cost_usd,
+                               st->burn_usd_per_hour),
+                  1, dim);
     int left = ready_in_s(a, c->env->now);
     char extra[32] = "";
     if (left > 0)

@@ -9,23 +9,25 @@
 
 const struct model_info builtin_models[] = {
     BUILTIN("builtin-espeak", "eSpeak NG Voice", MEDIA_TEXT, MEDIA_AUDIO, "espeak-ng",
-            "Offline speech synthesis with espeak-ng (American English, about 150 words a minute, "
-            "speed and pitch shifting a little from call to call): a robotic formant voice that "
-            "speech recognition often mishears, so loops drift."),
+            "Reads the words aloud in a robotic voice, on this computer; its odd accent is often "
+            "misheard, "
+            "so the loop drifts."),
     BUILTIN("builtin-flite", "Flite Voice (slt)", MEDIA_TEXT, MEDIA_AUDIO, "flite",
-            "Offline speech synthesis with flite's cmu_us_slt voice: clear, calm, and usually "
-            "heard back word for word."),
-    BUILTIN("builtin-sphinx", "PocketSphinx Transcriber", MEDIA_AUDIO, MEDIA_TEXT, "pocketsphinx",
-            "Offline speech recognition with pocketsphinx and its US English model. Reads 16-bit "
-            "PCM WAV (first 60 s); when it hears no words it describes the sound instead."),
-    BUILTIN("builtin-tesseract", "Tesseract Reader", MEDIA_IMAGE, MEDIA_TEXT, "tesseract",
-            "Offline text recognition with tesseract (English). A picture without readable text "
-            "gets a short description of its colours, brightness and shapes instead."),
-    BUILTIN("builtin-type", "Typesetter", MEDIA_TEXT, MEDIA_IMAGE, "type",
-            "Offline text-to-image: the text typeset in DepartureMono on a 1280x720 picture whose "
-            "colours, size, layout and shapes come from the words themselves."),
+            "Reads the words aloud in a clear, calm voice, on this computer."),
+    BUILTIN(
+        "builtin-sphinx", "PocketSphinx Transcriber", MEDIA_AUDIO, MEDIA_TEXT, "pocketsphinx",
+        "Listens to the sound and writes down the words it hears, on this computer; with no words "
+        "in it, it describes the sound instead."),
+    BUILTIN(
+        "builtin-tesseract", "Tesseract Reader", MEDIA_IMAGE, MEDIA_TEXT, "tesseract",
+        "Reads any writing in the picture, on this computer; a picture without words gets a short "
+        "description of its colours and shapes instead."),
+    BUILTIN(
+        "builtin-type", "Typesetter", MEDIA_TEXT, MEDIA_IMAGE, "type",
+        "Sets the words as a poster whose colours and shapes come from the words themselves, on "
+        "this computer."),
     BUILTIN("builtin-parrot", "Prompt Parrot", MEDIA_TEXT, MEDIA_TEXT, "parrot",
-            "Offline prompt embellisher after the original's Prompt Parrot: keeps the subject and "
-            "adds mediums, styles, artists, lighting and quality words."),
+            "Dresses up the words as a request to an artist, adding styles, painters and lighting, "
+            "on this computer."),
 };
 const size_t builtin_models_count = sizeof builtin_models / sizeof builtin_models[0];

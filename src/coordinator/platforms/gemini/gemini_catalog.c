@@ -13,11 +13,13 @@
 const struct model_info gemini_models[] = {
     {"gemini-audio-description", "Gemini Audio Description (Flash)", "gemini", MEDIA_AUDIO,
      MEDIA_TEXT,
-     "Google's Gemini 2.5 Flash listens to the audio and describes it for a text-to-audio model.",
+     "Listens to the sound and describes it in words so it can be made again, using Google's "
+     "Gemini Flash on the internet.",
      "{\"prompt\":\"" AUDIO_PROMPT "\"}", "gemini-2.5-flash", NULL},
     {"gemini-audio-description-pro", "Gemini Audio Description (Pro)", "gemini", MEDIA_AUDIO,
      MEDIA_TEXT,
-     "Google's Gemini 2.5 Pro listens to the audio and describes it for a text-to-audio model.",
+     "Listens closely to the sound and describes it in words so it can be made again, using "
+     "Google's Gemini Pro on the internet.",
      "{\"prompt\":\"" AUDIO_PROMPT "\"}", "gemini-2.5-pro", NULL},
 };
 const size_t gemini_models_count = sizeof gemini_models / sizeof gemini_models[0];

@@ -20,43 +20,50 @@
     }
 
 const struct model_info openai_models[] = {
-    OPENAI("gpt-5-chat", "GPT-5 Chat", MEDIA_TEXT, MEDIA_TEXT, "gpt-5-chat-latest",
-           "OpenAI's GPT-5 chat model with the original PANIC! system prompt: a creative "
-           "interpretation, description or continuation of its input, at most 150 tokens.",
-           "{\"system\": \"" OPENAI_PANIC_SYSTEM_PROMPT "\", \"temperature\": 1.0, "
-           "\"max_completion_tokens\": 150}"),
-    OPENAI("oblique-strategies", "Oblique Strategies", MEDIA_TEXT, MEDIA_TEXT, "gpt-5-chat-latest",
-           "GPT-5 as a deck of Eno and Schmidt's Oblique Strategies: whatever comes in, out comes "
-           "one short, sideways instruction.",
-           "{\"system\": \"" OBLIQUE_SYSTEM_PROMPT "\", \"temperature\": 1.0, "
-           "\"max_completion_tokens\": 40}"),
+    OPENAI(
+        "gpt-5-chat", "GPT-5 Chat", MEDIA_TEXT, MEDIA_TEXT, "gpt-5-chat-latest",
+        "Answers the words with a short, imaginative reply of its own, using OpenAI's GPT-5 on the "
+        "internet.",
+        "{\"system\": \"" OPENAI_PANIC_SYSTEM_PROMPT "\", \"temperature\": 1.0, "
+        "\"max_completion_tokens\": 150}"),
+    OPENAI(
+        "oblique-strategies", "Oblique Strategies", MEDIA_TEXT, MEDIA_TEXT, "gpt-5-chat-latest",
+        "Answers anything with one short, sideways piece of advice for an artist, like a card from "
+        "Brian Eno's Oblique Strategies, using OpenAI's GPT-5 on the internet.",
+        "{\"system\": \"" OBLIQUE_SYSTEM_PROMPT "\", \"temperature\": 1.0, "
+        "\"max_completion_tokens\": 40}"),
     OPENAI("gpt-4.1-mini-caption", "GPT-4.1 mini Caption", MEDIA_IMAGE, MEDIA_TEXT, "gpt-4.1-mini",
-           "OpenAI's small vision-capable chat model writes a short caption of the picture, "
-           "foreground and background.",
+           "Looks at the picture and writes a short caption for it, using OpenAI's GPT-4.1 mini on "
+           "the internet.",
            "{\"prompt\": \"" OPENAI_CAPTION_PROMPT "\", \"detail\": \"low\", "
            "\"max_completion_tokens\": 100}"),
-    OPENAI("gpt-image-1", "GPT Image 1", MEDIA_TEXT, MEDIA_IMAGE, "gpt-image-1",
-           "OpenAI's image model: a 1536x1024 PNG of the prompt (about 20-60 s per picture).",
-           "{\"size\": \"1536x1024\", \"quality\": \"medium\", \"output_format\": \"png\", "
-           "\"moderation\": \"low\"}"),
+    OPENAI(
+        "gpt-image-1", "GPT Image 1", MEDIA_TEXT, MEDIA_IMAGE, "gpt-image-1",
+        "Paints a picture of what the words describe, using OpenAI's image model on the internet; "
+        "each picture takes up to a minute.",
+        "{\"size\": \"1536x1024\", \"quality\": \"medium\", \"output_format\": \"png\", "
+        "\"moderation\": \"low\"}"),
     OPENAI("dall-e-3", "DALL-E 3", MEDIA_TEXT, MEDIA_IMAGE, "dall-e-3",
-           "OpenAI's older image model: a 1792x1024 picture, nearly 16:9. OpenAI plans to retire "
-           "it; prefer GPT Image 1.",
+           "Paints a wide picture of what the words describe, using OpenAI's older DALL-E 3 on the "
+           "internet.",
            "{\"size\": \"1792x1024\", \"quality\": \"standard\", \"response_format\": "
            "\"b64_json\"}"),
     OPENAI("gpt-4o-mini-tts", "GPT-4o mini TTS", MEDIA_TEXT, MEDIA_AUDIO, "gpt-4o-mini-tts",
-           "OpenAI's speech model reads the text aloud (WAV), in the voice of a calm gallery "
-           "guide.",
+           "Reads the words aloud like a calm gallery guide, using OpenAI's voice model on the "
+           "internet.",
            "{\"voice\": \"coral\", \"response_format\": \"wav\", \"instructions\": \"Read this "
            "aloud like the caption of an artwork in a quiet gallery: calm, clear and "
            "curious.\"}"),
-    OPENAI("gpt-4o-mini-transcribe", "GPT-4o mini Transcribe", MEDIA_AUDIO, MEDIA_TEXT,
-           "gpt-4o-mini-transcribe",
-           "OpenAI's speech-to-text model: a transcript of whatever it hears in the audio.",
-           "{\"response_format\": \"json\"}"),
-    OPENAI("whisper-1", "Whisper (OpenAI)", MEDIA_AUDIO, MEDIA_TEXT, "whisper-1",
-           "OpenAI's hosted Whisper: a transcript of the audio; on music or noise it tends to "
-           "hear words that were never said.",
-           "{\"response_format\": \"json\"}"),
+    OPENAI(
+        "gpt-4o-mini-transcribe", "GPT-4o mini Transcribe", MEDIA_AUDIO, MEDIA_TEXT,
+        "gpt-4o-mini-transcribe",
+        "Listens to the sound and writes down the words it hears, using OpenAI's speech model on "
+        "the internet.",
+        "{\"response_format\": \"json\"}"),
+    OPENAI(
+        "whisper-1", "Whisper (OpenAI)", MEDIA_AUDIO, MEDIA_TEXT, "whisper-1",
+        "Writes down the words it hears in the sound, using OpenAI's Whisper on the internet; in "
+        "music or noise it often hears words nobody said.",
+        "{\"response_format\": \"json\"}"),
 };
 const size_t openai_models_count = sizeof openai_models / sizeof openai_models[0];
