@@ -193,11 +193,58 @@ static void untrack(pid_t pid, const char *dir, int forget)
     }
 }
 
-const char *daemon_binary(char *buf, size_t len)
+const char *support_build_dir(void)
 {
     const char *b = getenv("PANIC_BUILD");
-    snprintf(buf, len, "%s/panicd", b && *b ? b : "build");
+    return b && *b ? b : "build";
+}
+
+const char *daemon_binary(char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/panicd", support_build_dir());
     return buf;
+}
+
+int daemon_ctl(const struct daemon *d, const char *args, char *out, size_t len)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "PANIC_TOKEN='%s' '%s/panicctl' --coordinator '%s' %s 2>&1", d->token,
+             support_build_dir(), d->url, args);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(out, 1, len - 1, f);
+    out[n] = '\0';
+    int status = pclose(f);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+long long daemon_db_int(const struct daemon *d, const char *sql)
+{
+    char db[400];
+    snprintf(db, sizeof db, "%s/panic.sqlite", d->dir);
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+int daemon_log_count(const struct daemon *d, const char *needle)
+{
+    char path[400], line[4096];
+    snprintf(path, sizeof path, "%s/panicd.log", d->dir);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    while (f && fgets(line, sizeof line, f))
+        n += strstr(line, needle) != NULL;
+    if (f)
+        fclose(f);
+    return n;
 }
 
 /* In a child after fork: die with the test binary, close inherited descriptors. */

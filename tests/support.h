@@ -32,6 +32,15 @@ struct daemon {
 
 /* "$PANIC_BUILD/panicd" (PANIC_BUILD defaults to "build"), into buf. */
 const char *daemon_binary(char *buf, size_t len);
+/* $PANIC_BUILD, or "build". */
+const char *support_build_dir(void);
+/* $PANIC_BUILD/panicctl ARGS (a shell word list) against d with its admin token; stdout and
+ * stderr into out. The exit code, or -1. */
+int daemon_ctl(const struct daemon *d, const char *args, char *out, size_t len);
+/* One integer from d's database (its own read-only connection); -1 on failure. */
+long long daemon_db_int(const struct daemon *d, const char *sql);
+/* How many lines of d's panicd.log contain needle. */
+int daemon_log_count(const struct daemon *d, const char *needle);
 
 /* Create a state dir under /tmp, write its config (listen 127.0.0.1:0, state_dir, dummy latency 0,
  * a 1 s SSE heartbeat, then extra_config's lines, which override), start panicd with stderr to

@@ -131,34 +131,6 @@ static long s3_get(const struct s3 *s, const char *key, struct buf *out)
     return status;
 }
 
-static long long db_int(const struct daemon *d, const char *sql)
-{
-    char db[400];
-    snprintf(db, sizeof db, "%s/panic.sqlite", d->dir);
-    sqlite3 *h = NULL;
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
-
-static int count_log_lines(const struct daemon *d, const char *needle)
-{
-    char path[400], line[4096];
-    snprintf(path, sizeof path, "%s/panicd.log", d->dir);
-    FILE *f = fopen(path, "r");
-    int n = 0;
-    while (f && fgets(line, sizeof line, f))
-        n += strstr(line, needle) != NULL;
-    if (f)
-        fclose(f);
-    return n;
-}
-
 /* The archive's config for the server on port; the secret goes in as a systemd credential. */
 static void archive_config(const struct daemon *d, int port, char *out, size_t len)
 {
@@ -194,19 +166,20 @@ static int make_pictures(const struct daemon *d, int pictures)
              "SELECT count(DISTINCT output) FROM invocations WHERE network_id = %lld AND "
              "output_type = 'image'",
              net);
-    for (int i = 0; i < 200 && db_int(d, sql) < pictures; i++)
+    for (int i = 0; i < 200 && daemon_db_int(d, sql) < pictures; i++)
         support_sleep_ms(50);
     char path[96];
     snprintf(path, sizeof path, "/api/v1/networks/%lld/stop", net);
     api_status(d, "POST", path, d->token, NULL);
-    return db_int(d, sql) >= pictures ? 0 : -1;
+    return daemon_db_int(d, sql) >= pictures ? 0 : -1;
 }
 
 static int queue_empty(const struct daemon *d, int timeout_ms)
 {
-    for (int i = 0; i < timeout_ms / 50 && db_int(d, "SELECT count(*) FROM uploads") != 0; i++)
+    for (int i = 0; i < timeout_ms / 50 && daemon_db_int(d, "SELECT count(*) FROM uploads") != 0;
+         i++)
         support_sleep_ms(50);
-    return db_int(d, "SELECT count(*) FROM uploads") == 0;
+    return daemon_db_int(d, "SELECT count(*) FROM uploads") == 0;
 }
 
 /* Every picture of the store and every backup in backups/ is in the bucket, byte for byte. */
@@ -264,15 +237,15 @@ static int check_backup_object(const struct daemon *d, const struct s3 *s, const
 /* POST /api/v1/backups; its file name into name once written. */
 static int backup_now(const struct daemon *d, char *name, size_t len)
 {
-    int before = count_log_lines(d, "backup written");
+    int before = daemon_log_count(d, "backup written");
     long st;
     json_t *j = api_json(d, "POST", "/api/v1/backups", d->token, "{}", &st);
     if (st == 202 && json_str_of(j, "name"))
         snprintf(name, len, "%s", json_str_of(j, "name"));
     json_decref(j);
-    for (int i = 0; i < 200 && count_log_lines(d, "backup written") <= before; i++)
+    for (int i = 0; i < 200 && daemon_log_count(d, "backup written") <= before; i++)
         support_sleep_ms(50);
-    return st == 202 && count_log_lines(d, "backup written") > before ? 0 : -1;
+    return st == 202 && daemon_log_count(d, "backup written") > before ? 0 : -1;
 }
 
 #define NEED_S3RVER()                                                                              \
@@ -316,8 +289,8 @@ TEST(media_and_backups_arrive)
     CHECK(queue_empty(&d, 20000));
     CHECK_GE(check_objects(&d, &s), 3);
     CHECK(check_backup_object(&d, &s, name) == 0);
-    CHECK_EQ_INT(count_log_lines(&d, SECRET), 0);
-    CHECK_EQ_INT(count_log_lines(&d, "archive: uploaded key=gallery-a/backups/"), 1);
+    CHECK_EQ_INT(daemon_log_count(&d, SECRET), 0);
+    CHECK_EQ_INT(daemon_log_count(&d, "archive: uploaded key=gallery-a/backups/"), 1);
 out:
     daemon_stop(&d, 5000, NULL);
     s3_stop(&s);
@@ -353,19 +326,19 @@ TEST(queue_survives_restart_and_dead_link)
     }
     CHECK(make_pictures(&d, 2) == 0);
     CHECK(backup_now(&d, name, sizeof name) == 0);
-    for (int i = 0; i < 100 && count_log_lines(&d, "archive: upload failed") < 2; i++)
+    for (int i = 0; i < 100 && daemon_log_count(&d, "archive: upload failed") < 2; i++)
         support_sleep_ms(50);
-    CHECK_GE(count_log_lines(&d, "archive: upload failed"), 2);
-    long long queued = db_int(&d, "SELECT count(*) FROM uploads");
+    CHECK_GE(daemon_log_count(&d, "archive: upload failed"), 2);
+    long long queued = daemon_db_int(&d, "SELECT count(*) FROM uploads");
     CHECK_GE(queued, 3);
-    CHECK_EQ_INT(db_int(&d, "SELECT count(*) FROM uploads WHERE kind = 'backup'"), 1);
+    CHECK_EQ_INT(daemon_db_int(&d, "SELECT count(*) FROM uploads WHERE kind = 'backup'"), 1);
 
     /* A restart keeps the queue. */
     REQUIRE(daemon_stop(&d, 5000, NULL) == 0);
-    CHECK_EQ_INT(db_int(&d, "SELECT count(*) FROM uploads"), queued);
+    CHECK_EQ_INT(daemon_db_int(&d, "SELECT count(*) FROM uploads"), queued);
     REQUIRE(daemon_restart(&d) == 0);
     support_sleep_ms(300);
-    CHECK(db_int(&d, "SELECT count(*) FROM uploads") >= queued);
+    CHECK(daemon_db_int(&d, "SELECT count(*) FROM uploads") >= queued);
 
     /* The server comes back on its port: everything arrives. */
     if (s3_start(&s, dir, port) < 0) {

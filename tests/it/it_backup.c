@@ -24,27 +24,6 @@
 
 /* ---- helpers ---- */
 
-static const char *build_dir(void)
-{
-    const char *b = getenv("PANIC_BUILD");
-    return b && *b ? b : "build";
-}
-
-/* panicctl ARGS with the admin token; stdout and stderr into out. The exit code, or -1. */
-static int run_ctl(const struct daemon *d, const char *args, char *out, size_t len)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "PANIC_TOKEN='%s' '%s/panicctl' --coordinator '%s' %s 2>&1", d->token,
-             build_dir(), d->url, args);
-    FILE *f = popen(cmd, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(out, 1, len - 1, f);
-    out[n] = '\0';
-    int status = pclose(f);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static long long create_net(const struct daemon *d, const char *name)
 {
     char body[256];
@@ -114,23 +93,10 @@ static int list_backups(const struct daemon *d, char *newest, size_t len, int *p
     return count;
 }
 
-static int count_log_lines(const struct daemon *d, const char *needle)
-{
-    char path[400], line[4096];
-    snprintf(path, sizeof path, "%s/panicd.log", d->dir);
-    FILE *f = fopen(path, "r");
-    int n = 0;
-    while (f && fgets(line, sizeof line, f))
-        n += strstr(line, needle) != NULL;
-    if (f)
-        fclose(f);
-    return n;
-}
-
 /* POST /api/v1/backups and wait (10 s) for it to be written: its path into out; 0 or -1. */
 static int backup_now(const struct daemon *d, char *out, size_t len)
 {
-    int before = count_log_lines(d, "backup written");
+    int before = daemon_log_count(d, "backup written");
     long st;
     json_t *j = api_json(d, "POST", "/api/v1/backups", d->token, "{}", &st);
     const char *name = json_str_of(j, "name");
@@ -140,7 +106,7 @@ static int backup_now(const struct daemon *d, char *out, size_t len)
     }
     snprintf(out, len, "%s/backups/%s", d->dir, name);
     json_decref(j);
-    for (int i = 0; i < 200 && count_log_lines(d, "backup written") <= before; i++)
+    for (int i = 0; i < 200 && daemon_log_count(d, "backup written") <= before; i++)
         support_sleep_ms(50);
     return access(out, F_OK) == 0 ? 0 : -1;
 }
@@ -173,10 +139,10 @@ TEST(backups_written_whole_keyless_and_pruned)
                  200);
     REQUIRE(create_net(&d, "nightly") > 0);
     /* Wait for three more backups after the key and network exist. */
-    int start = count_log_lines(&d, "backup written");
-    for (int i = 0; i < 200 && count_log_lines(&d, "backup written") < start + 3; i++)
+    int start = daemon_log_count(&d, "backup written");
+    for (int i = 0; i < 200 && daemon_log_count(&d, "backup written") < start + 3; i++)
         support_sleep_ms(50);
-    REQUIRE(count_log_lines(&d, "backup written") >= start + 3);
+    REQUIRE(daemon_log_count(&d, "backup written") >= start + 3);
     char newest[600] = "";
     int parts = -1;
     /* A backup may be under way: at most its one .part; the finished ones are exactly keep. */
@@ -194,7 +160,7 @@ TEST(backups_written_whole_keyless_and_pruned)
         fclose(f);
     CHECK(n > 0 && !memmem(buf, n, "sk-backup-secret-value", 22));
     free(buf);
-    CHECK_EQ_INT(count_log_lines(&d, "sk-backup-secret"), 0);
+    CHECK_EQ_INT(daemon_log_count(&d, "sk-backup-secret"), 0);
     daemon_stop(&d, 5000, NULL);
     daemon_cleanup(&d);
 }
@@ -247,7 +213,7 @@ TEST(restore_end_to_end)
 
     /* By its bare name in STATE_DIR/backups/. */
     snprintf(args, sizeof args, "restore '%s'", strrchr(bak, '/') + 1);
-    int rc = run_ctl(&d, args, out, sizeof out);
+    int rc = daemon_ctl(&d, args, out, sizeof out);
     CHECK_EQ_INT(rc, 0);
     CHECK(strstr(out, "restored") != NULL);
     if (rc != 0)
@@ -319,7 +285,7 @@ TEST(restore_older_schema_migrates)
     snprintf(old, sizeof old, "%s/old-v4.sqlite", d.dir);
     REQUIRE(build_v4(old) == 0);
     snprintf(args, sizeof args, "restore '%s'", old);
-    int rc = run_ctl(&d, args, out, sizeof out);
+    int rc = daemon_ctl(&d, args, out, sizeof out);
     CHECK_EQ_INT(rc, 0);
     char want[64];
     snprintf(want, sizeof want, "schema version 4, now %d", store_schema_version());
@@ -365,7 +331,7 @@ TEST(restore_refusals_change_nothing)
     CHECK_EQ_INT(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
     snprintf(args, sizeof args, "restore '%s'", bad);
-    CHECK_EQ_INT(run_ctl(&d, args, out, sizeof out), 1);
+    CHECK_EQ_INT(daemon_ctl(&d, args, out, sizeof out), 1);
     CHECK(strstr(out, "schema version 99 is newer than this panicd's") != NULL);
 
     /* Not a database at all. */
@@ -375,7 +341,7 @@ TEST(restore_refusals_change_nothing)
                        "..........................................................",
                        120) == 0);
     snprintf(args, sizeof args, "restore '%s'", bad);
-    CHECK_EQ_INT(run_ctl(&d, args, out, sizeof out), 1);
+    CHECK_EQ_INT(daemon_ctl(&d, args, out, sizeof out), 1);
     CHECK(strstr(out, "is not an SQLite database") != NULL);
 
     /* Corrupt pages behind a good header: the integrity check on the worker refuses it. */
@@ -395,13 +361,13 @@ TEST(restore_refusals_change_nothing)
     }
     fclose(f);
     snprintf(args, sizeof args, "restore '%s'", bad);
-    CHECK_EQ_INT(run_ctl(&d, args, out, sizeof out), 1);
+    CHECK_EQ_INT(daemon_ctl(&d, args, out, sizeof out), 1);
     CHECK(strstr(out, "the restore failed") != NULL);
     if (!strstr(out, "the restore failed"))
         printf("  panicctl: %s\n", out);
 
     /* Not there. */
-    CHECK_EQ_INT(run_ctl(&d, "restore panic-19990101T000000Z.sqlite", out, sizeof out), 1);
+    CHECK_EQ_INT(daemon_ctl(&d, "restore panic-19990101T000000Z.sqlite", out, sizeof out), 1);
     CHECK(strstr(out, "No such file") != NULL);
 
     CHECK(has_network(&d, "stays"));

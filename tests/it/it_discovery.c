@@ -22,12 +22,6 @@
 static char root[256];
 static pid_t bus_pid, avahi_pid;
 
-static const char *build_dir(void)
-{
-    const char *b = getenv("PANIC_BUILD");
-    return b && *b ? b : "build";
-}
-
 static int run(const char *cmd, char *out, size_t len)
 {
     FILE *f = popen(cmd, "r");
@@ -135,7 +129,7 @@ static int ctl_health(const char *installation, char *out, size_t len)
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "env -u PANIC_COORDINATOR PANIC_STATE_DIR=%s/nostate '%s/panicctl' %s%s health 2>&1",
-             root, build_dir(), installation ? "--installation " : "",
+             root, support_build_dir(), installation ? "--installation " : "",
              installation ? installation : "");
     return run(cmd, out, len);
 }
@@ -210,7 +204,7 @@ TEST(ctl_and_display_find_their_installation)
              "env -u PANIC_COORDINATOR '%s/panic-display' --offscreen --installation gallery-b "
              "--name tv9 --state-dir %s/display --frames 3 --fps 10 --window 320x180 --font "
              "fonts/DepartureMono-Regular.otf > '%s' 2>&1",
-             build_dir(), root, dlog);
+             support_build_dir(), root, dlog);
     CHECK_EQ_INT(system(cmd), 0);
     char want[200];
     snprintf(want, sizeof want, "found the coordinator on the LAN url=%s", b.url);
@@ -269,7 +263,8 @@ TEST(works_without_avahi)
     CHECK_EQ_INT(ctl_health(NULL, out, sizeof out), 69);
     CHECK(strstr(out, "cannot browse the LAN") != NULL);
     CHECK(strstr(out, "give the coordinator's URL") != NULL);
-    snprintf(cmd, sizeof cmd, "'%s/panicctl' --coordinator %s health 2>&1", build_dir(), a.url);
+    snprintf(cmd, sizeof cmd, "'%s/panicctl' --coordinator %s health 2>&1", support_build_dir(),
+             a.url);
     CHECK_EQ_INT(run(cmd, out, sizeof out), 0);
     daemon_stop(&a, 5000, NULL);
     daemon_cleanup(&a);

@@ -275,35 +275,6 @@ static long long status_of(const struct daemon *d, long long net, char *state, s
     return seq;
 }
 
-/* One integer from the state dir's database (its own read-only connection); -1 on failure. */
-static long long db_int(const struct daemon *d, const char *sql)
-{
-    char db[400];
-    snprintf(db, sizeof db, "%s/panic.sqlite", d->dir);
-    sqlite3 *h = NULL;
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
-
-static int count_log_lines(const struct daemon *d, const char *needle)
-{
-    char path[400], line[2048];
-    snprintf(path, sizeof path, "%s/panicd.log", d->dir);
-    FILE *f = fopen(path, "r");
-    int n = 0;
-    while (f && fgets(line, sizeof line, f))
-        n += strstr(line, needle) != NULL;
-    if (f)
-        fclose(f);
-    return n;
-}
-
 /* The database is made unable to grow (the test hook caps it with PRAGMA max_page_count while
  * a flag file exists, as a full disk would): the network shows storage_error with the reason,
  * POST /runs answers 503, the log takes one line per back-off step; once writes succeed the run
@@ -362,14 +333,14 @@ TEST(storage_full_pauses_and_resumes)
                             "{\"name\":\"lost\",\"models\":[\"dummy-t2t\"]}"),
                  500);
     /* While it lasts, nothing moves: the status stays storage_error over a few retries. */
-    long long stored = db_int(&d, "SELECT count(*) FROM invocations");
+    long long stored = daemon_db_int(&d, "SELECT count(*) FROM invocations");
     for (int i = 0; i < 5; i++) {
         support_sleep_ms(200);
         status_of(&d, net, state, sizeof state, NULL, 0);
         CHECK_STR_EQ(state, "storage_error");
     }
-    CHECK_EQ_INT(db_int(&d, "SELECT count(*) FROM invocations"), stored);
-    int lines = count_log_lines(&d, "could not be written");
+    CHECK_EQ_INT(daemon_db_int(&d, "SELECT count(*) FROM invocations"), stored);
+    int lines = daemon_log_count(&d, "could not be written");
     CHECK_GE(lines, 1);
     CHECK_LE(lines, 8); /* 0.5 s doubling: a handful over ~1.5 s, not one per attempt */
 
@@ -384,12 +355,15 @@ TEST(storage_full_pauses_and_resumes)
     CHECK(!strcmp(state, "processing") || !strcmp(state, "waiting"));
     CHECK(seq2 > stored);
     CHECK_EQ_INT(
-        db_int(&d, "SELECT state = 'running' FROM runs WHERE id = (SELECT max(id) FROM runs)"), 1);
+        daemon_db_int(&d,
+                      "SELECT state = 'running' FROM runs WHERE id = (SELECT max(id) FROM runs)"),
+        1);
     /* The run's stored steps have no hole and no duplicate. */
-    CHECK_EQ_INT(db_int(&d, "SELECT count(*) = max(seq) + 1 AND count(DISTINCT seq) = count(*) "
-                            "FROM invocations WHERE run = (SELECT max(id) FROM runs)"),
+    CHECK_EQ_INT(daemon_db_int(&d,
+                               "SELECT count(*) = max(seq) + 1 AND count(DISTINCT seq) = count(*) "
+                               "FROM invocations WHERE run = (SELECT max(id) FROM runs)"),
                  1);
-    CHECK_EQ_INT(db_int(&d, "SELECT max(id) FROM runs"), run1);
+    CHECK_EQ_INT(daemon_db_int(&d, "SELECT max(id) FROM runs"), run1);
 
     /* A new run and a new network get ids never handed out. */
     CHECK_EQ_INT(create_net(&d, "later"), net + 1);
@@ -397,7 +371,7 @@ TEST(storage_full_pauses_and_resumes)
     CHECK_EQ_INT(api_post_prompt(&d, net, d.token, NULL, "after", &r), 201);
     CHECK(json_int_of(r, "run", -1) > run1);
     json_decref(r);
-    CHECK_EQ_INT(count_log_lines(&d, "writes succeed again"), 1);
+    CHECK_EQ_INT(daemon_log_count(&d, "writes succeed again"), 1);
     daemon_stop(&d, 5000, NULL);
     daemon_cleanup(&d);
     unlink(flag);

@@ -17,28 +17,6 @@
 
 /* ---- helpers ---- */
 
-static const char *build_dir(void)
-{
-    const char *b = getenv("PANIC_BUILD");
-    return b && *b ? b : "build";
-}
-
-/* panicctl ARGS (a shell word list) with the admin token; stdout and stderr into out. The exit
- * code, or -1. */
-static int run_ctl(const struct daemon *d, const char *args, char *out, size_t len)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "PANIC_TOKEN='%s' '%s/panicctl' --coordinator '%s' %s 2>&1", d->token,
-             build_dir(), d->url, args);
-    FILE *f = popen(cmd, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(out, 1, len - 1, f);
-    out[n] = '\0';
-    int status = pclose(f);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* POST a network; its id or -1. body is the JSON text. */
 static long long create_net_json(const struct daemon *d, const char *body)
 {
@@ -189,7 +167,7 @@ TEST(panicctl_stop_all)
     }
     CHECK(runs_in_flight(&d, f, rep, dum, 0));
     char out[2048];
-    CHECK_EQ_INT(run_ctl(&d, "stop --all", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "stop --all", out, sizeof out), 0);
     CHECK(strstr(out, "stopped 2 running network(s) of 3") != NULL);
     for (int i = 0; i < 100 && fake_rep_count(f, "POST /v1/predictions/") == 0; i++)
         support_sleep_ms(50);
@@ -198,7 +176,7 @@ TEST(panicctl_stop_all)
     net_state(&d, dum, state, sizeof state);
     CHECK_STR_EQ(state, "stopped");
     /* --all and --network together is a usage error. */
-    CHECK_EQ_INT(run_ctl(&d, "stop --all --network 1", out, sizeof out), 2);
+    CHECK_EQ_INT(daemon_ctl(&d, "stop --all --network 1", out, sizeof out), 2);
     daemon_stop(&d, 5000, NULL);
     daemon_cleanup(&d);
     fake_rep_stop(f);
@@ -293,7 +271,7 @@ TEST(presence_missing_and_back)
     CHECK_STR_EQ(state, "unknown");
     char out[4096];
     CHECK_EQ_INT(heartbeat(&d, name, DEVICE_TOKEN, body), 200);
-    CHECK_EQ_INT(run_ctl(&d, "displays", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "displays", out, sizeof out), 0);
     CHECK(strstr(out, "NAME") && strstr(out, "HEALTH") && strstr(out, "LAST SEEN"));
     CHECK(strstr(out, name) && strstr(out, "online") && strstr(out, "under-voltage"));
     CHECK(strstr(out, "tv9") && strstr(out, "unknown"));
@@ -303,7 +281,7 @@ TEST(presence_missing_and_back)
     CHECK_GE(k, 0);
     display_state(&d, name, state, sizeof state);
     CHECK_STR_EQ(state, "missing");
-    CHECK_EQ_INT(run_ctl(&d, "displays", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "displays", out, sizeof out), 0);
     CHECK(strstr(out, "missing") != NULL);
     /* Back. */
     CHECK_EQ_INT(heartbeat(&d, name, DEVICE_TOKEN, body), 200);
@@ -524,35 +502,36 @@ TEST(slugs_in_panicctl)
     long long gone = post_net(&d, "Old room", NULL, &st);
     REQUIRE(lobby > 0 && gone > 0);
     char out[4096], want[64];
-    CHECK_EQ_INT(run_ctl(&d, "networks", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "networks", out, sizeof out), 0);
     CHECK(strstr(out, "lobby") && strstr(out, "old-room") && strstr(out, "default"));
-    CHECK_EQ_INT(run_ctl(&d, "status lobby", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "status lobby", out, sizeof out), 0);
     snprintf(want, sizeof want, "network %lld (Lobby): idle", lobby);
     CHECK(strstr(out, want) != NULL);
-    CHECK_EQ_INT(run_ctl(&d, "prompt --network lobby a fox", out, sizeof out), 0);
-    CHECK_EQ_INT(run_ctl(&d, "stop --network lobby", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "prompt --network lobby a fox", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "stop --network lobby", out, sizeof out), 0);
     snprintf(want, sizeof want, "stopped the run on network %lld", lobby);
     CHECK(strstr(out, want) != NULL);
-    CHECK_EQ_INT(run_ctl(&d, "display set tv2 network=lobby mode=single", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "display set tv2 network=lobby mode=single", out, sizeof out), 0);
     long st2;
     json_t *j = api_json(&d, "GET", "/api/v1/displays/tv2", NULL, NULL, &st2);
     CHECK_EQ_INT(json_int_of(j, "network", 0), lobby);
     json_decref(j);
-    CHECK_EQ_INT(run_ctl(&d, "display set tv2 network=nowhere", out, sizeof out), 1);
-    CHECK_EQ_INT(run_ctl(&d, "network delete old-room", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "display set tv2 network=nowhere", out, sizeof out), 1);
+    CHECK_EQ_INT(daemon_ctl(&d, "network delete old-room", out, sizeof out), 0);
     CHECK(get_net(&d, "old-room") == NULL);
-    CHECK_EQ_INT(run_ctl(&d, "status nowhere", out, sizeof out), 1);
+    CHECK_EQ_INT(daemon_ctl(&d, "status nowhere", out, sizeof out), 1);
     CHECK(strstr(out, "nowhere") != NULL);
-    CHECK_EQ_INT(run_ctl(&d, "status 'Bad Slug'", out, sizeof out), 2);
-    CHECK_EQ_INT(run_ctl(&d, "network create 'Roof top' dummy-t2t --slug roof", out, sizeof out),
+    CHECK_EQ_INT(daemon_ctl(&d, "status 'Bad Slug'", out, sizeof out), 2);
+    CHECK_EQ_INT(daemon_ctl(&d, "network create 'Roof top' dummy-t2t --slug roof", out, sizeof out),
                  0);
     CHECK(strstr(out, "(slug roof)") != NULL);
     json_t *roof = get_net(&d, "roof");
     CHECK(roof != NULL);
     json_decref(roof);
-    CHECK_EQ_INT(run_ctl(&d, "network create 'Roof 2' dummy-t2t --slug roof", out, sizeof out), 1);
+    CHECK_EQ_INT(daemon_ctl(&d, "network create 'Roof 2' dummy-t2t --slug roof", out, sizeof out),
+                 1);
     CHECK(strstr(out, "roof") != NULL);
-    CHECK_EQ_INT(run_ctl(&d, "network create Cellar dummy-t2t", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "network create Cellar dummy-t2t", out, sizeof out), 0);
     CHECK(strstr(out, "(slug cellar)") != NULL);
     daemon_stop(&d, 5000, NULL);
     daemon_cleanup(&d);

@@ -19,28 +19,6 @@
 
 /* ---- helpers ---- */
 
-static const char *build_dir(void)
-{
-    const char *b = getenv("PANIC_BUILD");
-    return b && *b ? b : "build";
-}
-
-/* panicctl ARGS (a shell word list) with the admin token; stdout and stderr into out. The exit
- * code, or -1. */
-static int run_ctl(const struct daemon *d, const char *args, char *out, size_t len)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "PANIC_TOKEN='%s' '%s/panicctl' --coordinator '%s' %s 2>&1", d->token,
-             build_dir(), d->url, args);
-    FILE *f = popen(cmd, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(out, 1, len - 1, f);
-    out[n] = '\0';
-    int status = pclose(f);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* A network of dummy models that runs quickly; its id or -1. */
 static long long create_net(const struct daemon *d, const char *name, int lockout)
 {
@@ -66,7 +44,7 @@ struct tailer {
 static int tail_start(struct tailer *t, const struct daemon *d, long long net)
 {
     char bin[512], netarg[32];
-    snprintf(bin, sizeof bin, "%s/panicctl", build_dir());
+    snprintf(bin, sizeof bin, "%s/panicctl", support_build_dir());
     snprintf(netarg, sizeof netarg, "%lld", net);
     snprintf(t->out, sizeof t->out, "%s/tail.out", d->dir);
     snprintf(t->err, sizeof t->err, "%s/tail.err", d->dir);
@@ -246,13 +224,13 @@ TEST(usage_error_is_one_line)
                          "display set tv1 nokey"};
     char out[8192];
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        CHECK_EQ_INT(run_ctl(&d, bad[i], out, sizeof out), 2);
+        CHECK_EQ_INT(daemon_ctl(&d, bad[i], out, sizeof out), 2);
         CHECK_EQ_INT(lines_with(out, "\n"), 1);
         CHECK(strstr(out, "see 'panicctl --help'") != NULL);
         CHECK(strstr(out, "commands:") == NULL);
     }
     /* --help itself is the whole text, on stdout, exit 0. */
-    CHECK_EQ_INT(run_ctl(&d, "--help", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "--help", out, sizeof out), 0);
     CHECK(strstr(out, "commands:") != NULL);
     CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
     daemon_cleanup(&d);
@@ -264,7 +242,7 @@ TEST(models_say_what_and_why)
     struct daemon d;
     DAEMON_START_OR_FAIL(&d, NULL);
     static char out[65536];
-    CHECK_EQ_INT(run_ctl(&d, "models", out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, "models", out, sizeof out), 0);
     long st;
     json_t *j = api_json(&d, "GET", "/api/v1/models", NULL, NULL, &st);
     json_t *m;
@@ -300,11 +278,11 @@ TEST(backup_says_keys_are_omitted)
     DAEMON_START_OR_FAIL(&d, NULL);
     char args[400], out[4096];
     snprintf(args, sizeof args, "backup '%s/copy.sqlite'", d.dir);
-    CHECK_EQ_INT(run_ctl(&d, args, out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, args, out, sizeof out), 0);
     CHECK(strstr(out, "wrote ") != NULL);
     CHECK(strstr(out, "platform API keys") && strstr(out, "on purpose"));
     snprintf(args, sizeof args, "--json backup '%s/copy2.sqlite'", d.dir);
-    CHECK_EQ_INT(run_ctl(&d, args, out, sizeof out), 0);
+    CHECK_EQ_INT(daemon_ctl(&d, args, out, sizeof out), 0);
     CHECK(strstr(out, "\"omitted\":[\"platform_keys\"]") != NULL);
     CHECK_EQ_INT(daemon_stop(&d, 5000, NULL), 0);
     daemon_cleanup(&d);
@@ -322,7 +300,7 @@ TEST(build_tree_finds_its_state)
              "mkdir -p '%s/build' '%s/fonts' '%s/state' && cp '%s/panicctl' '%s/build/' && "
              "cp fonts/DepartureMono-Regular.otf '%s/fonts/' && echo '%s' >'%s/state/panicd.url' "
              "&& echo '%s' >'%s/state/admin.token'",
-             tree, tree, tree, build_dir(), tree, tree, d.url, tree, d.token, tree);
+             tree, tree, tree, support_build_dir(), tree, tree, d.url, tree, d.token, tree);
     REQUIRE_EQ_INT(system(cmd), 0);
     snprintf(cmd, sizeof cmd,
              "cd / && env -u PANIC_STATE_DIR -u PANIC_TOKEN -u PANIC_COORDINATOR "

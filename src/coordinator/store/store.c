@@ -344,11 +344,14 @@ struct store {
     int tx_failed;
     char tx_err[PANIC_ERR_LEN];
     /* Test hook (PANIC_TEST_STORE_FULL): while the file named here exists, the database may not
-     * grow (PRAGMA max_page_count), the way a full disk refuses it. NULL in production. */
+     * grow (PRAGMA max_page_count), the way a full disk refuses it, and a transaction that
+     * changed anything is refused at COMMIT even where its rows fit in pages already there (a
+     * capped size alone let a small insert through, now and then). NULL in production. */
     char *full_flag;
     int full_on;
-    char *path;    /* the database file, for store_swap */
-    int sync_full; /* synchronous=FULL */
+    sqlite3_int64 tx_changes; /* sqlite3_total_changes64 at store_begin (the hook only) */
+    char *path;               /* the database file, for store_swap */
+    int sync_full;            /* synchronous=FULL */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -662,6 +665,7 @@ int store_begin(struct store *s)
     int ret = step_done(s, s->st[ST_BEGIN]);
     if (ret == 0)
         s->in_tx = 1;
+    s->tx_changes = sqlite3_total_changes64(s->db);
     return ret;
 }
 
@@ -676,6 +680,11 @@ int store_commit(struct store *s)
 {
     if (!s->in_tx)
         return -EINVAL;
+    if (s->full_on && !s->tx_failed && sqlite3_total_changes64(s->db) != s->tx_changes) {
+        s->tx_failed = 1;
+        snprintf(s->tx_err, sizeof s->tx_err, "database or disk is full");
+        snprintf(s->last_err, sizeof s->last_err, "%s", s->tx_err);
+    }
     /* A write of this transaction was refused: committing the rest would store half a step. */
     int ret = s->tx_failed ? -EIO : step_done(s, s->st[ST_COMMIT]);
     if (ret < 0 && !sqlite3_get_autocommit(s->db))
