@@ -99,8 +99,8 @@ struct panicd_config {
     int64_t archive_retry_max_ms; /* the longest wait after a failed upload */
     char *installation;           /* announced by mDNS; NULL: the host name */
     int mdns;                     /* announce panicd on the LAN (DNS-SD, Avahi) */
-    char *replicate_base_url;   /* the Replicate API (a test's fake; a proxy) */
-    int64_t display_missing_ms; /* a display silent this long is missing */
+    char *replicate_base_url;     /* the Replicate API (a test's fake; a proxy) */
+    int64_t display_missing_ms;   /* a display silent this long is missing */
     /* The installation's TV schedule, the text of tv_on, tv_off, tv_days, tv_holidays (NULL:
      * unset); displays without their own take it (config_tv_default). */
     char *tv_on, *tv_off, *tv_days, *tv_holidays;
