@@ -537,6 +537,30 @@ TEST(slugs_in_panicctl)
     daemon_cleanup(&d);
 }
 
+/* panicd.conf may name a display's network by its slug: found when panicd seeds the displays;
+ * one no network has yet is said in the log and the display keeps the default. */
+TEST(slugs_in_panicd_conf)
+{
+    struct daemon d;
+    DAEMON_START_OR_FAIL(&d, "display.hall.network default\ndisplay.attic.network nowhere-yet\n");
+    long st;
+    json_t *def = get_net(&d, "default");
+    REQUIRE(def != NULL);
+    long long id = json_int_of(def, "id", -1);
+    json_decref(def);
+    json_t *j = api_json(&d, "GET", "/api/v1/displays/hall", NULL, NULL, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_INT(json_int_of(j, "network", -1), id);
+    json_decref(j);
+    j = api_json(&d, "GET", "/api/v1/displays/attic", NULL, NULL, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_INT(json_int_of(j, "network", -1), id); /* network 0: served as the default */
+    json_decref(j);
+    CHECK_EQ_INT(daemon_log_count(&d, "no network has the slug 'nowhere-yet'"), 1);
+    daemon_stop(&d, 5000, NULL);
+    daemon_cleanup(&d);
+}
+
 /* The staff page: each network with its slug and state, the displays on it with their health,
  * and for staff (the admin token) its phone link as an inline QR code; anyone else gets no
  * visitor token. */
@@ -615,6 +639,7 @@ int main(void)
     RUN(real_display_default_name_and_heartbeat);
     RUN(slugs_in_the_api);
     RUN(slugs_in_panicctl);
+    RUN(slugs_in_panicd_conf);
     RUN(staff_page);
     RUN(old_database_gets_slugs);
     support_done();

@@ -44,8 +44,18 @@ void coord_seed_displays(struct coord *c)
 {
     const struct panicd_config *cfg = c->cfg;
     for (size_t i = 0; i < cfg->ndisplays; i++) {
-        char *text =
-            view_dump(display_config_to_json(cfg->displays[i].name, &cfg->displays[i].cfg, 1));
+        struct display_config dc = cfg->displays[i].cfg;
+        const char *slug = cfg->displays[i].network_slug;
+        if (slug[0]) {
+            int64_t id = store_network_by_slug(c->store, slug);
+            if (id > 0)
+                dc.network = id;
+            else
+                log_warn("display=%s: no network has the slug '%s' (panicd.conf "
+                         "display.%s.network); it shows the default until one does",
+                         cfg->displays[i].name, slug, cfg->displays[i].name);
+        }
+        char *text = view_dump(display_config_to_json(cfg->displays[i].name, &dc, 1));
         if (store_display_put(c->store, cfg->displays[i].name, text, time_wall_ms()) < 0)
             log_warn("could not store display=%s from the config", cfg->displays[i].name);
         free(text);

@@ -238,6 +238,15 @@ static int display_set(void *entry, const char *key, const char *field, const ch
 {
     (void)key;
     struct config_display *d = entry;
+    /* A network by its slug (never all digits, so never an id) is looked up when panicd seeds
+     * the displays. */
+    if (!strcmp(field, "network") && slug_valid(value)) {
+        snprintf(d->network_slug, sizeof d->network_slug, "%s", value);
+        d->cfg.network = 0;
+        return 0;
+    }
+    if (!strcmp(field, "network"))
+        d->network_slug[0] = '\0';
     return display_config_set(&d->cfg, field, value, err, errlen);
 }
 

@@ -5,6 +5,7 @@
 
 #include "common/proto/display_config.h"
 #include "openai_config.h"
+#include "slug.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,9 @@ struct config_price {
 struct config_display {
     char name[DISPLAY_CONFIG_NAME_MAX + 1];
     struct display_config cfg;
+    /* display.NAME.network given as a slug: cfg.network is 0 until coord_seed_displays finds
+     * that network in the store. "" for an id. */
+    char network_slug[SLUG_MAX + 1];
     int line; /* the config line that first named it; 0 if set in code */
 };
 
