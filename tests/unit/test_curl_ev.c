@@ -178,6 +178,25 @@ TEST(post_body_arrives)
     ev_free(ev);
 }
 
+/* A temp file (path: a mkstemp template) of size bytes, byte i = i * mul + add; its bytes
+ * (owned), or NULL if it could not be written. */
+static char *temp_upload(char *path, size_t size, unsigned mul, unsigned add)
+{
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    char *data = xmalloc(size);
+    for (size_t i = 0; i < size; i++)
+        data[i] = (char)(i * mul + add);
+    int ok = write(fd, data, size) == (ssize_t)size;
+    close(fd);
+    if (!ok) {
+        free(data);
+        return NULL;
+    }
+    return data;
+}
+
 /* PUT from a file (read as curl sends it), signed with AWS SigV4: the bytes arrive whole, the
  * Authorization header names the key id, region and service and never holds the secret; a file
  * that is not there does not start. */
@@ -188,14 +207,9 @@ TEST(upload_path_signed)
     fake_openai_reset(fake);
     char *u = url("/t/echo");
     char path[] = "/tmp/test-curl-ev-upload-XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
     size_t size = 300 * 1024 + 7;
-    char *data = xmalloc(size);
-    for (size_t i = 0; i < size; i++)
-        data[i] = (char)(i * 31 + 3);
-    REQUIRE(write(fd, data, size) == (ssize_t)size);
-    close(fd);
+    char *data = temp_upload(path, size, 31, 3);
+    REQUIRE(data != NULL);
     const char *headers[] = {"x-amz-content-sha256: UNSIGNED-PAYLOAD", NULL};
     struct rec r = {0};
     CHECK(start(c,
@@ -274,15 +288,10 @@ TEST(sigv4_signature_matches_botocore)
     fake_openai_reset(fake);
     char *u = url("/t/echo");
     char path[] = "/tmp/test-curl-ev-sigv4-XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
     /* Over 1 MiB, where libcurl adds an Expect of its own. */
     size_t size = 1536 * 1024 + 5;
-    char *data = xmalloc(size);
-    for (size_t i = 0; i < size; i++)
-        data[i] = (char)(i * 13 + 1);
-    REQUIRE(write(fd, data, size) == (ssize_t)size);
-    close(fd);
+    char *data = temp_upload(path, size, 13, 1);
+    REQUIRE(data != NULL);
     char hex[CRYPTO_SHA256_HEX_LEN], sha[120];
     REQUIRE(crypto_sha256_hex(data, size, hex) == 0);
     snprintf(sha, sizeof sha, "x-amz-content-sha256: %s", hex);
@@ -317,7 +326,7 @@ TEST(sigv4_signature_matches_botocore)
              "\"content-type\":\"image/png\",\"host\":\"%.*s\",\"x-amz-content-sha256\":\"%s\","
              "\"x-amz-date\":\"%s\"}}",
              u, (int)host_len, host, hex, fr.x_amz_date);
-    fd = mkstemp(jpath);
+    int fd = mkstemp(jpath);
     REQUIRE(fd >= 0);
     REQUIRE(write(fd, json, strlen(json)) == (ssize_t)strlen(json));
     close(fd);
